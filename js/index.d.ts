@@ -1,0 +1,120 @@
+// Type definitions for edgecache. Hand-written: one file for every entry point.
+
+/** The stable `code` of every error edgecache throws or rejects with. */
+export type EdgeCacheErrorCode =
+  | "EDGECACHE_INVALID_KEY"
+  | "EDGECACHE_INVALID_VALUE"
+  | "EDGECACHE_INVALID_OPTIONS"
+  | "EDGECACHE_VALUE_TOO_LARGE"
+  | "EDGECACHE_DECODE"
+  | "EDGECACHE_BACKEND"
+  | "EDGECACHE_UNSUPPORTED";
+
+/** The error codes by name: `ErrorCode.INVALID_KEY === "EDGECACHE_INVALID_KEY"`. */
+export declare const ErrorCode: {
+  readonly INVALID_KEY: "EDGECACHE_INVALID_KEY";
+  readonly INVALID_VALUE: "EDGECACHE_INVALID_VALUE";
+  readonly INVALID_OPTIONS: "EDGECACHE_INVALID_OPTIONS";
+  readonly VALUE_TOO_LARGE: "EDGECACHE_VALUE_TOO_LARGE";
+  readonly DECODE: "EDGECACHE_DECODE";
+  readonly BACKEND: "EDGECACHE_BACKEND";
+  readonly UNSUPPORTED: "EDGECACHE_UNSUPPORTED";
+};
+
+/** Every rejection is a real `Error` with `name === "EdgeCacheError"` and a stable `code`. */
+export interface EdgeCacheError extends Error {
+  name: "EdgeCacheError";
+  code: EdgeCacheErrorCode;
+}
+
+/** Options of `EdgeCache.memory`. Unknown names and wrong types are refused. */
+export interface MemoryOptions {
+  /** Most entries held at once (whole number >= 1; default 10,000). */
+  maxEntries?: number;
+  /**
+   * Most bytes held at once (default 32 MiB). Each entry counts its key's UTF-8
+   * bytes, its value's bytes and 96 bytes of overhead.
+   */
+  maxBytes?: number;
+  /** TTL for writes that give none, in milliseconds (default: no expiry). */
+  defaultTtlMs?: number;
+  /** A name for this cache's keys (1-256 bytes). */
+  namespace?: string;
+}
+
+/** Options of a write. */
+export interface WriteOptions {
+  /** Time to live in milliseconds: positive, finite, at most 100 years. */
+  ttlMs?: number;
+}
+
+/** Counters since creation and gauges now. */
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  inserts: number;
+  evictions: number;
+  expirations: number;
+  entries: number;
+  bytes: number;
+}
+
+/** A JSON value as `JSON.parse` returns it. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/**
+ * A bounded, TTL-aware cache. Every method returns a Promise; a miss resolves
+ * to `undefined`, and failures reject with an {@link EdgeCacheError}.
+ *
+ * Values are `Uint8Array`s. Like a `Map`, the memory cache stores the array
+ * you pass and `get` returns that same array: do not mutate it after `set`.
+ * Keys are non-empty, well-formed strings of at most 16 KiB of UTF-8.
+ */
+export declare class EdgeCache {
+  private constructor();
+
+  /** An in-memory cache bounded by entries and bytes, evicting with S3-FIFO. */
+  static memory(options?: MemoryOptions): EdgeCache;
+
+  /** The namespace given at creation, if any. */
+  readonly namespace: string | undefined;
+
+  /** The value under `key`, or `undefined` on a miss or after expiry. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Stores `value` under `key`, replacing any earlier value. */
+  set(key: string, value: Uint8Array, options?: WriteOptions): Promise<void>;
+  /** Removes `key` (missing keys are fine). */
+  delete(key: string): Promise<void>;
+  /** True if `key` holds a live value (does not count as a hit). */
+  has(key: string): Promise<boolean>;
+  /** The values of `keys`, in order. */
+  getMany(keys: readonly string[]): Promise<(Uint8Array | undefined)[]>;
+  /** Removes every key in `keys`. */
+  deleteMany(keys: readonly string[]): Promise<void>;
+  /** Removes every entry. */
+  clear(): Promise<void>;
+  /** True if the storage can serve requests. */
+  healthCheck(): Promise<boolean>;
+  /** Hits, misses, inserts, evictions, expirations, entries and bytes. */
+  stats(): Promise<CacheStats>;
+
+  /** The value under `key` decoded as UTF-8 (rejects with EDGECACHE_DECODE if it is not). */
+  getText(key: string): Promise<string | undefined>;
+  /** Stores `text` as UTF-8. */
+  setText(key: string, text: string, options?: WriteOptions): Promise<void>;
+  /** The value under `key` parsed as JSON (rejects with EDGECACHE_DECODE if it is not). */
+  getJson<T = Json>(key: string): Promise<T | undefined>;
+  /** Stores `JSON.stringify(value)` as UTF-8 (rejects with EDGECACHE_INVALID_VALUE if it has no JSON form). */
+  setJson(key: string, value: unknown, options?: WriteOptions): Promise<void>;
+
+  /**
+   * The value under `key`; on a miss, runs `loader` once, stores and returns
+   * its result. Concurrent callers for the same missing key share one loader
+   * run. A loader's rejection reaches every waiting caller and is not cached.
+   */
+  getOrSet(
+    key: string,
+    loader: (key: string) => Uint8Array | PromiseLike<Uint8Array>,
+    options?: WriteOptions,
+  ): Promise<Uint8Array>;
+}

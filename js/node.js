@@ -1,0 +1,9 @@
+// Node entry: compiles the .wasm synchronously from the package directory, so
+// `import { EdgeCache } from "edgecache"` (or require) needs no init call.
+import { readFileSync } from "node:fs";
+import { initSync } from "./wasm/edgecache.js";
+
+const bytes = readFileSync(new URL("./wasm/edgecache_bg.wasm", import.meta.url));
+initSync({ module: new WebAssembly.Module(bytes) });
+
+export * from "./core.js";

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs whatever building and testing edgecache needs and is missing:
+# the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
+# wasm-pack, and the npm dev dependencies. Idempotent and quick when all is
+# there. (wasm-opt comes from npm's binaryen: wasm-pack cannot download it.)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "installing the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen's CLI must match the library version exactly.
+wb_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$wb_version" ]; then
+  echo "cannot find wasm-bindgen in Cargo.lock" >&2
+  exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $wb_version" ]; then
+  step "installing wasm-bindgen-cli $wb_version (a few minutes, once)"
+  # --locked can fail when a locked dependency has left the registry.
+  cargo install wasm-bindgen-cli --version "=$wb_version" --locked ||
+    cargo install wasm-bindgen-cli --version "=$wb_version" --force
+fi
+
+if ! command -v wasm-pack >/dev/null; then
+  step "installing wasm-pack (a few minutes, once)"
+  cargo install wasm-pack --locked || cargo install wasm-pack
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "installing npm dev dependencies"
+  npm ci --no-audit --no-fund
+fi

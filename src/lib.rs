@@ -1,0 +1,57 @@
+//! # edgecache
+//!
+//! A bounded, TTL-aware cache for browser apps and edge workers: one Rust
+//! core, compiled to WebAssembly for JavaScript, and usable natively.
+//!
+//! ## Architecture in five lines
+//! 1. [`policy`]: pure S3-FIFO eviction and expiry over `u32` tokens; time is an argument.
+//! 2. [`CacheBackend`]: the async storage contract; [`MemoryBackend`] implements it over `policy`.
+//! 3. [`key`], [`time`], [`Error`]: input checks and the injective namespace encoding, the
+//!    [`Clock`](time::Clock) abstraction, and the one error type with stable codes.
+//! 4. [`conformance`]: the trait-level test suite every backend runs.
+//! 5. `platform` (wasm32 only): thin wasm-bindgen glue behind the JavaScript `EdgeCache` class.
+//!
+//! ## Eviction and memory
+//! S3-FIFO (see [`policy::Engine`]) holds two bounds at once, `max_entries`
+//! and `max_bytes`, after every call. Each entry is charged
+//! `stored key bytes + value bytes + ENTRY_OVERHEAD_BYTES (96)`, so memory
+//! use is about `max_bytes` plus a ghost queue of at most
+//! `min(max_entries, max_bytes / 96)` hashes at ~24 bytes each. Expired
+//! entries are removed when read, a few on every write, and first whenever
+//! room is needed.
+//!
+//! ## Features and targets
+//! | target | what you get |
+//! |---|---|
+//! | native | [`CacheBackend`], [`MemoryBackend`], the policy, the conformance suite |
+//! | `wasm32-unknown-unknown` | all of the above, plus the `EdgeCache` JavaScript class (npm package) |
+//!
+//! ## Example
+//! ```
+//! use edgecache::{CacheBackend, MemoryBackend};
+//! use std::time::Duration;
+//!
+//! # pollster::block_on(async {
+//! let cache = MemoryBackend::builder().max_entries(1_000).build()?;
+//! cache.set("user:1", b"Ada".to_vec(), Some(Duration::from_secs(30))).await?;
+//! assert_eq!(cache.get("user:1").await?, Some(b"Ada".to_vec()));
+//! assert_eq!(cache.get("user:2").await?, None); // a miss is not an error
+//! # Ok::<(), edgecache::Error>(())
+//! # }).unwrap();
+//! ```
+
+mod backend;
+pub mod conformance;
+mod error;
+pub mod key;
+mod memory;
+pub mod policy;
+pub mod time;
+
+#[cfg(target_arch = "wasm32")]
+mod platform;
+
+pub use backend::CacheBackend;
+pub use error::{Error, Result};
+pub use memory::{MemoryBackend, MemoryBackendBuilder};
+pub use policy::Stats;

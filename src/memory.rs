@@ -1,0 +1,559 @@
+//! The in-memory backend: the default, and the front tier of tiered caches.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use crate::key::{self, check_key, check_namespace, check_ttl};
+use crate::policy::{Engine, Limits, Lookup, Meta, Removed, Stats, Token, ENTRY_OVERHEAD_BYTES};
+use crate::time::{expiry_after, Clock, DefaultClock};
+use crate::{CacheBackend, Result};
+
+/// A bounded, TTL-aware in-memory cache (S3-FIFO eviction).
+///
+/// Clones and [`MemoryBackend::with_namespace`] handles share one store.
+/// Both bounds hold whenever a call returns; an entry is charged its stored
+/// key (namespace included), its value and
+/// [`ENTRY_OVERHEAD_BYTES`](crate::policy::ENTRY_OVERHEAD_BYTES).
+///
+/// ```
+/// use edgecache::{CacheBackend, MemoryBackend};
+/// use std::time::Duration;
+///
+/// # pollster::block_on(async {
+/// let cache = MemoryBackend::builder()
+///     .max_entries(1_000)
+///     .max_bytes(1 << 20)
+///     .default_ttl(Duration::from_secs(60))
+///     .build()?;
+/// cache.set("greeting", b"hello".to_vec(), None).await?;
+/// assert_eq!(cache.get("greeting").await?, Some(b"hello".to_vec()));
+/// assert_eq!(cache.stats().hits, 1);
+/// # Ok::<(), edgecache::Error>(())
+/// # }).unwrap();
+/// ```
+#[derive(Clone, Debug)]
+pub struct MemoryBackend {
+    shared: Arc<Shared>,
+    namespace: Option<Arc<str>>,
+    default_ttl: Option<Duration>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    store: Mutex<Store>,
+    clock: Arc<dyn Clock>,
+    hasher: RandomState,
+}
+
+#[derive(Debug)]
+struct Store {
+    engine: Engine<Stored>,
+    index: HashMap<Arc<str>, Token>,
+    removed: Vec<Removed<Stored>>,
+}
+
+#[derive(Debug)]
+struct Stored {
+    key: Arc<str>,
+    value: Vec<u8>,
+}
+
+/// Configures a [`MemoryBackend`].
+///
+/// ```
+/// use edgecache::MemoryBackend;
+/// let cache = MemoryBackend::builder().max_entries(100).namespace("sessions").build().unwrap();
+/// ```
+#[derive(Debug, Clone)]
+pub struct MemoryBackendBuilder {
+    max_entries: u64,
+    max_bytes: u64,
+    default_ttl: Option<Duration>,
+    namespace: Option<String>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for MemoryBackendBuilder {
+    fn default() -> Self {
+        Self {
+            max_entries: u64::from(Limits::DEFAULT.max_entries()),
+            max_bytes: Limits::DEFAULT.max_bytes(),
+            default_ttl: None,
+            namespace: None,
+            clock: Arc::new(DefaultClock::default()),
+        }
+    }
+}
+
+impl MemoryBackendBuilder {
+    /// The most entries held at once (default 10,000).
+    pub fn max_entries(mut self, n: u64) -> Self {
+        self.max_entries = n;
+        self
+    }
+
+    /// The most bytes accounted at once (default 32 MiB).
+    pub fn max_bytes(mut self, n: u64) -> Self {
+        self.max_bytes = n;
+        self
+    }
+
+    /// TTL for writes that give none (default: no expiry).
+    pub fn default_ttl(mut self, ttl: Duration) -> Self {
+        self.default_ttl = Some(ttl);
+        self
+    }
+
+    /// Namespace of the handle built (default: none).
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// The clock to read (default: the system clock, or `Date.now()` on
+    /// wasm32). Tests pass a [`ManualClock`](crate::time::ManualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Checks the options and builds the backend.
+    pub fn build(self) -> Result<MemoryBackend> {
+        let limits = Limits::new(self.max_entries, self.max_bytes)?;
+        check_ttl(self.default_ttl)?;
+        if let Some(ns) = &self.namespace {
+            check_namespace(ns)?;
+        }
+        Ok(MemoryBackend::from_parts(
+            limits,
+            self.namespace,
+            self.default_ttl,
+            self.clock,
+        ))
+    }
+}
+
+impl Default for MemoryBackend {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MemoryBackend {
+    /// A cache with the default bounds (10,000 entries, 32 MiB) and no TTL.
+    pub fn new() -> Self {
+        Self::from_parts(
+            Limits::DEFAULT,
+            None,
+            None,
+            Arc::new(DefaultClock::default()),
+        )
+    }
+
+    fn from_parts(
+        limits: Limits,
+        namespace: Option<String>,
+        default_ttl: Option<Duration>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                store: Mutex::new(Store {
+                    engine: Engine::new(limits),
+                    index: HashMap::new(),
+                    removed: Vec::new(),
+                }),
+                clock,
+                hasher: RandomState::new(),
+            }),
+            namespace: namespace.map(Arc::from),
+            default_ttl,
+        }
+    }
+
+    /// A builder to set bounds, default TTL, namespace and clock.
+    pub fn builder() -> MemoryBackendBuilder {
+        MemoryBackendBuilder::default()
+    }
+
+    /// Another handle on the same store whose keys live in `namespace`.
+    /// `clear_all` on it clears that namespace only.
+    ///
+    /// ```
+    /// use edgecache::{CacheBackend, MemoryBackend};
+    /// # pollster::block_on(async {
+    /// let store = MemoryBackend::new();
+    /// let a = store.with_namespace("a")?;
+    /// let b = store.with_namespace("b")?;
+    /// a.set("k", vec![1], None).await?;
+    /// b.clear_all().await?;
+    /// assert_eq!(a.get("k").await?, Some(vec![1]));
+    /// # Ok::<(), edgecache::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
+        check_namespace(namespace)?;
+        Ok(Self {
+            shared: Arc::clone(&self.shared),
+            namespace: Some(Arc::from(namespace)),
+            default_ttl: self.default_ttl,
+        })
+    }
+
+    /// Hits, misses, inserts, evictions and expirations since creation, and
+    /// the entries and bytes held now, for the whole store.
+    pub fn stats(&self) -> Stats {
+        self.lock().engine.stats()
+    }
+
+    /// Removes every expired entry now; returns how many. (Expired entries are
+    /// also removed lazily on access and a few at a time on every write.)
+    pub fn purge_expired(&self) -> usize {
+        let now = self.shared.clock.now_ms();
+        self.lock()
+            .with_removed(|engine, removed| engine.purge_expired(now, usize::MAX, removed))
+    }
+
+    /// Checks the store's internal invariants (bounds, byte accounting,
+    /// queues, expiry index, key index). For tests and fuzzing.
+    #[doc(hidden)]
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let store = self.lock();
+        store.engine.validate()?;
+        if store.index.len() != store.engine.len() {
+            return Err(format!(
+                "key index has {} keys for {} entries",
+                store.index.len(),
+                store.engine.len()
+            ));
+        }
+        for (token, stored) in store.engine.iter() {
+            if store.index.get(&stored.key) != Some(&token) {
+                return Err(format!("key {:?} is not indexed at {token:?}", stored.key));
+            }
+        }
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave the store half-updated
+        // in a way later calls would misread (validate() checks), so a
+        // poisoned lock is recovered rather than propagated as a panic.
+        self.shared
+            .store
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn stored_key(&self, key: &str) -> Result<String> {
+        check_key(key)?;
+        Ok(key::encode(self.namespace.as_deref(), key))
+    }
+
+    fn get_locked(store: &mut Store, key: &str, now: u64) -> Option<Vec<u8>> {
+        let Some(&token) = store.index.get(key) else {
+            store.engine.record_miss();
+            return None;
+        };
+        match store.engine.get(token, now) {
+            Lookup::Hit(stored) => Some(stored.value.clone()),
+            Lookup::Expired(stored) => {
+                store.index.remove(&stored.key);
+                None
+            }
+            Lookup::Vacant => {
+                store.index.remove(key);
+                None
+            }
+        }
+    }
+
+    fn delete_locked(store: &mut Store, key: &str) {
+        if let Some(token) = store.index.remove(key) {
+            store.engine.remove(token);
+        }
+    }
+}
+
+impl Store {
+    /// Runs `f` with the engine and a scratch vector, then drops the key
+    /// mappings of every entry the engine removed.
+    fn with_removed<T>(
+        &mut self,
+        f: impl FnOnce(&mut Engine<Stored>, &mut Vec<Removed<Stored>>) -> T,
+    ) -> T {
+        let mut removed = std::mem::take(&mut self.removed);
+        let out = f(&mut self.engine, &mut removed);
+        for r in removed.drain(..) {
+            self.index.remove(&r.value.key);
+        }
+        self.removed = removed;
+        out
+    }
+}
+
+impl CacheBackend for MemoryBackend {
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let key = self.stored_key(key)?;
+        let now = self.shared.clock.now_ms();
+        Ok(Self::get_locked(&mut self.lock(), &key, now))
+    }
+
+    async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
+        let key = self.stored_key(key)?;
+        check_ttl(ttl)?;
+        let now = self.shared.clock.now_ms();
+        let meta = Meta {
+            hash: self.shared.hasher.hash_one(&key),
+            weight: (key.len() + value.len()) as u64 + ENTRY_OVERHEAD_BYTES,
+            expires_at: expiry_after(now, ttl.or(self.default_ttl)),
+        };
+        let key: Arc<str> = Arc::from(key);
+        let stored = Stored {
+            key: Arc::clone(&key),
+            value,
+        };
+        let mut store = self.lock();
+        let existing = store.index.get(&key).copied();
+        let token = store.with_removed(|engine, removed| match existing {
+            Some(old) => engine
+                .replace(old, meta, stored, now, removed)
+                .map(|(t, _)| t),
+            None => engine.insert(meta, stored, now, removed),
+        })?;
+        store.index.insert(key, token);
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<()> {
+        let key = self.stored_key(key)?;
+        Self::delete_locked(&mut self.lock(), &key);
+        Ok(())
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool> {
+        let key = self.stored_key(key)?;
+        let now = self.shared.clock.now_ms();
+        let mut store = self.lock();
+        let Some(&token) = store.index.get(key.as_str()) else {
+            return Ok(false);
+        };
+        Ok(match store.engine.peek(token, now) {
+            Lookup::Hit(_) => true,
+            Lookup::Expired(stored) => {
+                store.index.remove(&stored.key);
+                false
+            }
+            Lookup::Vacant => false,
+        })
+    }
+
+    async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
+        let keys = keys
+            .iter()
+            .map(|k| self.stored_key(k))
+            .collect::<Result<Vec<_>>>()?;
+        let now = self.shared.clock.now_ms();
+        let mut store = self.lock();
+        Ok(keys
+            .iter()
+            .map(|k| Self::get_locked(&mut store, k, now))
+            .collect())
+    }
+
+    async fn mdelete(&self, keys: &[&str]) -> Result<()> {
+        let keys = keys
+            .iter()
+            .map(|k| self.stored_key(k))
+            .collect::<Result<Vec<_>>>()?;
+        let mut store = self.lock();
+        for key in &keys {
+            Self::delete_locked(&mut store, key);
+        }
+        Ok(())
+    }
+
+    async fn clear_all(&self) -> Result<()> {
+        let prefix = key::prefix(self.namespace.as_deref());
+        let mut store = self.lock();
+        let doomed: Vec<Arc<str>> = store
+            .index
+            .keys()
+            .filter(|k| k.starts_with(&prefix))
+            .cloned()
+            .collect();
+        if doomed.len() == store.index.len() {
+            store.engine.clear();
+            store.index.clear();
+        } else {
+            for key in doomed {
+                Self::delete_locked(&mut store, &key);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::ManualClock;
+    use pollster::block_on;
+
+    fn cache(clock: &ManualClock) -> MemoryBackend {
+        MemoryBackend::builder()
+            .max_entries(100)
+            .max_bytes(1 << 20)
+            .clock(clock.clone())
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn conformance() {
+        let clock = ManualClock::new(1_000_000);
+        let store = cache(&clock);
+        block_on(crate::conformance::run(
+            |ns| match ns {
+                Some(ns) => store.with_namespace(ns),
+                None => Ok(store.clone()),
+            },
+            &clock,
+        ))
+        .unwrap();
+        store.validate().unwrap();
+    }
+
+    #[test]
+    fn default_ttl_applies_when_a_write_gives_none() {
+        let clock = ManualClock::new(0);
+        let c = MemoryBackend::builder()
+            .default_ttl(Duration::from_secs(10))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        block_on(async {
+            c.set("a", vec![1], None).await.unwrap();
+            c.set("b", vec![2], Some(Duration::from_secs(60)))
+                .await
+                .unwrap();
+            clock.advance(Duration::from_secs(10));
+            assert_eq!(c.get("a").await.unwrap(), None);
+            assert_eq!(c.get("b").await.unwrap(), Some(vec![2]));
+        });
+        assert_eq!(c.stats().expirations, 1);
+    }
+
+    #[test]
+    fn byte_bound_counts_key_value_and_overhead() {
+        let clock = ManualClock::new(0);
+        let c = MemoryBackend::builder()
+            .max_bytes(1_000)
+            .clock(clock)
+            .build()
+            .unwrap();
+        block_on(async {
+            c.set("k", vec![0; 100], None).await.unwrap();
+            // "0::k" is the stored key: 4 bytes.
+            assert_eq!(c.stats().bytes, 4 + 100 + ENTRY_OVERHEAD_BYTES);
+            for i in 0..50 {
+                c.set(&format!("k{i}"), vec![0; 100], None).await.unwrap();
+                assert!(c.stats().bytes <= 1_000);
+                c.validate().unwrap();
+            }
+        });
+    }
+
+    #[test]
+    fn a_value_larger_than_the_byte_bound_is_refused_and_evicts_nothing() {
+        let c = MemoryBackend::builder().max_bytes(1_000).build().unwrap();
+        block_on(async {
+            c.set("small", vec![1], None).await.unwrap();
+            let err = c.set("big", vec![0; 1_000], None).await.unwrap_err();
+            assert_eq!(err.code(), "EDGECACHE_VALUE_TOO_LARGE");
+            assert_eq!(c.get("small").await.unwrap(), Some(vec![1]));
+            // An overwrite that is too large keeps the old value too.
+            assert!(c.set("small", vec![0; 2_000], None).await.is_err());
+            assert_eq!(c.get("small").await.unwrap(), Some(vec![1]));
+        });
+    }
+
+    #[test]
+    fn stats_count_every_outcome() {
+        let clock = ManualClock::new(0);
+        let c = MemoryBackend::builder()
+            .max_entries(2)
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+        block_on(async {
+            c.set("a", vec![1], Some(Duration::from_millis(5)))
+                .await
+                .unwrap();
+            c.get("a").await.unwrap(); // hit
+            c.get("zz").await.unwrap(); // miss
+            clock.advance(Duration::from_millis(5));
+            c.get("a").await.unwrap(); // miss + expiration
+            c.set("b", vec![1], None).await.unwrap();
+            c.set("c", vec![1], None).await.unwrap();
+            c.set("d", vec![1], None).await.unwrap(); // evicts one
+        });
+        let s = c.stats();
+        assert_eq!((s.hits, s.misses, s.inserts), (1, 2, 4));
+        assert_eq!((s.evictions, s.expirations, s.entries), (1, 1, 2));
+    }
+
+    #[test]
+    fn purge_expired_frees_memory_without_access() {
+        let clock = ManualClock::new(0);
+        let c = cache(&clock);
+        block_on(async {
+            for i in 0..10 {
+                c.set(&format!("k{i}"), vec![0; 10], Some(Duration::from_secs(1)))
+                    .await
+                    .unwrap();
+            }
+        });
+        clock.advance(Duration::from_secs(1));
+        assert_eq!(c.purge_expired(), 10);
+        assert_eq!(c.stats().bytes, 0);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn namespaces_share_bounds_but_not_keys() {
+        let c = MemoryBackend::builder().max_entries(2).build().unwrap();
+        let a = c.with_namespace("a").unwrap();
+        block_on(async {
+            c.set("k", vec![1], None).await.unwrap();
+            a.set("k", vec![2], None).await.unwrap();
+            assert_eq!(c.get("k").await.unwrap(), Some(vec![1]));
+            assert_eq!(a.get("k").await.unwrap(), Some(vec![2]));
+            c.clear_all().await.unwrap();
+            assert_eq!(a.get("k").await.unwrap(), Some(vec![2]));
+        });
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn options_are_checked() {
+        assert!(MemoryBackend::builder().max_entries(0).build().is_err());
+        assert!(MemoryBackend::builder().max_bytes(10).build().is_err());
+        assert!(MemoryBackend::builder().namespace("").build().is_err());
+        assert!(MemoryBackend::builder()
+            .default_ttl(Duration::ZERO)
+            .build()
+            .is_err());
+        assert!(MemoryBackend::new()
+            .with_namespace(&"n".repeat(300))
+            .is_err());
+    }
+
+    #[test]
+    fn is_send_sync_clone() {
+        fn assert_backend<B: CacheBackend + 'static>() {}
+        assert_backend::<MemoryBackend>();
+    }
+}

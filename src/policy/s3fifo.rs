@@ -1,0 +1,840 @@
+//! The eviction engine: S3-FIFO with two bounds (entries and bytes) and
+//! per-entry expiry.
+//!
+//! S3-FIFO is from Juncheng Yang, Yazhuo Zhang, Ziyue Qiu, Yao Yue and
+//! Rashmi Vinayak, "FIFO queues are all you need for cache eviction" (SOSP
+//! 2023). New keys enter a small FIFO queue (10% of the capacity); a key that
+//! is read again before it reaches the small queue's tail is promoted to the
+//! main queue, and one that is not is evicted and remembered in a ghost queue
+//! (hashes only) so that it goes straight to the main queue if it comes back.
+//! The main queue is a CLOCK: its tail is reinserted at the head while its
+//! 2-bit frequency counter is positive (decrementing it) and evicted
+//! otherwise. One-hit wonders and scans therefore pass through the small queue
+//! without disturbing the main one, which is why S3-FIFO beats LRU on skewed
+//! and scan-polluted workloads. A hit only bumps a saturating counter: no list
+//! is touched on a read.
+//!
+//! Why not `quick_cache`'s `unsync::Cache` (also S3-FIFO)? It enforces one
+//! weight bound, while we must hold `max_entries` and `max_bytes` together; it
+//! has no expiry, so expired entries could not be evicted first or swept
+//! without a second index kept in step by hand; and it owns the keys, while
+//! the JavaScript front end keeps keys and values on the JS side and needs a
+//! keyless engine addressed by numbers. The engine below is those three
+//! differences and nothing more.
+//!
+//! The engine is keyless: an entry is a `hash` (for the ghost queue), a
+//! `weight`, an optional expiry and a value `V` owned for the caller. Callers
+//! map their keys to [`Token`]s and drop the mapping when the engine reports an
+//! entry removed (through the `removed` vectors). Time is always an argument.
+
+use super::expiry::ExpiryIndex;
+use super::fifo::{Fifo, Linked, Links};
+use super::ghost::Ghost;
+use super::slab::{Slab, Token};
+use crate::{Error, Result};
+
+/// Bytes each entry is charged on top of its key and value: the engine's
+/// bookkeeping (slab entry, queue links, expiry index, key index) rounded up.
+/// Part of the byte bound, so `max_bytes` bounds real memory use.
+pub const ENTRY_OVERHEAD_BYTES: u64 = 96;
+
+/// Largest frequency the counter saturates at (two bits, as in the paper).
+const MAX_FREQ: u8 = 3;
+
+/// Expired entries removed per insert even when there is room: the amortised
+/// sweep that makes expired entries stop using memory without a timer.
+const SWEEP_PER_INSERT: usize = 2;
+
+/// The engine's two bounds. Both hold whenever a call returns.
+///
+/// ```
+/// use edgecache::policy::Limits;
+/// let limits = Limits::new(10_000, 64 << 20).unwrap();
+/// assert_eq!(limits.max_entries(), 10_000);
+/// assert!(Limits::new(0, 1).is_err());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    max_entries: u32,
+    max_bytes: u64,
+}
+
+impl Limits {
+    /// The default bounds: 10,000 entries and 32 MiB.
+    pub const DEFAULT: Limits = Limits {
+        max_entries: 10_000,
+        max_bytes: 32 << 20,
+    };
+
+    /// The most entries a slab can address.
+    pub const MAX_ENTRIES: u32 = u32::MAX - 1;
+
+    /// Checked bounds: `max_entries` in `1..=Limits::MAX_ENTRIES`, `max_bytes`
+    /// at least one entry's overhead.
+    pub fn new(max_entries: u64, max_bytes: u64) -> Result<Self> {
+        let max_entries = u32::try_from(max_entries)
+            .ok()
+            .filter(|n| (1..=Self::MAX_ENTRIES).contains(n))
+            .ok_or_else(|| {
+                Error::InvalidOptions(format!(
+                    "maxEntries must be between 1 and {}, got {max_entries}",
+                    Self::MAX_ENTRIES
+                ))
+            })?;
+        if max_bytes <= ENTRY_OVERHEAD_BYTES {
+            return Err(Error::InvalidOptions(format!(
+                "maxBytes must be more than the per-entry overhead of {ENTRY_OVERHEAD_BYTES} bytes, got {max_bytes}"
+            )));
+        }
+        Ok(Self {
+            max_entries,
+            max_bytes,
+        })
+    }
+
+    /// The entry bound.
+    pub fn max_entries(&self) -> u32 {
+        self.max_entries
+    }
+
+    /// The byte bound.
+    pub fn max_bytes(&self) -> u64 {
+        self.max_bytes
+    }
+
+    /// Small-queue share of the entry bound (10%, at least 1).
+    fn small_entries(&self) -> usize {
+        (self.max_entries as usize / 10).max(1)
+    }
+
+    /// Small-queue share of the byte bound (10%).
+    fn small_bytes(&self) -> u64 {
+        self.max_bytes / 10
+    }
+
+    /// Ghost capacity: about as many hashes as the main queue can hold
+    /// entries, so ghost memory is bounded by the byte bound too.
+    fn ghost_entries(&self) -> usize {
+        let by_bytes = self.max_bytes / ENTRY_OVERHEAD_BYTES;
+        usize::try_from(by_bytes.min(u64::from(self.max_entries))).unwrap_or(usize::MAX)
+    }
+}
+
+/// Counters and gauges, as reported by `stats()`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Reads that found a live entry.
+    pub hits: u64,
+    /// Reads that found nothing (or only an expired entry).
+    pub misses: u64,
+    /// Entries written (new keys and overwrites).
+    pub inserts: u64,
+    /// Live entries removed to respect a bound.
+    pub evictions: u64,
+    /// Entries removed because their TTL ran out.
+    pub expirations: u64,
+    /// Entries held now.
+    pub entries: u64,
+    /// Bytes accounted now (keys + values + per-entry overhead).
+    pub bytes: u64,
+}
+
+/// Why an entry left the cache without the caller asking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cause {
+    /// Evicted to respect a bound.
+    Evicted,
+    /// Its TTL ran out.
+    Expired,
+}
+
+/// An entry the engine removed on its own; the caller drops its key mapping.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Removed<V> {
+    /// The token the entry had (it may be reused by a later insert).
+    pub token: Token,
+    /// The entry's value.
+    pub value: V,
+    /// Why it was removed.
+    pub cause: Cause,
+}
+
+/// The outcome of reading an entry.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup<'a, V> {
+    /// The entry is live.
+    Hit(&'a V),
+    /// The entry had expired and was removed; here is its value so the caller
+    /// can drop its key mapping.
+    Expired(V),
+    /// No entry has this token.
+    Vacant,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Queue {
+    Small,
+    Main,
+}
+
+#[derive(Debug)]
+struct Entry<V> {
+    links: Links,
+    hash: u64,
+    weight: u64,
+    expires_at: Option<u64>,
+    freq: u8,
+    queue: Queue,
+    value: V,
+}
+
+impl<V> Linked for Entry<V> {
+    fn links(&self) -> &Links {
+        &self.links
+    }
+    fn links_mut(&mut self) -> &mut Links {
+        &mut self.links
+    }
+}
+
+/// A new entry's description, as [`Engine::insert`] and [`Engine::replace`]
+/// take it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    /// Hash of the caller's key (remembered by the ghost queue).
+    pub hash: u64,
+    /// Bytes to account: key + value + [`ENTRY_OVERHEAD_BYTES`].
+    pub weight: u64,
+    /// Absolute expiry in ms since the epoch, or `None`.
+    pub expires_at: Option<u64>,
+}
+
+/// The S3-FIFO engine. See the module documentation.
+///
+/// ```
+/// use edgecache::policy::{Engine, Limits, Lookup, Meta};
+/// let mut engine = Engine::new(Limits::new(100, 1 << 20).unwrap());
+/// let mut removed = Vec::new();
+/// let meta = Meta { hash: 1, weight: 200, expires_at: Some(1_000) };
+/// let token = engine.insert(meta, "value", 0, &mut removed).unwrap();
+/// assert_eq!(engine.get(token, 999), Lookup::Hit(&"value"));
+/// assert_eq!(engine.get(token, 1_000), Lookup::Expired("value"));
+/// ```
+#[derive(Debug)]
+pub struct Engine<V> {
+    limits: Limits,
+    slab: Slab<Entry<V>>,
+    small: Fifo,
+    main: Fifo,
+    small_bytes: u64,
+    bytes: u64,
+    ghost: Ghost,
+    expiry: ExpiryIndex,
+    stats: Stats,
+}
+
+impl<V> Engine<V> {
+    /// An empty engine with `limits`.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            slab: Slab::new(),
+            small: Fifo::default(),
+            main: Fifo::default(),
+            small_bytes: 0,
+            bytes: 0,
+            ghost: Ghost::new(limits.ghost_entries()),
+            expiry: ExpiryIndex::default(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// The bounds.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Entries held.
+    pub fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    /// True when no entry is held.
+    pub fn is_empty(&self) -> bool {
+        self.slab.is_empty()
+    }
+
+    /// Bytes accounted.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Counters and gauges.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            entries: self.slab.len() as u64,
+            bytes: self.bytes,
+            ..self.stats
+        }
+    }
+
+    /// Counts a read that the caller's key index could not resolve.
+    pub fn record_miss(&mut self) {
+        self.stats.misses += 1;
+    }
+
+    /// Adds a new entry, first removing expired entries and then evicting
+    /// until both bounds leave room for it. Removed entries are appended to
+    /// `removed`. Fails, changing nothing, if the entry alone exceeds the byte
+    /// bound.
+    pub fn insert(
+        &mut self,
+        meta: Meta,
+        value: V,
+        now_ms: u64,
+        removed: &mut Vec<Removed<V>>,
+    ) -> Result<Token> {
+        self.admit(meta, value, None, now_ms, removed)
+    }
+
+    /// Replaces the entry at `token` (the caller's existing mapping for the
+    /// same key) with a new value, keeping its queue and frequency so an
+    /// overwrite does not demote a hot key. Returns the new token (which may
+    /// differ) and the old value. Fails, changing nothing, if the new entry
+    /// alone exceeds the byte bound.
+    pub fn replace(
+        &mut self,
+        token: Token,
+        meta: Meta,
+        value: V,
+        now_ms: u64,
+        removed: &mut Vec<Removed<V>>,
+    ) -> Result<(Token, Option<V>)> {
+        self.check_weight(meta.weight)?;
+        let carried = self.slab.get(token).map(|e| (e.queue, e.freq));
+        let old = self.remove(token);
+        let token = self.admit(meta, value, carried, now_ms, removed)?;
+        Ok((token, old))
+    }
+
+    /// Reads the entry at `token`: a hit bumps its frequency; an expired entry
+    /// is removed and handed back.
+    pub fn get(&mut self, token: Token, now_ms: u64) -> Lookup<'_, V> {
+        self.read(token, now_ms, true)
+    }
+
+    /// Like [`Engine::get`] but neither counts a hit or miss nor bumps the
+    /// frequency (for `exists`/`has`). Expired entries are still removed.
+    pub fn peek(&mut self, token: Token, now_ms: u64) -> Lookup<'_, V> {
+        self.read(token, now_ms, false)
+    }
+
+    fn read(&mut self, token: Token, now_ms: u64, count: bool) -> Lookup<'_, V> {
+        let expired = match self.slab.get(token) {
+            None => {
+                if count {
+                    self.stats.misses += 1;
+                }
+                return Lookup::Vacant;
+            }
+            Some(e) => e.expires_at.is_some_and(|at| at <= now_ms),
+        };
+        if expired {
+            if count {
+                self.stats.misses += 1;
+            }
+            self.stats.expirations += 1;
+            return match self.remove(token) {
+                Some(value) => Lookup::Expired(value),
+                None => Lookup::Vacant,
+            };
+        }
+        if count {
+            self.stats.hits += 1;
+        }
+        match self.slab.get_mut(token) {
+            Some(entry) => {
+                if count {
+                    entry.freq = (entry.freq + 1).min(MAX_FREQ);
+                }
+                Lookup::Hit(&entry.value)
+            }
+            None => Lookup::Vacant,
+        }
+    }
+
+    /// Removes the entry at `token` (a caller's delete), returning its value.
+    pub fn remove(&mut self, token: Token) -> Option<V> {
+        let entry = self.slab.get(token)?;
+        let (queue, weight, expires_at) = (entry.queue, entry.weight, entry.expires_at);
+        match queue {
+            Queue::Small => {
+                self.small.unlink(&mut self.slab, token);
+                self.small_bytes -= weight;
+            }
+            Queue::Main => self.main.unlink(&mut self.slab, token),
+        }
+        if let Some(at) = expires_at {
+            self.expiry.remove(at, token);
+        }
+        self.bytes -= weight;
+        self.slab.remove(token).map(|e| e.value)
+    }
+
+    /// Removes up to `budget` expired entries, soonest-expired first,
+    /// appending them to `removed`. Returns how many were removed.
+    pub fn purge_expired(
+        &mut self,
+        now_ms: u64,
+        budget: usize,
+        removed: &mut Vec<Removed<V>>,
+    ) -> usize {
+        let mut n = 0;
+        while n < budget {
+            let Some((_, token)) = self.expiry.first_expired(now_ms) else {
+                break;
+            };
+            let Some(value) = self.remove(token) else {
+                break;
+            };
+            self.stats.expirations += 1;
+            removed.push(Removed {
+                token,
+                value,
+                cause: Cause::Expired,
+            });
+            n += 1;
+        }
+        n
+    }
+
+    /// Removes every entry (counters are kept; the ghost queue is forgotten).
+    pub fn clear(&mut self) {
+        self.slab.clear();
+        self.small.clear();
+        self.main.clear();
+        self.small_bytes = 0;
+        self.bytes = 0;
+        self.ghost.clear();
+        self.expiry.clear();
+    }
+
+    /// Every live entry's token and value, in no particular order (expired
+    /// entries not yet removed are included).
+    pub fn iter(&self) -> impl Iterator<Item = (Token, &V)> {
+        self.slab.iter().map(|(t, e)| (t, &e.value))
+    }
+
+    fn check_weight(&self, weight: u64) -> Result<()> {
+        if weight > self.limits.max_bytes {
+            return Err(Error::ValueTooLarge {
+                size: weight,
+                limit: self.limits.max_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    fn admit(
+        &mut self,
+        meta: Meta,
+        value: V,
+        carried: Option<(Queue, u8)>,
+        now_ms: u64,
+        removed: &mut Vec<Removed<V>>,
+    ) -> Result<Token> {
+        self.check_weight(meta.weight)?;
+        self.purge_expired(now_ms, SWEEP_PER_INSERT, removed);
+        while self.slab.len() >= self.limits.max_entries as usize
+            || self.bytes + meta.weight > self.limits.max_bytes
+        {
+            // Expired entries go first: they are dead weight.
+            if self.purge_expired(now_ms, 1, removed) == 0 && !self.evict_one(removed) {
+                break;
+            }
+        }
+        let (queue, freq) = carried.unwrap_or_else(|| {
+            let queue = if self.ghost.contains(meta.hash) {
+                Queue::Main
+            } else {
+                Queue::Small
+            };
+            (queue, 0)
+        });
+        let token = self
+            .slab
+            .insert(Entry {
+                links: Links::default(),
+                hash: meta.hash,
+                weight: meta.weight,
+                expires_at: meta.expires_at,
+                freq,
+                queue,
+                value,
+            })
+            .ok_or_else(|| Error::Backend("cache slab is out of tokens".into()))?;
+        match queue {
+            Queue::Small => {
+                self.small.push_head(&mut self.slab, token);
+                self.small_bytes += meta.weight;
+            }
+            Queue::Main => self.main.push_head(&mut self.slab, token),
+        }
+        if let Some(at) = meta.expires_at {
+            self.expiry.insert(at, token);
+        }
+        self.bytes += meta.weight;
+        self.stats.inserts += 1;
+        Ok(token)
+    }
+
+    /// Evicts one live entry by the S3-FIFO rules; false if the cache is empty.
+    fn evict_one(&mut self, removed: &mut Vec<Removed<V>>) -> bool {
+        // Each pass either evicts, or promotes/decrements an entry whose
+        // counter is bounded by MAX_FREQ, so the loop ends.
+        loop {
+            let small_over = self.small_bytes > self.limits.small_bytes()
+                || self.small.len() >= self.limits.small_entries();
+            let from_small = !self.small.is_empty() && (small_over || self.main.is_empty());
+            let queue = if from_small {
+                &mut self.small
+            } else {
+                &mut self.main
+            };
+            let Some(token) = queue.tail() else {
+                return false;
+            };
+            let Some(entry) = self.slab.get_mut(token) else {
+                return false;
+            };
+            let (freq, weight, hash) = (entry.freq, entry.weight, entry.hash);
+            if freq > 0 {
+                if from_small {
+                    // Read again while in the small queue: promote, and make
+                    // it earn its place in the main queue afresh.
+                    entry.freq = 0;
+                    entry.queue = Queue::Main;
+                    self.small.unlink(&mut self.slab, token);
+                    self.small_bytes -= weight;
+                    self.main.push_head(&mut self.slab, token);
+                } else {
+                    entry.freq = freq - 1;
+                    self.main.unlink(&mut self.slab, token);
+                    self.main.push_head(&mut self.slab, token);
+                }
+                continue;
+            }
+            if from_small {
+                self.ghost.insert(hash);
+            }
+            let Some(value) = self.remove(token) else {
+                return false;
+            };
+            self.stats.evictions += 1;
+            removed.push(Removed {
+                token,
+                value,
+                cause: Cause::Evicted,
+            });
+            return true;
+        }
+    }
+
+    /// Checks every internal invariant; for tests, property tests and fuzzing.
+    /// Returns a description of the first violation.
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let limits = self.limits;
+        if self.slab.len() > limits.max_entries as usize {
+            return Err(format!(
+                "{} entries over bound {}",
+                self.slab.len(),
+                limits.max_entries
+            ));
+        }
+        if self.bytes > limits.max_bytes {
+            return Err(format!(
+                "{} bytes over bound {}",
+                self.bytes, limits.max_bytes
+            ));
+        }
+        let (mut bytes, mut small_bytes, mut with_expiry) = (0u64, 0u64, 0usize);
+        for (queue, fifo) in [(Queue::Small, &self.small), (Queue::Main, &self.main)] {
+            let mut seen = 0;
+            let mut prev = None;
+            for token in fifo.iter(&self.slab) {
+                let entry = self.slab.get(token).ok_or("queued token is vacant")?;
+                if entry.queue != queue {
+                    return Err(format!(
+                        "{token:?} is in {queue:?} but tagged {:?}",
+                        entry.queue
+                    ));
+                }
+                if entry.links.prev != prev {
+                    return Err(format!("{token:?} has a broken prev link"));
+                }
+                if entry.freq > MAX_FREQ {
+                    return Err(format!(
+                        "{token:?} frequency {} over {MAX_FREQ}",
+                        entry.freq
+                    ));
+                }
+                if let Some(at) = entry.expires_at {
+                    if !self.expiry.contains(at, token) {
+                        return Err(format!("{token:?} is missing from the expiry index"));
+                    }
+                    with_expiry += 1;
+                }
+                bytes += entry.weight;
+                if queue == Queue::Small {
+                    small_bytes += entry.weight;
+                }
+                prev = Some(token);
+                seen += 1;
+            }
+            if seen != fifo.len() || fifo.tail() != prev {
+                return Err(format!("{queue:?} queue length or tail is wrong"));
+            }
+        }
+        if self.small.len() + self.main.len() != self.slab.len() {
+            return Err("an entry is in no queue".into());
+        }
+        if bytes != self.bytes || small_bytes != self.small_bytes {
+            return Err(format!(
+                "byte accounting drifted: {bytes}/{small_bytes} counted, {}/{} recorded",
+                self.bytes, self.small_bytes
+            ));
+        }
+        if with_expiry != self.expiry.len() {
+            return Err("the expiry index holds stale entries".into());
+        }
+        if self.ghost.len() > self.ghost.capacity() {
+            return Err("the ghost queue is over capacity".into());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(hash: u64, weight: u64) -> Meta {
+        Meta {
+            hash,
+            weight,
+            expires_at: None,
+        }
+    }
+
+    fn engine(entries: u64, bytes: u64) -> Engine<u64> {
+        Engine::new(Limits::new(entries, bytes).unwrap())
+    }
+
+    /// Inserts key `k` (hash = k, value = k) and returns its token.
+    fn put(e: &mut Engine<u64>, k: u64, removed: &mut Vec<Removed<u64>>) -> Token {
+        let t = e.insert(meta(k, 100), k, 0, removed).unwrap();
+        e.validate().unwrap();
+        t
+    }
+
+    #[test]
+    fn entry_bound_holds_and_evicts_the_oldest_unread_entry() {
+        let mut e = engine(3, 1 << 20);
+        let mut removed = Vec::new();
+        for k in 0..3 {
+            put(&mut e, k, &mut removed);
+        }
+        put(&mut e, 3, &mut removed);
+        assert_eq!(e.len(), 3);
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].value, 0);
+        assert_eq!(removed[0].cause, Cause::Evicted);
+        assert_eq!(e.stats().evictions, 1);
+    }
+
+    #[test]
+    fn byte_bound_holds_with_mixed_weights() {
+        let mut e = engine(100, 1_000);
+        let mut removed = Vec::new();
+        for k in 0..20 {
+            e.insert(meta(k, 150 + k * 10), k, 0, &mut removed).unwrap();
+            e.validate().unwrap();
+            assert!(e.bytes() <= 1_000);
+        }
+        assert!(!removed.is_empty());
+    }
+
+    #[test]
+    fn a_value_over_the_byte_bound_is_refused_without_evicting_anything() {
+        let mut e = engine(10, 1_000);
+        let mut removed = Vec::new();
+        put(&mut e, 1, &mut removed);
+        let err = e.insert(meta(2, 1_001), 2, 0, &mut removed).unwrap_err();
+        assert_eq!(
+            err,
+            Error::ValueTooLarge {
+                size: 1_001,
+                limit: 1_000
+            }
+        );
+        assert_eq!(e.len(), 1);
+        assert!(removed.is_empty());
+    }
+
+    #[test]
+    fn an_entry_read_in_the_small_queue_survives_a_scan() {
+        let mut e = engine(10, 1 << 20);
+        let mut removed = Vec::new();
+        let hot = put(&mut e, 1000, &mut removed);
+        assert!(matches!(e.get(hot, 0), Lookup::Hit(_)));
+        // A scan of 50 one-hit keys passes through the small queue.
+        for k in 0..50 {
+            put(&mut e, k, &mut removed);
+        }
+        assert_eq!(e.get(hot, 0), Lookup::Hit(&1000));
+        assert!(removed.iter().all(|r| r.value != 1000));
+    }
+
+    #[test]
+    fn a_key_evicted_from_the_small_queue_comes_back_into_main() {
+        let mut e = engine(10, 1 << 20);
+        let mut removed = Vec::new();
+        for k in 0..11 {
+            put(&mut e, k, &mut removed);
+        }
+        assert_eq!(removed[0].value, 0, "key 0 was evicted and is a ghost now");
+        let back = put(&mut e, 0, &mut removed);
+        assert_eq!(e.slab.get(back).map(|x| x.queue), Some(Queue::Main));
+    }
+
+    #[test]
+    fn expired_entries_are_evicted_before_live_ones() {
+        let mut e = engine(3, 1 << 20);
+        let mut removed = Vec::new();
+        let live = put(&mut e, 1, &mut removed);
+        e.insert(
+            Meta {
+                expires_at: Some(50),
+                ..meta(2, 100)
+            },
+            2,
+            0,
+            &mut removed,
+        )
+        .unwrap();
+        put(&mut e, 3, &mut removed);
+        e.insert(meta(4, 100), 4, 60, &mut removed).unwrap();
+        e.validate().unwrap();
+        assert_eq!(removed.len(), 1);
+        assert_eq!((removed[0].value, removed[0].cause), (2, Cause::Expired));
+        assert_eq!(e.get(live, 60), Lookup::Hit(&1));
+        assert_eq!(e.stats().evictions, 0);
+        assert_eq!(e.stats().expirations, 1);
+    }
+
+    #[test]
+    fn inserts_sweep_expired_entries_even_without_pressure() {
+        let mut e = engine(100, 1 << 20);
+        let mut removed = Vec::new();
+        for k in 0..4 {
+            e.insert(
+                Meta {
+                    expires_at: Some(10),
+                    ..meta(k, 100)
+                },
+                k,
+                0,
+                &mut removed,
+            )
+            .unwrap();
+        }
+        put(&mut e, 99, &mut removed); // now = 0: nothing expired yet
+        assert!(removed.is_empty());
+        e.insert(meta(100, 100), 100, 10, &mut removed).unwrap();
+        assert_eq!(removed.len(), SWEEP_PER_INSERT);
+        assert_eq!(e.len(), 6 - SWEEP_PER_INSERT);
+        e.validate().unwrap();
+    }
+
+    #[test]
+    fn replace_keeps_a_hot_entry_hot_and_reaccounts_bytes() {
+        let mut e = engine(10, 10_000);
+        let mut removed = Vec::new();
+        let t = put(&mut e, 1, &mut removed);
+        let _ = e.get(t, 0);
+        let (t2, old) = e.replace(t, meta(1, 500), 11, 0, &mut removed).unwrap();
+        assert_eq!(old, Some(1));
+        assert_eq!(e.bytes(), 500);
+        assert_eq!(e.slab.get(t2).map(|x| x.freq), Some(1));
+        e.validate().unwrap();
+    }
+
+    #[test]
+    fn a_refused_replace_leaves_the_old_value() {
+        let mut e = engine(10, 1_000);
+        let mut removed = Vec::new();
+        let t = put(&mut e, 1, &mut removed);
+        assert!(e.replace(t, meta(1, 5_000), 2, 0, &mut removed).is_err());
+        assert_eq!(e.get(t, 0), Lookup::Hit(&1));
+    }
+
+    #[test]
+    fn peek_counts_nothing_and_does_not_promote() {
+        let mut e = engine(10, 10_000);
+        let mut removed = Vec::new();
+        let t = put(&mut e, 1, &mut removed);
+        assert_eq!(e.peek(t, 0), Lookup::Hit(&1));
+        assert_eq!(e.slab.get(t).map(|x| x.freq), Some(0));
+        assert_eq!((e.stats().hits, e.stats().misses), (0, 0));
+    }
+
+    #[test]
+    fn frequency_saturates_at_three() {
+        let mut e = engine(10, 10_000);
+        let mut removed = Vec::new();
+        let t = put(&mut e, 1, &mut removed);
+        for _ in 0..10 {
+            let _ = e.get(t, 0);
+        }
+        assert_eq!(e.slab.get(t).map(|x| x.freq), Some(MAX_FREQ));
+        assert_eq!(e.stats().hits, 10);
+    }
+
+    #[test]
+    fn clear_empties_everything_but_keeps_counters() {
+        let mut e = engine(10, 10_000);
+        let mut removed = Vec::new();
+        let t = put(&mut e, 1, &mut removed);
+        let _ = e.get(t, 0);
+        e.clear();
+        e.validate().unwrap();
+        assert_eq!(
+            e.stats(),
+            Stats {
+                hits: 1,
+                inserts: 1,
+                ..Stats::default()
+            }
+        );
+        assert_eq!(e.get(t, 0), Lookup::Vacant);
+    }
+
+    #[test]
+    fn limits_refuse_nonsense() {
+        assert!(Limits::new(0, 1 << 20).is_err());
+        assert!(Limits::new(u64::from(u32::MAX), 1 << 20).is_err());
+        assert!(Limits::new(10, ENTRY_OVERHEAD_BYTES).is_err());
+        assert!(Limits::new(1, ENTRY_OVERHEAD_BYTES + 1).is_ok());
+    }
+
+    #[test]
+    fn one_entry_cache_keeps_the_newest() {
+        let mut e = engine(1, 1 << 20);
+        let mut removed = Vec::new();
+        for k in 0..5 {
+            let t = put(&mut e, k, &mut removed);
+            assert_eq!(e.get(t, 0), Lookup::Hit(&k));
+        }
+        assert_eq!(e.len(), 1);
+    }
+}
