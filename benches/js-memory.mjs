@@ -1,0 +1,579 @@
+// Benchmarks EdgeCache.memory (the built package in ../pkg) against lru-cache
+// and a plain Map, and prints markdown tables.
+//
+//   node benches/js-memory.mjs                 # full run (about a minute)
+//   node benches/js-memory.mjs --quick         # smoke test (a few seconds)
+//   node benches/js-memory.mjs --json out.json # also write the results as JSON
+//
+// Two parts, in one run:
+//
+// 1. Latency of awaited `get` and `set` at three value sizes over 10,000 keys.
+//    Every peer is awaited the same way (`await cache.get(k)`), so each pays
+//    one microtask per call; EdgeCache's methods are async, the others return
+//    plain values that `await` wraps. Values are allocated before timing. Each
+//    peer has its own hand-written loop so no call site inside the timed code
+//    is shared (and made polymorphic) between peers. Rounds interleave the
+//    peers (rotating their order), and the reported figure is the median over
+//    rounds; ratios are EdgeCache / lru-cache (lower is better).
+//
+// 2. Hit ratio at equal capacity (1,000 entries) on a seeded Zipf trace and a
+//    scan-polluted one: for every request `get`, and `set` on a miss. Ratios
+//    are EdgeCache / lru-cache (higher is better).
+//
+// Absolute times on a small shared machine are noisy; compare the ratios.
+
+import os from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { EdgeCache } from "../pkg/node.js";
+
+// ---------------------------------------------------------------- arguments
+
+function parseArgs(argv) {
+  const args = { quick: false, json: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--quick") args.quick = true;
+    else if (a === "--json") {
+      args.json = argv[++i];
+      if (args.json === undefined) usage("--json needs a file name");
+    } else if (a.startsWith("--json=")) args.json = a.slice("--json=".length);
+    else if (a === "--help" || a === "-h") usage();
+    else usage(`unknown argument ${JSON.stringify(a)}`);
+  }
+  return args;
+}
+
+function usage(error) {
+  const text = "usage: node benches/js-memory.mjs [--quick] [--json out.json]";
+  if (error) {
+    console.error(`${error}\n${text}`);
+    process.exit(2);
+  }
+  console.log(text);
+  process.exit(0);
+}
+
+const args = parseArgs(process.argv.slice(2));
+
+const CONFIG = args.quick
+  ? { keys: 10_000, warmupPasses: 3, rounds: 5, passesPerSample: 1 }
+  : { keys: 10_000, warmupPasses: 10, rounds: 25, passesPerSample: 3 };
+const SIZES = [16, 1024, 64 * 1024];
+const KEY_BYTES_MAX = 16; // "key:" + up to 12 digits; checked below
+const EDGECACHE_OVERHEAD = 96; // per-entry bytes EdgeCache charges (index.d.ts)
+
+const HIT = {
+  capacity: 1_000,
+  distinctKeys: 10_000,
+  requests: 100_000,
+  zipfS: 1.0,
+  scanEvery: 10_000, // Zipf requests between two scans
+  scanLength: 2_000, // never-repeated keys per scan (2x the capacity)
+  seed: 0x5eed_cafe,
+};
+
+// lru-cache is loaded twice, as two module instances, so the `max`-only cache
+// and the `maxSize` one do not share (and make polymorphic) the type feedback
+// of lru-cache's own methods.
+// (import.meta.resolve gives the file a plain `import "lru-cache"` loads.)
+const lruUrl = import.meta.resolve("lru-cache");
+const { LRUCache } = await import(lruUrl);
+const { LRUCache: LRUCacheSized } = await import(`${lruUrl}?instance=sized`);
+const lruVersion = lruPackageVersion(lruUrl);
+
+function lruPackageVersion(url) {
+  // Walk up from the resolved file to lru-cache's package.json.
+  for (let dir = new URL(".", url); dir.pathname !== "/"; dir = new URL("..", dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("package.json", dir), "utf8"));
+      if (pkg.name === "lru-cache") return pkg.version;
+    } catch {
+      // no package.json here (or a partial one): keep walking
+    }
+  }
+  return "unknown";
+}
+
+// ---------------------------------------------------------------- helpers
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return function next() {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function shuffle(array, random) {
+  for (let i = array.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [array[i], array[j]] = [array[j], array[i]];
+  }
+  return array;
+}
+
+function quantile(sorted, q) {
+  if (sorted.length === 0) return NaN;
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+function summary(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return {
+    median: quantile(sorted, 0.5),
+    p25: quantile(sorted, 0.25),
+    p75: quantile(sorted, 0.75),
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+  };
+}
+
+const fmtNs = (ns) => (ns >= 1000 ? ns.toFixed(0) : ns >= 100 ? ns.toFixed(0) : ns.toFixed(1));
+const fmtRatio = (r) => r.toFixed(2);
+const fmtPct = (x) => `${(100 * x).toFixed(2)}%`;
+const fmtSize = (n) => (n >= 1024 ? `${n / 1024} KiB` : `${n} B`);
+
+function table(header, rows) {
+  const lines = [`| ${header.join(" | ")} |`, `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+  for (const row of rows) lines.push(`| ${row.join(" | ")} |`);
+  return lines.join("\n");
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`benchmark sanity check failed: ${message}`);
+}
+
+const maybeGc = typeof globalThis.gc === "function" ? globalThis.gc : () => {};
+
+// ---------------------------------------------------------------- timed loops
+//
+// One function per peer and operation, written out: a shared loop would make
+// its `cache.get` call site polymorphic and slow every peer down unevenly.
+// Each returns a count so the work cannot be optimised away.
+
+async function ecGet(cache, keys) {
+  let hits = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.get(keys[i])) !== undefined) hits++;
+  return hits;
+}
+async function lruGet(cache, keys) {
+  let hits = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.get(keys[i])) !== undefined) hits++;
+  return hits;
+}
+async function lruSizedGet(cache, keys) {
+  let hits = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.get(keys[i])) !== undefined) hits++;
+  return hits;
+}
+async function mapGet(cache, keys) {
+  let hits = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.get(keys[i])) !== undefined) hits++;
+  return hits;
+}
+
+async function ecSet(cache, keys, values) {
+  for (let i = 0; i < keys.length; i++) await cache.set(keys[i], values[i]);
+  return keys.length;
+}
+async function lruSet(cache, keys, values) {
+  for (let i = 0; i < keys.length; i++) await cache.set(keys[i], values[i]);
+  return keys.length;
+}
+async function lruSizedSet(cache, keys, values) {
+  for (let i = 0; i < keys.length; i++) await cache.set(keys[i], values[i]);
+  return keys.length;
+}
+async function mapSet(cache, keys, values) {
+  for (let i = 0; i < keys.length; i++) await cache.set(keys[i], values[i]);
+  return keys.length;
+}
+
+// ---------------------------------------------------------------- peers
+
+function edgeCacheBytesFor(n, size) {
+  // Room for every entry with a factor-2 margin; the memory cache only
+  // accounts these bytes (it holds references to the caller's arrays).
+  return 2 * n * (size + KEY_BYTES_MAX + EDGECACHE_OVERHEAD);
+}
+
+function makePeers(n, size) {
+  const maxBytes = edgeCacheBytesFor(n, size);
+  return [
+    {
+      name: "EdgeCache",
+      make: () => EdgeCache.memory({ maxEntries: n, maxBytes }),
+      get: ecGet,
+      set: ecSet,
+      clear: (c) => c.clear(),
+      count: async (c) => (await c.stats()).entries,
+    },
+    {
+      name: "lru-cache",
+      make: () => new LRUCache({ max: n }),
+      get: lruGet,
+      set: lruSet,
+      clear: (c) => c.clear(),
+      count: (c) => c.size,
+    },
+    {
+      name: "lru-cache+size",
+      make: () =>
+        new LRUCacheSized({
+          max: n,
+          maxSize: maxBytes,
+          sizeCalculation: (value, key) => value.byteLength + key.length + EDGECACHE_OVERHEAD,
+        }),
+      get: lruSizedGet,
+      set: lruSizedSet,
+      clear: (c) => c.clear(),
+      count: (c) => c.size,
+    },
+    {
+      name: "Map",
+      make: () => new Map(),
+      get: mapGet,
+      set: mapSet,
+      clear: (c) => c.clear(),
+      count: (c) => c.size,
+    },
+  ];
+}
+
+const PEER_NAMES = makePeers(1, 1).map((p) => p.name);
+
+// ---------------------------------------------------------------- part 1: latency
+
+const OPS = [
+  {
+    name: "get",
+    note: "hit; cache holds all keys",
+    async run(peer, state, keys) {
+      const hits = await peer.get(state.cache, keys);
+      check(hits === keys.length, `${peer.name} get: ${hits}/${keys.length} hits`);
+    },
+  },
+  {
+    name: "set",
+    note: "overwrite of a present key with a different array",
+    async run(peer, state, keys) {
+      // Alternate between two arrays per key so every write replaces the
+      // stored value with a different one (lru-cache skips work when the value
+      // is the same object).
+      state.current ^= 1;
+      await peer.set(state.cache, keys, state.values[state.current]);
+    },
+  },
+  {
+    name: "set (insert)",
+    note: "into a just-cleared cache; the clear is not timed",
+    untimedBefore: async (peer, state) => {
+      await peer.clear(state.cache);
+    },
+    async run(peer, state, keys) {
+      state.current ^= 1;
+      await peer.set(state.cache, keys, state.values[state.current]);
+    },
+  },
+];
+
+async function latencyForSize(size, rows) {
+  const n = CONFIG.keys;
+  const random = mulberry32(0x1234_5678 ^ size);
+  const keyNames = Array.from({ length: n }, (_, i) => `key:${i}`);
+  check(keyNames.every((k) => k.length <= KEY_BYTES_MAX), "key length");
+  // Access order: one fixed shuffle, the same for every peer.
+  const order = shuffle([...Array(n).keys()], random);
+  const keys = order.map((i) => keyNames[i]);
+  // Two distinct arrays per key (the second a view over the first's buffer,
+  // so 64 KiB values cost 640 MiB, not 1.28 GiB), indexed like `keys`.
+  const buffers = order.map(() => {
+    const a = new Uint8Array(size);
+    a[0] = 1;
+    return a;
+  });
+  const values = [buffers, buffers.map((a) => new Uint8Array(a.buffer, 0, size))];
+
+  const peers = makePeers(n, size);
+  const states = new Map();
+  for (const peer of peers) {
+    const state = { cache: peer.make(), values, current: 0 };
+    await peer.set(state.cache, keys, values[0]);
+    const count = await peer.count(state.cache);
+    check(count === n, `${peer.name} holds ${count} of ${n} entries at ${size} B`);
+    states.set(peer, state);
+  }
+  // The stored array is the caller's own.
+  const ec = states.get(peers[0]).cache;
+  check((await ec.get(keys[0])) === values[0][0], "EdgeCache returns the stored array");
+
+  const samples = new Map(OPS.map((op) => [op, new Map(peers.map((p) => [p, []]))]));
+  const totalRounds = CONFIG.warmupPasses + CONFIG.rounds;
+  for (let round = 0; round < totalRounds; round++) {
+    const warm = round < CONFIG.warmupPasses;
+    for (const op of OPS) {
+      for (let j = 0; j < peers.length; j++) {
+        const peer = peers[(round + j) % peers.length];
+        const state = states.get(peer);
+        let ns = 0;
+        for (let pass = 0; pass < (warm ? 1 : CONFIG.passesPerSample); pass++) {
+          if (op.untimedBefore) await op.untimedBefore(peer, state);
+          const t0 = performance.now();
+          await op.run(peer, state, keys);
+          ns += (performance.now() - t0) * 1e6;
+        }
+        if (!warm) samples.get(op).get(peer).push(ns / (CONFIG.passesPerSample * n));
+      }
+    }
+  }
+
+  for (const peer of peers) {
+    const count = await peer.count(states.get(peer).cache);
+    check(count === n, `${peer.name} still holds ${count} of ${n} entries`);
+  }
+
+  for (const op of OPS) {
+    const byPeer = samples.get(op);
+    const peerStats = {};
+    for (const peer of peers) peerStats[peer.name] = { ...summary(byPeer.get(peer)), samples: byPeer.get(peer) };
+    const perRound = (other) =>
+      summary(byPeer.get(peers[0]).map((v, i) => v / byPeer.get(peers.find((p) => p.name === other))[i]));
+    const vsLru = perRound("lru-cache");
+    const vsLruSized = perRound("lru-cache+size");
+    rows.push({
+      op: op.name,
+      note: op.note,
+      valueBytes: size,
+      keys: n,
+      nsPerOp: peerStats,
+      ratioVsLru: peerStats.EdgeCache.median / peerStats["lru-cache"].median,
+      ratioVsLruPerRound: vsLru,
+      ratioVsLruSized: peerStats.EdgeCache.median / peerStats["lru-cache+size"].median,
+      ratioVsLruSizedPerRound: vsLruSized,
+    });
+  }
+  // Let the values go before the next size.
+  states.clear();
+  maybeGc();
+}
+
+// ---------------------------------------------------------------- part 2: hit ratio
+
+function zipfSampler(n, s, random) {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let r = 0; r < n; r++) {
+    sum += 1 / Math.pow(r + 1, s);
+    cdf[r] = sum;
+  }
+  for (let r = 0; r < n; r++) cdf[r] /= sum;
+  cdf[n - 1] = 1;
+  return function sample() {
+    const u = random();
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (cdf[mid] < u) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo; // rank, 0 = most popular
+  };
+}
+
+// A trace is an array of key strings plus, per request, whether it is part of
+// a scan (so the Zipf part's hit ratio can be reported on its own).
+function makeTrace(withScans) {
+  const random = mulberry32(HIT.seed);
+  // Popularity rank -> key, through a seeded permutation.
+  const keyOfRank = shuffle(
+    Array.from({ length: HIT.distinctKeys }, (_, i) => `item:${i}`),
+    random,
+  );
+  const sample = zipfSampler(HIT.distinctKeys, HIT.zipfS, random);
+  const keys = [];
+  const isScan = [];
+  let scanned = 0;
+  for (let i = 0; i < HIT.requests; i++) {
+    if (withScans && i > 0 && i % HIT.scanEvery === 0) {
+      for (let j = 0; j < HIT.scanLength; j++) {
+        keys.push(`scan:${scanned++}`);
+        isScan.push(true);
+      }
+    }
+    keys.push(keyOfRank[sample()]);
+    isScan.push(false);
+  }
+  return { keys, isScan };
+}
+
+async function replay(cache, trace, value) {
+  let hits = 0;
+  let zipfHits = 0;
+  const { keys, isScan } = trace;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if ((await cache.get(k)) !== undefined) {
+      hits++;
+      if (!isScan[i]) zipfHits++;
+    } else {
+      await cache.set(k, value);
+    }
+  }
+  return { hits, zipfHits };
+}
+
+async function hitRatios() {
+  const value = new Uint8Array(16);
+  const traces = [
+    { name: "Zipf", trace: makeTrace(false) },
+    {
+      name: `Zipf + scans (${HIT.scanLength} new keys every ${HIT.scanEvery} requests)`,
+      trace: makeTrace(true),
+    },
+  ];
+  const rows = [];
+  for (const { name, trace } of traces) {
+    const requests = trace.keys.length;
+    const zipfRequests = trace.isScan.filter((s) => !s).length;
+    const ec = EdgeCache.memory({ maxEntries: HIT.capacity, maxBytes: 1 << 30 });
+    const lru = new LRUCache({ max: HIT.capacity });
+    const ecResult = await replay(ec, trace, value);
+    const lruResult = await replay(lru, trace, value);
+    const stats = await ec.stats();
+    check(stats.hits === ecResult.hits, "EdgeCache stats.hits matches the replay's count");
+    check(stats.entries <= HIT.capacity, "EdgeCache respects maxEntries");
+    check(lru.size <= HIT.capacity, "lru-cache respects max");
+    const row = {
+      trace: name,
+      requests,
+      zipfRequests,
+      distinctKeys: new Set(trace.keys).size,
+      capacity: HIT.capacity,
+      hitRatio: { EdgeCache: ecResult.hits / requests, "lru-cache": lruResult.hits / requests },
+      zipfHitRatio: {
+        EdgeCache: ecResult.zipfHits / zipfRequests,
+        "lru-cache": lruResult.zipfHits / zipfRequests,
+      },
+      ratio: ecResult.hits / lruResult.hits,
+    };
+    rows.push(row);
+  }
+  return rows;
+}
+
+// ---------------------------------------------------------------- main
+
+const started = performance.now();
+const machine = {
+  node: process.version,
+  v8: process.versions.v8,
+  cpu: os.cpus()[0]?.model ?? "unknown",
+  cpus: os.cpus().length,
+  platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  date: new Date().toISOString(),
+};
+
+const latencyRows = [];
+for (const size of SIZES) await latencyForSize(size, latencyRows);
+const hitRows = await hitRatios();
+const seconds = (performance.now() - started) / 1000;
+
+const out = [];
+out.push(`# EdgeCache.memory vs lru-cache vs Map${args.quick ? " (--quick)" : ""}`);
+out.push("");
+out.push(`- node ${machine.node} (V8 ${machine.v8}), ${machine.platform}`);
+out.push(`- CPU: ${machine.cpu} x ${machine.cpus}`);
+out.push(`- date: ${machine.date}`);
+out.push(`- lru-cache ${lruVersion}; EdgeCache from ../pkg`);
+out.push("");
+out.push("## Awaited get / set latency (median ns/op; ratio = EdgeCache / peer, lower is better)");
+out.push("");
+out.push(
+  `${CONFIG.keys.toLocaleString("en-US")} keys at every value size (64 KiB included: all peers store references to the same ` +
+    `pre-allocated arrays). ${CONFIG.warmupPasses} warm-up rounds, then ${CONFIG.rounds} rounds of ` +
+    `${CONFIG.passesPerSample} pass(es) over all keys per peer, peers interleaved in rotating order.`,
+);
+out.push("");
+out.push(
+  table(
+    [
+      "op",
+      "value",
+      ...PEER_NAMES.map((n) => `${n} ns`),
+      "EdgeCache / lru-cache",
+      "per-round IQR",
+      "EdgeCache / lru-cache+size",
+    ],
+    latencyRows.map((r) => [
+      r.op,
+      fmtSize(r.valueBytes),
+      ...PEER_NAMES.map((n) => fmtNs(r.nsPerOp[n].median)),
+      `**${fmtRatio(r.ratioVsLru)}**`,
+      `${fmtRatio(r.ratioVsLruPerRound.p25)}–${fmtRatio(r.ratioVsLruPerRound.p75)}`,
+      fmtRatio(r.ratioVsLruSized),
+    ]),
+  ),
+);
+out.push("");
+out.push("- EdgeCache: `EdgeCache.memory({ maxEntries: 10000, maxBytes: 2 × 10000 × (value + 16 + 96) })`.");
+out.push("- lru-cache: `new LRUCache({ max: 10000 })` — entry bound only (the usual configuration; the headline ratio).");
+out.push(
+  "- lru-cache+size: also `maxSize` (same as EdgeCache's maxBytes) and `sizeCalculation: (v, k) => v.byteLength + k.length + 96`, " +
+    "i.e. the same byte accounting EdgeCache always does.",
+);
+out.push("- Map: `new Map()`, unbounded.");
+out.push(`- ops: ${OPS.map((o) => `\`${o.name}\` = ${o.note}`).join("; ")}.`);
+out.push("");
+out.push(`## Hit ratio at equal capacity (${HIT.capacity.toLocaleString("en-US")} entries; ratio = EdgeCache / lru-cache, higher is better)`);
+out.push("");
+out.push(
+  `Zipf s = ${HIT.zipfS} over ${HIT.distinctKeys.toLocaleString("en-US")} keys, ${HIT.requests.toLocaleString("en-US")} ` +
+    `Zipf requests, mulberry32 seed 0x${HIT.seed.toString(16)}; each request is \`get\`, then \`set\` on a miss. ` +
+    "Scan keys never repeat, so they miss in both caches; \"Zipf-part\" excludes them.",
+);
+out.push("");
+out.push(
+  table(
+    ["trace", "requests", "EdgeCache", "lru-cache", "EdgeCache / lru-cache", "Zipf-part EdgeCache", "Zipf-part lru-cache"],
+    hitRows.map((r) => [
+      r.trace,
+      r.requests.toLocaleString("en-US"),
+      fmtPct(r.hitRatio.EdgeCache),
+      fmtPct(r.hitRatio["lru-cache"]),
+      `**${fmtRatio(r.ratio)}**`,
+      fmtPct(r.zipfHitRatio.EdgeCache),
+      fmtPct(r.zipfHitRatio["lru-cache"]),
+    ]),
+  ),
+);
+out.push("");
+out.push(`Total time: ${seconds.toFixed(1)} s.`);
+console.log(out.join("\n"));
+
+if (args.json) {
+  writeFileSync(
+    args.json,
+    `${JSON.stringify(
+      {
+        machine,
+        lruCacheVersion: lruVersion,
+        quick: args.quick,
+        config: { ...CONFIG, sizes: SIZES, hit: HIT },
+        latency: latencyRows,
+        hitRatio: hitRows,
+        seconds,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.error(`wrote ${args.json}`);
+}

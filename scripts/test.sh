@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then lints, native tests,
+# wasm tests in Node, builds the package and runs the JavaScript tests.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+bash scripts/setup.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native and wasm32)"
+cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --quiet --target wasm32-unknown-unknown -- -D warnings
+
+step "native tests (unit, property, conformance, doc)"
+cargo test --quiet
+
+step "wasm32 tests in Node (wasm-pack test --node)"
+wasm-pack --log-level warn test --node -- --test wasm
+
+bash scripts/build.sh
+
+step "JavaScript API tests (node --test)"
+node --test tests/js/
