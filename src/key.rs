@@ -140,8 +140,9 @@ pub fn ttl_from_ms(ms: f64) -> Result<Duration> {
             "ttlMs of {ms} is longer than the limit of 100 years"
         )));
     }
-    // Finite and within range: the conversion cannot fail.
-    Ok(Duration::from_secs_f64(ms / 1000.0))
+    // Finite and within range: the conversion cannot fail. A TTL too small to
+    // represent is still positive: it must not mean "already expired".
+    Ok(Duration::from_secs_f64(ms / 1000.0).max(Duration::from_nanos(1)))
 }
 
 #[cfg(test)]
@@ -195,5 +196,10 @@ mod tests {
             );
         }
         assert_eq!(ttl_from_ms(0.5).unwrap(), Duration::from_micros(500));
+        assert_eq!(ttl_from_ms(1e-12).unwrap(), Duration::from_nanos(1));
+        assert_eq!(
+            ttl_from_ms(f64::MIN_POSITIVE).unwrap(),
+            Duration::from_nanos(1)
+        );
     }
 }
