@@ -74,29 +74,47 @@ function checkKeys(keys) {
   return keys;
 }
 
-function isUint8Array(value) {
-  return value instanceof Uint8Array || (ArrayBuffer.isView(value) && value[Symbol.toStringTag] === "Uint8Array");
+// Intrinsic getters read a typed array's internal slots: they work across
+// realms, and an own property, a spoofed Symbol.toStringTag or a Proxy cannot
+// fake them (a lying `byteLength` would otherwise bypass the byte bound).
+const intrinsic = (proto, name) => Object.getOwnPropertyDescriptor(proto, name)?.get;
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
+const typedArrayName = intrinsic(TypedArrayPrototype, Symbol.toStringTag);
+const bufferOf = intrinsic(TypedArrayPrototype, "buffer");
+const byteLengthOf = intrinsic(TypedArrayPrototype, "byteLength");
+const isResizable = intrinsic(ArrayBuffer.prototype, "resizable");
+const sharedByteLength =
+  typeof SharedArrayBuffer === "undefined" ? undefined : intrinsic(SharedArrayBuffer.prototype, "byteLength");
+
+function isShared(buffer) {
+  if (sharedByteLength === undefined) return false;
+  try {
+    sharedByteLength.call(buffer);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // Returns the array to store: the caller's own, or a fixed-length copy of a
 // view over a resizable buffer (whose length could change under the byte
-// accounting).
+// accounting). Callers size it with byteLengthOf(), never value.byteLength.
 function checkValue(value) {
-  if (!isUint8Array(value)) {
+  if (typedArrayName.call(value) !== "Uint8Array") {
     throw codedError(ErrorCode.INVALID_VALUE, `values must be Uint8Array, got ${describe(value)}`);
   }
-  const buffer = value.buffer;
-  if (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer) {
+  const buffer = bufferOf.call(value);
+  if (isShared(buffer)) {
     throw codedError(ErrorCode.INVALID_VALUE, "values must not be views into a SharedArrayBuffer");
   }
-  if (value.byteLength === 0) {
+  if (byteLengthOf.call(value) === 0) {
     try {
       new Uint8Array(buffer, 0, 0);
     } catch {
       throw codedError(ErrorCode.INVALID_VALUE, "the value's ArrayBuffer is detached");
     }
   }
-  return buffer.resizable === true ? value.slice() : value;
+  return isResizable?.call(buffer) === true ? Uint8Array.prototype.slice.call(value) : value;
 }
 
 function describe(value) {
@@ -189,7 +207,7 @@ class MemoryDriver {
   set(key, value, ttlMs) {
     const old = this.#slots.get(key);
     // Throws (changing nothing) for a bad TTL or a value over the byte bound.
-    const packed = this.#core.set(key, value.byteLength, ttlMs, old, Date.now());
+    const packed = this.#core.set(key, byteLengthOf.call(value), ttlMs, old, Date.now());
     let removed = Math.floor(packed / TWO_POW_32);
     const slot = packed - removed * TWO_POW_32;
     if (removed === REMOVED_SATURATED) removed = this.#core.removedCount();
@@ -345,7 +363,7 @@ export class EdgeCache {
     try {
       text = JSON.stringify(value);
     } catch (error) {
-      throw codedError(ErrorCode.INVALID_VALUE, `value cannot be encoded as JSON: ${error.message}`);
+      throw codedError(ErrorCode.INVALID_VALUE, `value cannot be encoded as JSON: ${error instanceof Error ? error.message : describe(error)}`);
     }
     if (text === undefined) {
       throw codedError(ErrorCode.INVALID_VALUE, `value cannot be encoded as JSON: ${describe(value)}`);
