@@ -23,9 +23,13 @@
 // Absolute times on a small shared machine are noisy; compare the ratios.
 
 import os from "node:os";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { EdgeCache } from "../pkg/node.js";
+
+const { EdgeCache } = await import("../pkg/node.js").catch((error) => {
+  console.error(`cannot load ../pkg/node.js (build it with \`bash scripts/build.sh\`): ${error.message}`);
+  process.exit(1);
+});
 
 // ---------------------------------------------------------------- arguments
 
@@ -58,7 +62,7 @@ const args = parseArgs(process.argv.slice(2));
 
 const CONFIG = args.quick
   ? { keys: 10_000, warmupPasses: 3, rounds: 5, passesPerSample: 1 }
-  : { keys: 10_000, warmupPasses: 10, rounds: 25, passesPerSample: 3 };
+  : { keys: 10_000, warmupPasses: 10, rounds: 40, passesPerSample: 3 };
 const SIZES = [16, 1024, 64 * 1024];
 const KEY_BYTES_MAX = 16; // "key:" + up to 12 digits; checked below
 const EDGECACHE_OVERHEAD = 96; // per-entry bytes EdgeCache charges (index.d.ts)
@@ -435,7 +439,9 @@ async function hitRatios() {
   const traces = [
     { name: "Zipf", trace: makeTrace(false) },
     {
-      name: `Zipf + scans (${HIT.scanLength} new keys every ${HIT.scanEvery} requests)`,
+      name:
+        `Zipf + ${Math.floor((HIT.requests - 1) / HIT.scanEvery)} scans of ${HIT.scanLength.toLocaleString("en-US")} ` +
+        `new keys (one every ${HIT.scanEvery.toLocaleString("en-US")} Zipf requests)`,
       trace: makeTrace(true),
     },
   ];
@@ -479,12 +485,35 @@ const machine = {
   cpus: os.cpus().length,
   platform: `${os.platform()} ${os.release()} ${os.arch()}`,
   date: new Date().toISOString(),
+  loadAvgAtStart: os.loadavg(),
 };
+const edgecachePkg = describePkg();
+
+function describePkg() {
+  // Which build was measured: the package version and the .wasm's size and
+  // build time (pkg/ is generated, so it may lag behind js/ and src/).
+  const pkgDir = new URL("../pkg/", import.meta.url);
+  let version = "unknown";
+  try {
+    version = JSON.parse(readFileSync(new URL("package.json", pkgDir), "utf8")).version;
+  } catch {
+    // leave "unknown"
+  }
+  let wasm = "unknown";
+  try {
+    const st = statSync(new URL("wasm/edgecache_bg.wasm", pkgDir));
+    wasm = `${st.size} B, built ${st.mtime.toISOString()}`;
+  } catch {
+    // leave "unknown"
+  }
+  return { version, wasm };
+}
 
 const latencyRows = [];
 for (const size of SIZES) await latencyForSize(size, latencyRows);
 const hitRows = await hitRatios();
 const seconds = (performance.now() - started) / 1000;
+machine.loadAvgAtEnd = os.loadavg();
 
 const out = [];
 out.push(`# EdgeCache.memory vs lru-cache vs Map${args.quick ? " (--quick)" : ""}`);
@@ -492,7 +521,11 @@ out.push("");
 out.push(`- node ${machine.node} (V8 ${machine.v8}), ${machine.platform}`);
 out.push(`- CPU: ${machine.cpu} x ${machine.cpus}`);
 out.push(`- date: ${machine.date}`);
-out.push(`- lru-cache ${lruVersion}; EdgeCache from ../pkg`);
+out.push(`- EdgeCache ${edgecachePkg.version} from ../pkg (.wasm ${edgecachePkg.wasm}); lru-cache ${lruVersion}`);
+out.push(
+  `- load average (1/5/15 min) at start ${machine.loadAvgAtStart.map((x) => x.toFixed(2)).join(" / ")}, ` +
+    `at end ${machine.loadAvgAtEnd.map((x) => x.toFixed(2)).join(" / ")} (on ${machine.cpus} CPUs)`,
+);
 out.push("");
 out.push("## Awaited get / set latency (median ns/op; ratio = EdgeCache / peer, lower is better)");
 out.push("");
@@ -509,7 +542,7 @@ out.push(
       "value",
       ...PEER_NAMES.map((n) => `${n} ns`),
       "EdgeCache / lru-cache",
-      "per-round IQR",
+      "per-round ratio, median [IQR]",
       "EdgeCache / lru-cache+size",
     ],
     latencyRows.map((r) => [
@@ -517,7 +550,7 @@ out.push(
       fmtSize(r.valueBytes),
       ...PEER_NAMES.map((n) => fmtNs(r.nsPerOp[n].median)),
       `**${fmtRatio(r.ratioVsLru)}**`,
-      `${fmtRatio(r.ratioVsLruPerRound.p25)}–${fmtRatio(r.ratioVsLruPerRound.p75)}`,
+      `${fmtRatio(r.ratioVsLruPerRound.median)} [${fmtRatio(r.ratioVsLruPerRound.p25)}–${fmtRatio(r.ratioVsLruPerRound.p75)}]`,
       fmtRatio(r.ratioVsLruSized),
     ]),
   ),
@@ -565,6 +598,7 @@ if (args.json) {
       {
         machine,
         lruCacheVersion: lruVersion,
+        edgecache: edgecachePkg,
         quick: args.quick,
         config: { ...CONFIG, sizes: SIZES, hit: HIT },
         latency: latencyRows,

@@ -16,7 +16,11 @@ wasm-opt -O3 --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
   pkg/wasm/edgecache_bg.wasm -o pkg/wasm/edgecache_bg.wasm
-cp js/core.js js/node.js js/browser.js js/index.d.ts js/package.json pkg/
+cp js/*.js js/*.d.ts js/package.json pkg/
+# Vite would otherwise emit a second copy of the .wasm for the glue's default
+# init path, which the inline and workerd entries never take.
+sed -i "s|new URL('edgecache_bg.wasm', import.meta.url)|new URL(/* @vite-ignore */ 'edgecache_bg.wasm', import.meta.url)|" pkg/wasm/edgecache.js
+grep -q "@vite-ignore" pkg/wasm/edgecache.js || { echo "build: could not mark the glue's wasm URL with @vite-ignore" >&2; exit 1; }
 cp README.md pkg/
 node scripts/inline-wasm.mjs pkg/wasm/edgecache_bg.wasm pkg/wasm/inline.js
 node scripts/size-report.mjs pkg

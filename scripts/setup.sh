@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs whatever building and testing edgecache needs and is missing:
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
-# wasm-pack, and the npm dev dependencies. Idempotent and quick when all is
+# wasm-pack, Debian's chromium and chromium-driver, and the npm dev
+# dependencies. Idempotent and quick when all is
 # there. (wasm-opt comes from npm's binaryen: wasm-pack cannot download it.)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -27,6 +28,12 @@ fi
 if ! command -v wasm-pack >/dev/null; then
   step "installing wasm-pack (a few minutes, once)"
   cargo install wasm-pack --locked || cargo install wasm-pack
+fi
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  step "installing Debian's chromium and chromium-driver (for the browser tests)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

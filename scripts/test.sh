@@ -23,3 +23,6 @@ bash scripts/build.sh
 
 step "JavaScript API tests (node --test)"
 node --test tests/js/
+
+step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd"
+node --test --test-concurrency=1 tests/pkg/

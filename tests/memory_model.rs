@@ -20,14 +20,38 @@ const MAX_BYTES: u64 = 4_096;
 
 #[derive(Debug, Clone)]
 enum Op {
-    Set { ns: usize, key: u8, len: usize, ttl_ms: Option<u64> },
-    Get { ns: usize, key: u8 },
-    Exists { ns: usize, key: u8 },
-    Delete { ns: usize, key: u8 },
-    Mget { ns: usize, keys: Vec<u8> },
-    Mdelete { ns: usize, keys: Vec<u8> },
-    Clear { ns: usize },
-    Advance { ms: u64 },
+    Set {
+        ns: usize,
+        key: u8,
+        len: usize,
+        ttl_ms: Option<u64>,
+    },
+    Get {
+        ns: usize,
+        key: u8,
+    },
+    Exists {
+        ns: usize,
+        key: u8,
+    },
+    Delete {
+        ns: usize,
+        key: u8,
+    },
+    Mget {
+        ns: usize,
+        keys: Vec<u8>,
+    },
+    Mdelete {
+        ns: usize,
+        keys: Vec<u8>,
+    },
+    Clear {
+        ns: usize,
+    },
+    Advance {
+        ms: u64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -59,7 +83,12 @@ fn live(model: &Model, id: &(usize, String), now: u64) -> Option<Vec<u8>> {
 
 /// Checks one read against the model, syncing the model when the cache has
 /// legitimately forgotten (evicted or expired) the key.
-fn check_read(model: &mut Model, id: (usize, String), got: Option<Vec<u8>>, now: u64) -> Result<(), TestCaseError> {
+fn check_read(
+    model: &mut Model,
+    id: (usize, String),
+    got: Option<Vec<u8>>,
+    now: u64,
+) -> Result<(), TestCaseError> {
     let expected = live(model, &id, now);
     match (&got, &expected) {
         (Some(g), Some(e)) => prop_assert_eq!(g, e, "wrong value for {:?}", id),
@@ -149,5 +178,3 @@ proptest! {
         }
     }
 }
-
-

@@ -34,22 +34,35 @@ fn the_default_clock_is_date_now() {
     let before = js_sys::Date::now() as u64;
     let now = DefaultClock::default().now_ms();
     let after = js_sys::Date::now() as u64;
-    assert!(before <= now && now <= after, "{before} <= {now} <= {after}");
+    assert!(
+        before <= now && now <= after,
+        "{before} <= {now} <= {after}"
+    );
 }
 
 #[wasm_bindgen_test]
 async fn the_default_backend_works_with_the_real_clock() {
     let cache = MemoryBackend::new();
-    cache.set("k", vec![1, 2, 3], Some(Duration::from_secs(60))).await.unwrap();
+    cache
+        .set("k", vec![1, 2, 3], Some(Duration::from_secs(60)))
+        .await
+        .unwrap();
     assert_eq!(cache.get("k").await.unwrap(), Some(vec![1, 2, 3]));
     assert_eq!(cache.stats().entries, 1);
 }
 
 #[wasm_bindgen_test]
 async fn eviction_holds_the_bounds_on_wasm32() {
-    let cache = MemoryBackend::builder().max_entries(50).max_bytes(20_000).build().unwrap();
+    let cache = MemoryBackend::builder()
+        .max_entries(50)
+        .max_bytes(20_000)
+        .build()
+        .unwrap();
     for i in 0..2_000u32 {
-        cache.set(&format!("key-{i}"), vec![0; (i % 700) as usize], None).await.unwrap();
+        cache
+            .set(&format!("key-{i}"), vec![0; (i % 700) as usize], None)
+            .await
+            .unwrap();
         if i % 100 == 0 {
             cache.validate().unwrap();
         }

@@ -1,4 +1,4 @@
-import { EdgeCache } from "/pkg/browser.js";
+import { EdgeCache } from "edgecache";
 
 const cache = EdgeCache.memory({ maxEntries: 100 });
 const $ = (id) => document.getElementById(id);
@@ -43,4 +43,10 @@ $("delete").onclick = () =>
     return `deleted ${JSON.stringify($("key").value)}`;
   });
 
-showStats();
+// A self-check on load: write and read one value, and say what came back.
+run(async () => {
+  await cache.setText("hello", "hello from wasm");
+  const value = await cache.getText("hello");
+  $("selftest").textContent = value === "hello from wasm" ? "self-test: ok" : `self-test: FAILED (${value})`;
+  return `ready: read back ${JSON.stringify(value)}`;
+});

@@ -1,0 +1,9 @@
+// Cloudflare Workers (workerd) entry. workerd refuses to compile WebAssembly
+// from bytes at run time, so the .wasm is imported as a module: wrangler and
+// Miniflare hand it over already compiled.
+import wasmModule from "./wasm/edgecache_bg.wasm";
+import { initSync } from "./wasm/edgecache.js";
+
+initSync({ module: wasmModule });
+
+export * from "./core.js";
