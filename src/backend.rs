@@ -86,3 +86,46 @@ pub trait CacheBackend: Send + Sync + Clone {
         ))
     }
 }
+
+/// A value together with its absolute expiry, as [`ExpiryAware::get_with_expiry`]
+/// returns it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// The stored value.
+    pub value: Vec<u8>,
+    /// Absolute expiry in ms since the epoch, or `None` for no expiry.
+    pub expires_at: Option<u64>,
+}
+
+/// A backend that can report when an entry expires, so a cache in front of it
+/// ([`TieredBackend`](crate::TieredBackend)) never keeps a copy longer than
+/// the entry lives. Kept apart from [`CacheBackend`] so that trait stays
+/// exactly the contract every backend implements.
+///
+/// ```
+/// use edgecache::{CacheBackend, ExpiryAware, MemoryBackend, time::ManualClock};
+/// use std::time::Duration;
+/// # pollster::block_on(async {
+/// let clock = ManualClock::new(1_000);
+/// let cache = MemoryBackend::builder().clock(clock).build()?;
+/// cache.set("k", b"v".to_vec(), Some(Duration::from_secs(2))).await?;
+/// let entry = cache.get_with_expiry("k").await?.unwrap();
+/// assert_eq!(entry.expires_at, Some(3_000));
+/// # Ok::<(), edgecache::Error>(())
+/// # }).unwrap();
+/// ```
+#[allow(async_fn_in_trait)]
+pub trait ExpiryAware: CacheBackend {
+    /// Like [`CacheBackend::get`], with the entry's absolute expiry.
+    async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>>;
+
+    /// Like [`CacheBackend::mget`], with each entry's absolute expiry.
+    /// Backends that can batch override it.
+    async fn mget_with_expiry(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {
+        let mut entries = Vec::with_capacity(keys.len());
+        for key in keys {
+            entries.push(self.get_with_expiry(key).await?);
+        }
+        Ok(entries)
+    }
+}

@@ -46,12 +46,15 @@ mod error;
 pub mod key;
 mod memory;
 pub mod policy;
+pub mod record;
+mod tiered;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
 mod platform;
 
-pub use backend::CacheBackend;
+pub use backend::{CacheBackend, Entry, ExpiryAware};
 pub use error::{Error, Result};
 pub use memory::{MemoryBackend, MemoryBackendBuilder};
 pub use policy::Stats;
+pub use tiered::TieredBackend;

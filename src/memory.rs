@@ -5,6 +5,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use crate::backend::{Entry, ExpiryAware};
 use crate::key::{self, check_key, check_namespace, check_ttl};
 use crate::policy::{Engine, Limits, Lookup, Meta, Removed, Stats, Token, ENTRY_OVERHEAD_BYTES};
 use crate::time::{expiry_after, Clock, DefaultClock};
@@ -252,13 +253,19 @@ impl MemoryBackend {
         Ok(key::encode(self.namespace.as_deref(), key))
     }
 
-    fn get_locked(store: &mut Store, key: &str, now: u64) -> Option<Vec<u8>> {
+    fn get_locked(store: &mut Store, key: &str, now: u64) -> Option<Entry> {
         let Some(&token) = store.index.get(key) else {
             store.engine.record_miss();
             return None;
         };
         match store.engine.get(token, now) {
-            Lookup::Hit(stored) => Some(stored.value.clone()),
+            Lookup::Hit(stored) => {
+                let value = stored.value.clone();
+                Some(Entry {
+                    value,
+                    expires_at: store.engine.expires_at(token),
+                })
+            }
             Lookup::Expired(stored) => {
                 store.index.remove(&stored.key);
                 None
@@ -294,11 +301,19 @@ impl Store {
     }
 }
 
+impl ExpiryAware for MemoryBackend {
+    async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>> {
+        let key = self.stored_key(key)?;
+        let now = self.shared.clock.now_ms();
+        Ok(Self::get_locked(&mut self.lock(), &key, now))
+    }
+}
+
 impl CacheBackend for MemoryBackend {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let key = self.stored_key(key)?;
         let now = self.shared.clock.now_ms();
-        Ok(Self::get_locked(&mut self.lock(), &key, now))
+        Ok(Self::get_locked(&mut self.lock(), &key, now).map(|e| e.value))
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
@@ -359,7 +374,7 @@ impl CacheBackend for MemoryBackend {
         let mut store = self.lock();
         Ok(keys
             .iter()
-            .map(|k| Self::get_locked(&mut store, k, now))
+            .map(|k| Self::get_locked(&mut store, k, now).map(|e| e.value))
             .collect())
     }
 

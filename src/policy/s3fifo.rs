@@ -363,6 +363,12 @@ impl<V> Engine<V> {
         }
     }
 
+    /// The absolute expiry of the entry at `token` (`None` if it has none or
+    /// there is no such entry).
+    pub fn expires_at(&self, token: Token) -> Option<u64> {
+        self.slab.get(token).and_then(|e| e.expires_at)
+    }
+
     /// Removes the entry at `token` (a caller's delete), returning its value.
     pub fn remove(&mut self, token: Token) -> Option<V> {
         let entry = self.slab.get(token)?;

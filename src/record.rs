@@ -1,0 +1,170 @@
+//! The stored-record codec shared by the persistent backends (IndexedDB, KV).
+//!
+//! A record is a small fixed header followed by the value's bytes:
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 1 | magic `0xEC` |
+//! | 1 | 1 | format version (`1`) |
+//! | 2 | 1 | flags: bit 0 = has expiry; other bits must be 0 |
+//! | 3 | 8 | absolute expiry, ms since the epoch, little-endian (0 without expiry) |
+//! | 11 | .. | the value |
+//!
+//! The expiry travels with the value, so a backend whose own TTL is coarse
+//! (Workers KV: at least 60 s) or absent still expires entries exactly: readers
+//! decode the header and treat an expired record as a miss. Anything that does
+//! not decode — foreign data, truncation, a newer format — is an
+//! [`Error::Decode`], which backends turn into a miss plus a delete.
+
+use crate::{Error, Result};
+
+/// First byte of every record.
+pub const MAGIC: u8 = 0xEC;
+/// The format version this build writes and reads.
+pub const VERSION: u8 = 1;
+/// Bytes before the value.
+pub const HEADER_LEN: usize = 11;
+
+const FLAG_HAS_EXPIRY: u8 = 0b0000_0001;
+
+/// A decoded record, borrowing its value from the encoded bytes.
+///
+/// ```
+/// use edgecache::record::{self, Record};
+/// let bytes = record::encode(Some(1_000), b"hi");
+/// let rec = record::decode(&bytes).unwrap();
+/// assert_eq!(rec, Record { expires_at: Some(1_000), value: b"hi" });
+/// assert!(!rec.is_expired(999) && rec.is_expired(1_000));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record<'a> {
+    /// Absolute expiry in ms since the epoch, or `None`.
+    pub expires_at: Option<u64>,
+    /// The stored value.
+    pub value: &'a [u8],
+}
+
+impl Record<'_> {
+    /// True once `now_ms` has reached the expiry.
+    pub fn is_expired(&self, now_ms: u64) -> bool {
+        self.expires_at.is_some_and(|at| at <= now_ms)
+    }
+
+    /// Milliseconds left before expiry at `now_ms` (`None` without expiry,
+    /// `Some(0)` once expired).
+    ///
+    /// ```
+    /// use edgecache::record;
+    /// let bytes = record::encode(Some(5_000), b"");
+    /// assert_eq!(record::decode(&bytes).unwrap().remaining_ms(1_000), Some(4_000));
+    /// ```
+    pub fn remaining_ms(&self, now_ms: u64) -> Option<u64> {
+        self.expires_at.map(|at| at.saturating_sub(now_ms))
+    }
+}
+
+/// Encodes `value` with its expiry.
+///
+/// ```
+/// use edgecache::record;
+/// assert_eq!(record::encode(None, b"v").len(), record::HEADER_LEN + 1);
+/// ```
+pub fn encode(expires_at: Option<u64>, value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + value.len());
+    out.push(MAGIC);
+    out.push(VERSION);
+    out.push(if expires_at.is_some() {
+        FLAG_HAS_EXPIRY
+    } else {
+        0
+    });
+    out.extend_from_slice(&expires_at.unwrap_or(0).to_le_bytes());
+    out.extend_from_slice(value);
+    out
+}
+
+/// Decodes a record, refusing anything this build did not write.
+///
+/// ```
+/// use edgecache::record;
+/// assert_eq!(record::decode(b"not a record").unwrap_err().code(), "EDGECACHE_DECODE");
+/// ```
+pub fn decode(bytes: &[u8]) -> Result<Record<'_>> {
+    let Some((header, value)) = bytes.split_first_chunk::<HEADER_LEN>() else {
+        return Err(Error::Decode(format!(
+            "record is {} bytes, shorter than its {HEADER_LEN}-byte header",
+            bytes.len()
+        )));
+    };
+    let [magic, version, flags, expiry @ ..] = *header;
+    if magic != MAGIC {
+        return Err(Error::Decode(
+            "not an edgecache record (bad magic byte)".into(),
+        ));
+    }
+    if version != VERSION {
+        return Err(Error::Decode(format!(
+            "record format version {version} is not readable by this build (version {VERSION})"
+        )));
+    }
+    if flags & !FLAG_HAS_EXPIRY != 0 {
+        return Err(Error::Decode(format!("unknown record flags {flags:#04x}")));
+    }
+    let expiry = u64::from_le_bytes(expiry);
+    Ok(Record {
+        expires_at: (flags & FLAG_HAS_EXPIRY != 0).then_some(expiry),
+        value,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrips_with_and_without_expiry() {
+        for expires_at in [None, Some(0), Some(1), Some(u64::MAX)] {
+            for value in [&b""[..], b"x", &[0u8; 1000][..]] {
+                let bytes = encode(expires_at, value);
+                assert_eq!(decode(&bytes).unwrap(), Record { expires_at, value });
+            }
+        }
+    }
+
+    #[test]
+    fn header_layout_is_stable() {
+        assert_eq!(
+            encode(Some(0x0102), b"v"),
+            [0xEC, 1, 1, 0x02, 0x01, 0, 0, 0, 0, 0, 0, b'v']
+        );
+        assert_eq!(encode(None, b""), [0xEC, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn refuses_truncated_foreign_and_future_records() {
+        let good = encode(Some(5), b"value");
+        for len in 0..HEADER_LEN {
+            assert!(decode(&good[..len]).is_err(), "truncated to {len}");
+        }
+        let mut foreign = good.clone();
+        foreign[0] = b'{';
+        assert!(decode(&foreign).is_err());
+        let mut future = good.clone();
+        future[1] = 2;
+        assert!(decode(&future).is_err());
+        let mut flags = good;
+        flags[2] = 0b10;
+        assert!(decode(&flags).is_err());
+    }
+
+    #[test]
+    fn expiry_is_inclusive_and_remaining_saturates() {
+        let bytes = encode(Some(100), b"");
+        let rec = decode(&bytes).unwrap();
+        assert!(!rec.is_expired(99));
+        assert!(rec.is_expired(100));
+        assert_eq!(rec.remaining_ms(150), Some(0));
+        let forever = encode(None, b"");
+        assert!(!decode(&forever).unwrap().is_expired(u64::MAX));
+    }
+}
