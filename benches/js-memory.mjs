@@ -26,10 +26,6 @@ import os from "node:os";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
-const { EdgeCache } = await import("../pkg/node.js").catch((error) => {
-  console.error(`cannot load ../pkg/node.js (build it with \`bash scripts/build.sh\`): ${error.message}`);
-  process.exit(1);
-});
 
 // ---------------------------------------------------------------- arguments
 
@@ -60,9 +56,14 @@ function usage(error) {
 
 const args = parseArgs(process.argv.slice(2));
 
+const { EdgeCache } = await import("../pkg/node.js").catch((error) => {
+  console.error(`cannot load ../pkg/node.js (build it with \`bash scripts/build.sh\`): ${error.message}`);
+  process.exit(1);
+});
+
 const CONFIG = args.quick
   ? { keys: 10_000, warmupPasses: 3, rounds: 5, passesPerSample: 1 }
-  : { keys: 10_000, warmupPasses: 10, rounds: 40, passesPerSample: 3 };
+  : { keys: 10_000, warmupPasses: 10, rounds: 30, passesPerSample: 3 };
 const SIZES = [16, 1024, 64 * 1024];
 const KEY_BYTES_MAX = 16; // "key:" + up to 12 digits; checked below
 const EDGECACHE_OVERHEAD = 96; // per-entry bytes EdgeCache charges (index.d.ts)
