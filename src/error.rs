@@ -58,6 +58,22 @@ pub enum Error {
     #[error("backend failure: {0}")]
     Backend(String),
 
+    /// The storage is not available here (no IndexedDB in this runtime, a
+    /// private mode that disables it, a binding that is missing). Use another
+    /// backend, or the memory cache, in this environment.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+
+    /// The storage is out of space (the browser's quota). The write did not
+    /// happen; earlier data is intact. Clear space or lower the bounds.
+    #[error("storage quota exceeded: {0}")]
+    QuotaExceeded(String),
+
+    /// Opening the database is blocked by another connection (another tab
+    /// holding an older version open). Close the other tab or retry later.
+    #[error("database upgrade blocked: {0}")]
+    Blocked(String),
+
     /// The backend does not implement this operation.
     #[error("unsupported operation: {0}")]
     Unsupported(String),
@@ -80,6 +96,9 @@ impl Error {
             Error::ValueTooLarge { .. } => "EDGECACHE_VALUE_TOO_LARGE",
             Error::Decode(_) => "EDGECACHE_DECODE",
             Error::Backend(_) => "EDGECACHE_BACKEND",
+            Error::Unavailable(_) => "EDGECACHE_UNAVAILABLE",
+            Error::QuotaExceeded(_) => "EDGECACHE_QUOTA_EXCEEDED",
+            Error::Blocked(_) => "EDGECACHE_BLOCKED",
             Error::Unsupported(_) => "EDGECACHE_UNSUPPORTED",
         }
     }
@@ -98,6 +117,9 @@ mod tests {
             Error::ValueTooLarge { size: 2, limit: 1 },
             Error::Decode(String::new()),
             Error::Backend(String::new()),
+            Error::Unavailable(String::new()),
+            Error::QuotaExceeded(String::new()),
+            Error::Blocked(String::new()),
             Error::Unsupported(String::new()),
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();
