@@ -3,7 +3,12 @@
 //! exist on wasm32 (the `Date.now()` clock, hashing without OS randomness).
 #![cfg(target_arch = "wasm32")]
 // wasm_bindgen_test functions are tests, but clippy does not know them as such.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::time::Duration;
 
