@@ -1,8 +1,8 @@
 // Benchmarks EdgeCache.memory (the built package in ../pkg) against lru-cache
 // and a plain Map, and prints markdown tables.
 //
-//   node benches/js-memory.mjs                 # full run (about a minute)
-//   node benches/js-memory.mjs --quick         # smoke test (a few seconds)
+//   node benches/js-memory.mjs                 # full run (20-75 s, under 2 minutes)
+//   node benches/js-memory.mjs --quick         # smoke test (about 10 s)
 //   node benches/js-memory.mjs --json out.json # also write the results as JSON
 //
 // Two parts, in one run:
@@ -25,7 +25,6 @@
 import os from "node:os";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-
 
 // ---------------------------------------------------------------- arguments
 

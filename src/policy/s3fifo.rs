@@ -299,9 +299,10 @@ impl<V> Engine<V> {
 
     /// Replaces the entry at `token` (the caller's existing mapping for the
     /// same key) with a new value, keeping its queue and frequency so an
-    /// overwrite does not demote a hot key. Returns the new token (which may
-    /// differ) and the old value. Fails, changing nothing, if the new entry
-    /// alone exceeds the byte bound.
+    /// overwrite does not demote a hot key. Returns the new token (the same
+    /// one unless room had to be made) and the old value. Fails, changing
+    /// nothing, if the new entry alone exceeds the byte bound. A vacant
+    /// `token` makes this a plain insert.
     pub fn replace(
         &mut self,
         token: Token,
@@ -311,10 +312,38 @@ impl<V> Engine<V> {
         removed: &mut Vec<Removed<V>>,
     ) -> Result<(Token, Option<V>)> {
         self.check_weight(meta.weight)?;
-        let carried = self.slab.get(token).map(|e| (e.queue, e.freq));
-        let old = self.remove(token);
-        let token = self.admit(meta, value, carried, now_ms, removed)?;
-        Ok((token, old))
+        let Some(entry) = self.slab.get_mut(token) else {
+            return Ok((self.admit(meta, value, None, now_ms, removed)?, None));
+        };
+        let fits = self.bytes - entry.weight + meta.weight <= self.limits.max_bytes;
+        if !fits {
+            let carried = Some((entry.queue, entry.freq));
+            let old = self.remove(token);
+            let token = self.admit(meta, value, carried, now_ms, removed)?;
+            return Ok((token, old));
+        }
+        // In place: the entry keeps its slot and its place in its queue.
+        let (old_weight, old_expiry) = (entry.weight, entry.expires_at);
+        if entry.queue == Queue::Small {
+            self.small_bytes = self.small_bytes - old_weight + meta.weight;
+        }
+        entry.weight = meta.weight;
+        entry.expires_at = meta.expires_at;
+        let old = std::mem::replace(&mut entry.value, value);
+        self.bytes = self.bytes - old_weight + meta.weight;
+        if old_expiry != meta.expires_at {
+            if let Some(at) = old_expiry {
+                self.expiry.remove(at, token);
+            }
+            if let Some(at) = meta.expires_at {
+                self.expiry.insert(at, token);
+            }
+        }
+        self.stats.inserts += 1;
+        // The amortised sweep, as on insert; the entry just written has a
+        // future expiry (or none), so it cannot be among those removed.
+        self.purge_expired(now_ms, SWEEP_PER_INSERT, removed);
+        Ok((token, Some(old)))
     }
 
     /// Reads the entry at `token`: a hit bumps its frequency; an expired entry
@@ -772,6 +801,50 @@ mod tests {
         assert_eq!(old, Some(1));
         assert_eq!(e.bytes(), 500);
         assert_eq!(e.slab.get(t2).map(|x| x.freq), Some(1));
+        e.validate().unwrap();
+    }
+
+    #[test]
+    fn replace_in_place_keeps_the_token_and_the_queue_position() {
+        let mut e = engine(10, 10_000);
+        let mut removed = Vec::new();
+        let a = put(&mut e, 1, &mut removed);
+        let b = put(&mut e, 2, &mut removed);
+        let (a2, _) = e
+            .replace(
+                a,
+                Meta {
+                    expires_at: Some(50),
+                    ..meta(1, 300)
+                },
+                10,
+                0,
+                &mut removed,
+            )
+            .unwrap();
+        assert_eq!(a2, a);
+        assert_eq!(e.small.tail(), Some(a), "still the oldest in its queue");
+        assert_eq!(e.bytes(), 400);
+        e.validate().unwrap();
+        // Dropping the TTL again takes it out of the expiry index.
+        e.replace(a, meta(1, 100), 11, 0, &mut removed).unwrap();
+        e.validate().unwrap();
+        assert_eq!(e.get(a, 1_000), Lookup::Hit(&11));
+        assert_eq!(e.get(b, 1_000), Lookup::Hit(&2));
+    }
+
+    #[test]
+    fn a_growing_replace_that_needs_room_evicts_others_not_itself() {
+        let mut e = engine(10, 1_000);
+        let mut removed = Vec::new();
+        let a = put(&mut e, 1, &mut removed);
+        for k in 2..10 {
+            put(&mut e, k, &mut removed);
+        }
+        let (a2, old) = e.replace(a, meta(1, 900), 99, 0, &mut removed).unwrap();
+        assert_eq!(old, Some(1));
+        assert_eq!(e.get(a2, 0), Lookup::Hit(&99));
+        assert!(removed.iter().all(|r| r.value != 99 && r.value != 1));
         e.validate().unwrap();
     }
 
