@@ -19,6 +19,9 @@ cargo test --quiet
 step "wasm32 tests in Node (wasm-pack test --node)"
 wasm-pack --log-level warn test --node -- --test wasm
 
+step "IndexedDB backend in headless Chromium (wasm-pack test --chrome)"
+CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headless --chrome -- --test browser
+
 bash scripts/build.sh
 
 step "JavaScript API tests (node --test)"

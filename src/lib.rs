@@ -11,6 +11,7 @@
 //! 4. [`conformance`]: the trait-level test suite every backend runs.
 //! 5. `platform` (wasm32 only): thin wasm-bindgen glue behind the JavaScript `EdgeCache` class.
 //!
+//!
 //! ## Eviction and memory
 //! S3-FIFO (see [`policy::Engine`]) holds two bounds at once, `max_entries`
 //! and `max_bytes`, after every call. Each entry is charged
@@ -58,3 +59,6 @@ pub use error::{Error, Result};
 pub use memory::{MemoryBackend, MemoryBackendBuilder};
 pub use policy::Stats;
 pub use tiered::TieredBackend;
+
+#[cfg(target_arch = "wasm32")]
+pub use platform::idb::{IndexedDbBackend, IndexedDbBackendBuilder};

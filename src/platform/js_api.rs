@@ -6,16 +6,16 @@
 //! `Uint8Array`s), because crossing the boundary with a string or copying a
 //! value out of wasm memory costs more than the whole `lru-cache` lookup we
 //! compete with. What crosses per call is a few numbers: a `get` is one call
-//! `get(slot, now) -> bool`; only `set` passes the key (for its UTF-8 size and
-//! the ghost queue's hash). The policy — eviction, expiry, byte accounting,
+//! `get(slot, now) -> bool`, and a `set` passes the key's UTF-8 length and a
+//! hash of it (for the ghost queue) instead of the key itself. Errors from
+//! `set` are reported by a negative result and fetched with `takeError()`, so
+//! the common path allocates nothing on the JavaScript side. The policy — eviction, expiry, byte accounting,
 //! statistics — is the pure [`Engine`], driven from here.
-
-use std::hash::{BuildHasher, RandomState};
 
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::key::{check_key, ttl_from_ms};
+use crate::key::{ttl_from_ms, MAX_KEY_BYTES};
 use crate::policy::{Engine, Limits, Lookup, Meta, Removed, Stats, Token, ENTRY_OVERHEAD_BYTES};
 use crate::time::expiry_after;
 use crate::Error;
@@ -38,13 +38,13 @@ pub(crate) fn to_js_error(err: Error) -> JsValue {
 }
 
 /// Converts an optional JavaScript number into a positive whole count.
-fn count_from_js(name: &str, value: Option<f64>, default: u64) -> Result<u64, Error> {
+pub(crate) fn whole(name: &str, value: Option<f64>) -> Result<Option<u64>, Error> {
     match value {
-        None => Ok(default),
+        None => Ok(None),
         Some(v)
             if v.is_finite() && v >= 1.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_991.0 =>
         {
-            Ok(v as u64)
+            Ok(Some(v as u64))
         }
         Some(v) => Err(Error::InvalidOptions(format!(
             "{name} must be a positive whole number, got {v}"
@@ -72,9 +72,9 @@ pub fn check_ttl_ms(ttl_ms: f64) -> Result<(), JsValue> {
 #[wasm_bindgen]
 pub struct MemoryCore {
     engine: Engine<()>,
-    hasher: RandomState,
     default_ttl_ms: Option<f64>,
     removed: Vec<Removed<()>>,
+    error: Option<Error>,
 }
 
 #[wasm_bindgen]
@@ -89,71 +89,87 @@ impl MemoryCore {
     ) -> Result<MemoryCore, JsValue> {
         let build = || -> Result<MemoryCore, Error> {
             let limits = Limits::new(
-                count_from_js(
-                    "maxEntries",
-                    max_entries,
-                    u64::from(Limits::DEFAULT.max_entries()),
-                )?,
-                count_from_js("maxBytes", max_bytes, Limits::DEFAULT.max_bytes())?,
+                whole("maxEntries", max_entries)?
+                    .unwrap_or(u64::from(Limits::DEFAULT.max_entries())),
+                whole("maxBytes", max_bytes)?.unwrap_or(Limits::DEFAULT.max_bytes()),
             )?;
             if let Some(ms) = default_ttl_ms {
                 ttl_from_ms(ms)?;
             }
             Ok(MemoryCore {
                 engine: Engine::new(limits),
-                hasher: RandomState::new(),
                 default_ttl_ms,
                 removed: Vec::new(),
+                error: None,
             })
         };
         build().map_err(to_js_error)
     }
 
-    /// Records a write of `value_len` bytes under `key`, replacing the entry
-    /// at `old_slot` if the key had one. Returns the new slot plus 2^32 times
-    /// the number of entries removed to make room (read them with
-    /// `removed(i)`). Throws, changing nothing, on a bad key or TTL or a value
-    /// over the byte bound.
+    /// Records a write of a value of `value_len` bytes under a key of
+    /// `key_bytes` UTF-8 bytes whose hash is `hash`, replacing the entry at
+    /// `old_slot` if the key had one. Returns the new slot plus 2^32 times the
+    /// number of entries removed to make room (read them with `removed(i)`),
+    /// or -1 if the write was refused (a bad TTL, a value over the byte bound),
+    /// changing nothing; `takeError()` then returns the coded `Error`.
     pub fn set(
         &mut self,
-        key: &str,
+        key_bytes: f64,
+        hash: u32,
         value_len: f64,
         ttl_ms: Option<f64>,
         old_slot: Option<u32>,
         now: f64,
-    ) -> Result<f64, JsValue> {
-        self.set_inner(key, value_len, ttl_ms, old_slot, millis(now))
-            .map_err(to_js_error)
+    ) -> f64 {
+        match self.set_inner(key_bytes, hash, value_len, ttl_ms, old_slot, millis(now)) {
+            Ok(packed) => packed,
+            Err(err) => {
+                self.error = Some(err);
+                -1.0
+            }
+        }
+    }
+
+    /// The error of the last refused `set`, as a coded JavaScript `Error`.
+    #[wasm_bindgen(js_name = takeError)]
+    pub fn take_error(&mut self) -> JsValue {
+        to_js_error(
+            self.error
+                .take()
+                .unwrap_or_else(|| Error::Backend("no error was recorded".into())),
+        )
     }
 
     fn set_inner(
         &mut self,
-        key: &str,
+        key_bytes: f64,
+        hash: u32,
         value_len: f64,
         ttl_ms: Option<f64>,
         old_slot: Option<u32>,
         now: u64,
     ) -> Result<f64, Error> {
-        check_key(key)?;
+        // The JavaScript side checks keys; a length outside the limits here
+        // would be a bug there, refused rather than trusted.
+        if !(key_bytes >= 1.0 && key_bytes <= MAX_KEY_BYTES as f64) {
+            return Err(Error::InvalidKey(format!("bad key length {key_bytes}")));
+        }
+        if !(value_len.is_finite() && value_len >= 0.0) {
+            return Err(Error::InvalidValue(format!("bad value length {value_len}")));
+        }
         let ttl = ttl_ms
             .or(self.default_ttl_ms)
             .map(ttl_from_ms)
             .transpose()?;
-        let value_len = if value_len.is_finite() && value_len >= 0.0 {
-            value_len as u64
-        } else {
-            return Err(Error::InvalidValue(format!("bad value length {value_len}")));
-        };
         let meta = Meta {
-            hash: self.hasher.hash_one(key),
-            weight: (key.len() as u64)
-                .saturating_add(value_len)
+            hash: u64::from(hash),
+            weight: (key_bytes as u64)
+                .saturating_add(value_len as u64)
                 .saturating_add(ENTRY_OVERHEAD_BYTES),
             expires_at: expiry_after(now, ttl),
         };
         self.removed.clear();
-        let old = old_slot.and_then(Token::from_index);
-        let token = match old {
+        let token = match old_slot.and_then(Token::from_index) {
             // Replacing a slot that has gone (expired) is a plain insert.
             Some(old) => {
                 self.engine

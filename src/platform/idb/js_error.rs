@@ -1,0 +1,80 @@
+//! JavaScript failures as crate errors with stable codes. Every throw maps to
+//! an [`Error`]: a `DOMException` by its name, a JavaScript `Error` by its
+//! name and message, anything else by its string form. Nothing here panics.
+
+use indexed_db_futures::error::{Error as IdbError, JSError, OpenDbError};
+use wasm_bindgen::JsValue;
+
+use crate::Error;
+
+/// A `DOMException` (from a request, a transaction or `open`).
+pub(super) fn dom(e: &web_sys::DomException, doing: &str) -> Error {
+    named(&e.name(), &e.message(), doing)
+}
+
+fn named(name: &str, message: &str, doing: &str) -> Error {
+    let detail = format!("{doing}: {name}: {message}");
+    match name {
+        "QuotaExceededError" => Error::QuotaExceeded(detail),
+        // IndexedDB refused in this context (opaque origin, some private modes).
+        "SecurityError" => Error::Unavailable(detail),
+        _ => Error::Backend(detail),
+    }
+}
+
+/// An `indexed_db_futures` error outside a transaction (or before one exists).
+pub(super) fn idb(e: IdbError, doing: &str) -> Error {
+    match e {
+        IdbError::DomException(e) => dom(&e.into(), doing),
+        IdbError::Unknown(JSError::Error(e)) => {
+            named(&String::from(e.name()), &String::from(e.message()), doing)
+        }
+        IdbError::Unknown(JSError::Unknown(value)) => {
+            Error::Backend(format!("{doing}: {}", describe(&value)))
+        }
+        other => Error::Backend(format!("{doing}: {other}")),
+    }
+}
+
+/// An error inside a transaction. When the transaction has aborted, its own
+/// `error` is the cause (a request's error is then often just `AbortError`,
+/// and a quota failure at commit shows only there).
+pub(super) fn in_tx(tx: &web_sys::IdbTransaction, e: IdbError, doing: &str) -> Error {
+    match tx.error() {
+        Some(cause) => dom(&cause, doing),
+        None => idb(e, doing),
+    }
+}
+
+/// A failure to open the database.
+pub(super) fn open(e: OpenDbError, db_name: &str, version: u32) -> Error {
+    match e {
+        OpenDbError::UnsupportedEnvironment | OpenDbError::NullFactory => Error::Unavailable(
+            "IndexedDB is not available in this runtime (there is no indexedDB global)".into(),
+        ),
+        // indexed_db_futures reports any synchronous throw of indexedDB.open
+        // this way; our version is never zero.
+        OpenDbError::VersionZero => Error::Unavailable(format!(
+            "indexedDB.open(\"{db_name}\") threw: IndexedDB is disabled in this context"
+        )),
+        OpenDbError::Base(IdbError::DomException(e)) => {
+            let e: web_sys::DomException = e.into();
+            if e.name() == "VersionError" {
+                Error::Unavailable(format!(
+                    "database \"{db_name}\" has a newer schema than this build understands \
+                     (it opens version {version}): a newer edgecache, probably in another tab, \
+                     upgraded it. Reload the page, or use another db_name"
+                ))
+            } else {
+                dom(&e, &format!("opening database \"{db_name}\""))
+            }
+        }
+        OpenDbError::Base(e) => idb(e, &format!("opening database \"{db_name}\"")),
+    }
+}
+
+fn describe(value: &JsValue) -> String {
+    value
+        .as_string()
+        .unwrap_or_else(|| format!("non-Error value thrown: {value:?}"))
+}

@@ -1,0 +1,277 @@
+//! The wasm-bindgen surface behind the persistent JavaScript caches
+//! (`EdgeCache.indexedDb`, with or without a memory tier).
+//!
+//! Unlike the memory cache, keys and values live in Rust-owned storage here,
+//! so each call passes the key in and copies the value across; the cost is
+//! small next to an IndexedDB transaction. Every method returns a Promise and
+//! rejects with a coded `Error` (see `to_js_error`).
+
+use std::future::Future;
+use std::time::Duration;
+
+use js_sys::{Array, Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use super::idb::IndexedDbBackend;
+use super::js_api::{stats_object, to_js_error, whole};
+use crate::key::ttl_from_ms;
+use crate::{CacheBackend, Error, MemoryBackend, Stats, TieredBackend};
+
+/// A persistent backend, alone or behind a memory tier.
+#[derive(Clone)]
+enum Persistent {
+    Idb(IndexedDbBackend),
+    Tiered(TieredBackend<MemoryBackend, IndexedDbBackend>),
+}
+
+/// Runs `$body` with `$b` bound to whichever backend `$p` holds.
+macro_rules! with_backend {
+    ($p:expr, $b:ident => $body:expr) => {
+        match $p {
+            Persistent::Idb($b) => $body,
+            Persistent::Tiered($b) => $body,
+        }
+    };
+}
+
+impl Persistent {
+    async fn stats(&self) -> Result<Stats, Error> {
+        match self {
+            Persistent::Idb(idb) => idb.stats().await,
+            Persistent::Tiered(tiered) => {
+                // A read is a hit if either tier served it; the persistent
+                // tier is the authority on everything else.
+                let (front, back) = (tiered.l1().stats(), tiered.l2().stats().await?);
+                Ok(Stats {
+                    hits: front.hits + back.hits,
+                    ..back
+                })
+            }
+        }
+    }
+}
+
+/// Options for [`PersistentCore::open_indexed_db`], checked in JavaScript for
+/// names and types and here for ranges.
+#[wasm_bindgen]
+#[derive(Default)]
+pub struct IndexedDbOptions {
+    db_name: Option<String>,
+    store_name: Option<String>,
+    namespace: Option<String>,
+    default_ttl_ms: Option<f64>,
+    max_entries: Option<f64>,
+    max_bytes: Option<f64>,
+    memory_max_entries: Option<f64>,
+    memory_max_bytes: Option<f64>,
+    tiered: bool,
+}
+
+#[wasm_bindgen]
+impl IndexedDbOptions {
+    /// Empty options: every field takes its default.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> IndexedDbOptions {
+        IndexedDbOptions::default()
+    }
+
+    /// Sets the string options.
+    #[wasm_bindgen(js_name = setNames)]
+    pub fn set_names(
+        &mut self,
+        db_name: Option<String>,
+        store_name: Option<String>,
+        namespace: Option<String>,
+    ) {
+        self.db_name = db_name;
+        self.store_name = store_name;
+        self.namespace = namespace;
+    }
+
+    /// Sets the persistent store's numeric options.
+    #[wasm_bindgen(js_name = setStore)]
+    pub fn set_store(
+        &mut self,
+        default_ttl_ms: Option<f64>,
+        max_entries: Option<f64>,
+        max_bytes: Option<f64>,
+    ) {
+        self.default_ttl_ms = default_ttl_ms;
+        self.max_entries = max_entries;
+        self.max_bytes = max_bytes;
+    }
+
+    /// Puts a memory tier in front, with these bounds.
+    #[wasm_bindgen(js_name = setMemory)]
+    pub fn set_memory(&mut self, max_entries: Option<f64>, max_bytes: Option<f64>) {
+        self.tiered = true;
+        self.memory_max_entries = max_entries;
+        self.memory_max_bytes = max_bytes;
+    }
+}
+
+fn build(options: IndexedDbOptions) -> Result<Persistent, Error> {
+    let mut idb = IndexedDbBackend::builder();
+    if let Some(name) = options.db_name {
+        idb = idb.db_name(name);
+    }
+    if let Some(name) = options.store_name {
+        idb = idb.store_name(name);
+    }
+    if let Some(ns) = &options.namespace {
+        idb = idb.namespace(ns.clone());
+    }
+    let default_ttl = options.default_ttl_ms.map(ttl_from_ms).transpose()?;
+    if let Some(ttl) = default_ttl {
+        idb = idb.default_ttl(ttl);
+    }
+    if let Some(n) = whole("maxEntries", options.max_entries)? {
+        idb = idb.max_entries(n);
+    }
+    if let Some(n) = whole("maxBytes", options.max_bytes)? {
+        idb = idb.max_bytes(n);
+    }
+    let idb = idb.build()?;
+    if !options.tiered {
+        return Ok(Persistent::Idb(idb));
+    }
+    let mut memory = MemoryBackend::builder();
+    if let Some(n) = whole("memory.maxEntries", options.memory_max_entries)? {
+        memory = memory.max_entries(n);
+    }
+    if let Some(n) = whole("memory.maxBytes", options.memory_max_bytes)? {
+        memory = memory.max_bytes(n);
+    }
+    if let Some(ttl) = default_ttl {
+        memory = memory.default_ttl(ttl);
+    }
+    if let Some(ns) = options.namespace {
+        memory = memory.namespace(ns);
+    }
+    Ok(Persistent::Tiered(TieredBackend::new(memory.build()?, idb)))
+}
+
+/// Turns a Rust future into a Promise that rejects with a coded `Error`.
+fn promise<T: Into<JsValue>>(fut: impl Future<Output = Result<T, Error>> + 'static) -> Promise {
+    future_to_promise(async move { fut.await.map(Into::into).map_err(to_js_error) })
+}
+
+fn bytes_or_undefined(value: Option<Vec<u8>>) -> JsValue {
+    value.map_or(JsValue::UNDEFINED, |v| {
+        Uint8Array::from(v.as_slice()).into()
+    })
+}
+
+fn ttl(ttl_ms: Option<f64>) -> Result<Option<Duration>, Error> {
+    ttl_ms.map(ttl_from_ms).transpose()
+}
+
+/// A persistent cache for the JavaScript `EdgeCache` class.
+#[wasm_bindgen]
+pub struct PersistentCore {
+    backend: Persistent,
+}
+
+#[wasm_bindgen]
+impl PersistentCore {
+    /// Opens an IndexedDB cache (tiered if `options` has a memory tier),
+    /// checking that the database can be opened.
+    #[wasm_bindgen(js_name = openIndexedDb)]
+    pub fn open_indexed_db(options: IndexedDbOptions) -> Promise {
+        promise(async move {
+            let backend = build(options)?;
+            with_backend!(&backend, b => b.health_check().await)?;
+            Ok(PersistentCore { backend })
+        })
+    }
+
+    /// The value under `key` (a copy), or `undefined`.
+    pub fn get(&self, key: String) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move {
+            let value = with_backend!(&backend, b => b.get(&key).await)?;
+            Ok(bytes_or_undefined(value))
+        })
+    }
+
+    /// Stores a copy of `value` under `key`.
+    pub fn set(&self, key: String, value: Vec<u8>, ttl_ms: Option<f64>) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move {
+            let ttl = ttl(ttl_ms)?;
+            with_backend!(&backend, b => b.set(&key, value, ttl).await)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Removes `key`.
+    pub fn delete(&self, key: String) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move {
+            with_backend!(&backend, b => b.delete(&key).await)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// True if `key` holds a live value.
+    pub fn has(&self, key: String) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move { with_backend!(&backend, b => b.exists(&key).await) })
+    }
+
+    /// The values of `keys`, in order, `undefined` for misses.
+    #[wasm_bindgen(js_name = getMany)]
+    pub fn get_many(&self, keys: Vec<String>) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move {
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let values = with_backend!(&backend, b => b.mget(&refs).await)?;
+            Ok(values
+                .into_iter()
+                .map(bytes_or_undefined)
+                .collect::<Array>())
+        })
+    }
+
+    /// Removes every key in `keys`.
+    #[wasm_bindgen(js_name = deleteMany)]
+    pub fn delete_many(&self, keys: Vec<String>) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move {
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            with_backend!(&backend, b => b.mdelete(&refs).await)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Removes every entry of this cache's namespace.
+    pub fn clear(&self) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move {
+            with_backend!(&backend, b => b.clear_all().await)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// True if the storage answers.
+    #[wasm_bindgen(js_name = healthCheck)]
+    pub fn health_check(&self) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move { with_backend!(&backend, b => b.health_check().await) })
+    }
+
+    /// `{ hits, misses, inserts, evictions, expirations, entries, bytes }`.
+    pub fn stats(&self) -> Promise {
+        let backend = self.backend.clone();
+        promise(async move { Ok(stats_object(backend.stats().await?)) })
+    }
+
+    /// Closes the database connection (the next call reopens it).
+    pub fn close(&self) {
+        match &self.backend {
+            Persistent::Idb(idb) => idb.close(),
+            Persistent::Tiered(tiered) => tiered.l2().close(),
+        }
+    }
+}
