@@ -7,12 +7,14 @@
 // (MemoryCore); for the memory cache the key index and the values stay on the
 // JS side so that a hit never copies bytes or a string across the boundary.
 
-import { MemoryCore, checkTtlMs } from "./wasm/edgecache.js";
+import { IndexedDbOptions, MemoryCore, PersistentCore, checkTtlMs } from "./wasm/edgecache.js";
 
 const PRIVATE = Symbol("EdgeCache.private");
 const TWO_POW_32 = 4294967296;
 const REMOVED_SATURATED = 2 ** 21 - 1;
 const MEMORY_OPTIONS = ["maxEntries", "maxBytes", "defaultTtlMs", "namespace"];
+const INDEXED_DB_OPTIONS = ["dbName", "storeName", "namespace", "defaultTtlMs", "maxEntries", "maxBytes", "memory"];
+const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
 const WRITE_OPTIONS = ["ttlMs"];
 
 /** Stable error codes; `error.code` is always one of these. */
@@ -23,6 +25,9 @@ export const ErrorCode = Object.freeze({
   VALUE_TOO_LARGE: "EDGECACHE_VALUE_TOO_LARGE",
   DECODE: "EDGECACHE_DECODE",
   BACKEND: "EDGECACHE_BACKEND",
+  UNAVAILABLE: "EDGECACHE_UNAVAILABLE",
+  QUOTA_EXCEEDED: "EDGECACHE_QUOTA_EXCEEDED",
+  BLOCKED: "EDGECACHE_BLOCKED",
   UNSUPPORTED: "EDGECACHE_UNSUPPORTED",
 });
 
@@ -82,19 +87,11 @@ const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
 const typedArrayName = intrinsic(TypedArrayPrototype, Symbol.toStringTag);
 const bufferOf = intrinsic(TypedArrayPrototype, "buffer");
 const byteLengthOf = intrinsic(TypedArrayPrototype, "byteLength");
-const isResizable = intrinsic(ArrayBuffer.prototype, "resizable");
-const sharedByteLength =
-  typeof SharedArrayBuffer === "undefined" ? undefined : intrinsic(SharedArrayBuffer.prototype, "byteLength");
-
-function isShared(buffer) {
-  if (sharedByteLength === undefined) return false;
-  try {
-    sharedByteLength.call(buffer);
-    return true;
-  } catch {
-    return false;
-  }
-}
+// ArrayBuffer.prototype's `resizable` getter (or `byteLength` where resizable
+// buffers do not exist) answers for an ArrayBuffer and throws for a
+// SharedArrayBuffer: one call is both the brand check and the resizable test.
+const arrayBufferCheck =
+  intrinsic(ArrayBuffer.prototype, "resizable") ?? intrinsic(ArrayBuffer.prototype, "byteLength");
 
 // Returns the array to store: the caller's own, or a fixed-length copy of a
 // view over a resizable buffer (whose length could change under the byte
@@ -104,7 +101,10 @@ function checkValue(value) {
     throw codedError(ErrorCode.INVALID_VALUE, `values must be Uint8Array, got ${describe(value)}`);
   }
   const buffer = bufferOf.call(value);
-  if (isShared(buffer)) {
+  let resizable;
+  try {
+    resizable = arrayBufferCheck.call(buffer) === true;
+  } catch {
     throw codedError(ErrorCode.INVALID_VALUE, "values must not be views into a SharedArrayBuffer");
   }
   if (byteLengthOf.call(value) === 0) {
@@ -114,7 +114,30 @@ function checkValue(value) {
       throw codedError(ErrorCode.INVALID_VALUE, "the value's ArrayBuffer is detached");
     }
   }
-  return isResizable?.call(buffer) === true ? Uint8Array.prototype.slice.call(value) : value;
+  return resizable ? Uint8Array.prototype.slice.call(value) : value;
+}
+
+// FNV-1a over the key's UTF-16 code units, seeded per cache, computing the
+// key's UTF-8 length in the same pass (left in `hashedKeyBytes`). Hashing here
+// saves copying the key string into wasm memory on every set. The hash only
+// feeds S3-FIFO's ghost queue: a collision merely admits a key early.
+let hashedKeyBytes = 0;
+function hashKey(key, seed) {
+  let h = seed;
+  let bytes = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h = Math.imul(h ^ c, 16777619);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      // A surrogate pair (keys are well-formed): four bytes of UTF-8.
+      h = Math.imul(h ^ key.charCodeAt(++i), 16777619);
+      bytes += 4;
+    } else bytes += 3;
+  }
+  hashedKeyBytes = bytes;
+  return h >>> 0;
 }
 
 function describe(value) {
@@ -160,7 +183,25 @@ function optionalNumber(options, name) {
   return value;
 }
 
+function optionalString(options, name) {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string" || value.length === 0) {
+    throw codedError(ErrorCode.INVALID_OPTIONS, `${name} must be a non-empty string, got ${describe(value)}`);
+  }
+  return value;
+}
+
+function optionalNamespace(options) {
+  const namespace = options.namespace;
+  if (namespace !== undefined && (typeof namespace !== "string" || namespace.length === 0 || utf8Length(namespace) > 256)) {
+    throw codedError(ErrorCode.INVALID_OPTIONS, "namespace must be a non-empty string of at most 256 bytes");
+  }
+  return namespace;
+}
+
 function readTtl(options) {
+  if (options === undefined) return undefined;
   const ttlMs = optionalNumber(readOptions(options, WRITE_OPTIONS, "write options"), "ttlMs");
   if (ttlMs !== undefined) checkTtlMs(ttlMs);
   return ttlMs;
@@ -171,17 +212,25 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 // The memory store: S3-FIFO in Rust, addressed by slot; keys and values here.
 class MemoryDriver {
+  /** Answers synchronously: EdgeCache may skip awaiting it. */
+  sync = true;
   #core;
   #slots = new Map(); // key -> slot
   #keys = []; // slot -> key
   #values = []; // slot -> the caller's Uint8Array
+  #seed = (Math.random() * 2 ** 32) >>> 0;
+  // Until some entry has a TTL, nothing can expire and reading the clock
+  // (a third of a hit's cost) is skipped: the engine gets time 0.
+  #mayExpire;
 
   constructor(options) {
-    this.#core = new MemoryCore(
-      optionalNumber(options, "maxEntries"),
-      optionalNumber(options, "maxBytes"),
-      optionalNumber(options, "defaultTtlMs"),
-    );
+    const defaultTtlMs = optionalNumber(options, "defaultTtlMs");
+    this.#core = new MemoryCore(optionalNumber(options, "maxEntries"), optionalNumber(options, "maxBytes"), defaultTtlMs);
+    this.#mayExpire = defaultTtlMs !== undefined;
+  }
+
+  #now() {
+    return this.#mayExpire ? Date.now() : 0;
   }
 
   get(key) {
@@ -190,7 +239,7 @@ class MemoryDriver {
       this.#core.miss();
       return undefined;
     }
-    if (this.#core.get(slot, Date.now())) return this.#values[slot];
+    if (this.#core.get(slot, this.#now())) return this.#values[slot];
     this.#forget(slot);
     return undefined;
   }
@@ -198,21 +247,28 @@ class MemoryDriver {
   has(key) {
     const slot = this.#slots.get(key);
     if (slot === undefined) return false;
-    if (this.#core.has(slot, Date.now())) return true;
+    if (this.#core.has(slot, this.#now())) return true;
     // has() only answers false for a live slot when it has just expired.
     this.#forget(slot);
     return false;
   }
 
   set(key, value, ttlMs) {
+    if (ttlMs !== undefined) this.#mayExpire = true;
     const old = this.#slots.get(key);
-    // Throws (changing nothing) for a bad TTL or a value over the byte bound.
-    const packed = this.#core.set(key, byteLengthOf.call(value), ttlMs, old, Date.now());
+    const hash = hashKey(key, this.#seed);
+    const packed = this.#core.set(hashedKeyBytes, hash, byteLengthOf.call(value), ttlMs, old, this.#now());
+    // A refused write (value over the byte bound) changed nothing.
+    if (packed < 0) throw this.#core.takeError();
     let removed = Math.floor(packed / TWO_POW_32);
     const slot = packed - removed * TWO_POW_32;
     if (removed === REMOVED_SATURATED) removed = this.#core.removedCount();
-    // Forget every freed slot before claiming the new one: it may reuse one.
-    if (old !== undefined) this.#forget(old);
+    // Release every freed slot before claiming the new one: it may reuse one.
+    // The key's own old slot keeps its Map entry, which is overwritten below.
+    if (old !== undefined) {
+      this.#keys[old] = undefined;
+      this.#values[old] = undefined;
+    }
     for (let i = 0; i < removed; i++) this.#forget(this.#core.removed(i));
     this.#slots.set(key, slot);
     this.#keys[slot] = key;
@@ -224,6 +280,18 @@ class MemoryDriver {
     if (slot === undefined) return;
     this.#core.delete(slot);
     this.#forget(slot);
+  }
+
+  getMany(keys) {
+    return keys.map((key) => this.get(key));
+  }
+
+  deleteMany(keys) {
+    for (const key of keys) this.delete(key);
+  }
+
+  healthCheck() {
+    return true;
   }
 
   clear() {
@@ -243,6 +311,53 @@ class MemoryDriver {
     this.#slots.delete(key);
     this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
+  }
+}
+
+// A persistent store (IndexedDB, optionally behind a memory tier), all in
+// Rust: every method returns a Promise, values cross as copies.
+class PersistentDriver {
+  sync = false;
+  #core;
+
+  constructor(core) {
+    this.#core = core;
+  }
+
+  get(key) {
+    return this.#core.get(key);
+  }
+
+  has(key) {
+    return this.#core.has(key);
+  }
+
+  set(key, value, ttlMs) {
+    return this.#core.set(key, value, ttlMs);
+  }
+
+  delete(key) {
+    return this.#core.delete(key);
+  }
+
+  getMany(keys) {
+    return this.#core.getMany(keys);
+  }
+
+  deleteMany(keys) {
+    return this.#core.deleteMany(keys);
+  }
+
+  clear() {
+    return this.#core.clear();
+  }
+
+  healthCheck() {
+    return this.#core.healthCheck();
+  }
+
+  stats() {
+    return this.#core.stats();
   }
 }
 
@@ -267,13 +382,31 @@ export class EdgeCache {
   /** An in-memory cache, bounded by entries and bytes (S3-FIFO eviction). */
   static memory(options) {
     const opts = readOptions(options, MEMORY_OPTIONS, "EdgeCache.memory options");
-    const namespace = opts.namespace;
-    if (namespace !== undefined) {
-      if (typeof namespace !== "string" || namespace.length === 0 || utf8Length(namespace) > 256) {
-        throw codedError(ErrorCode.INVALID_OPTIONS, "namespace must be a non-empty string of at most 256 bytes");
-      }
-    }
+    const namespace = optionalNamespace(opts);
     return new EdgeCache(PRIVATE, new MemoryDriver(opts), namespace);
+  }
+
+  /**
+   * A cache persisted in IndexedDB (surviving reloads, shared by tabs), with
+   * a memory tier in front when `options.memory` is given. Resolves once the
+   * database is open.
+   */
+  static async indexedDb(options) {
+    const opts = readOptions(options, INDEXED_DB_OPTIONS, "EdgeCache.indexedDb options");
+    const namespace = optionalNamespace(opts);
+    const config = new IndexedDbOptions();
+    config.setNames(optionalString(opts, "dbName"), optionalString(opts, "storeName"), namespace);
+    config.setStore(
+      optionalNumber(opts, "defaultTtlMs"),
+      optionalNumber(opts, "maxEntries"),
+      optionalNumber(opts, "maxBytes"),
+    );
+    if (opts.memory !== undefined) {
+      const memory = readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.indexedDb memory options");
+      config.setMemory(optionalNumber(memory, "maxEntries"), optionalNumber(memory, "maxBytes"));
+    }
+    const core = await PersistentCore.openIndexedDb(config);
+    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
   /** The namespace this cache's keys live in, if any. */
@@ -289,12 +422,12 @@ export class EdgeCache {
   async set(key, value, options) {
     checkKey(key);
     const stored = checkValue(value);
-    this.#driver.set(key, stored, readTtl(options));
+    return this.#driver.set(key, stored, readTtl(options));
   }
 
   async delete(key) {
     checkKey(key);
-    this.#driver.delete(key);
+    return this.#driver.delete(key);
   }
 
   async has(key) {
@@ -304,20 +437,20 @@ export class EdgeCache {
 
   async getMany(keys) {
     checkKeys(keys);
-    return keys.map((key) => this.#driver.get(key));
+    return this.#driver.getMany(keys);
   }
 
   async deleteMany(keys) {
     checkKeys(keys);
-    for (const key of keys) this.#driver.delete(key);
+    return this.#driver.deleteMany(keys);
   }
 
   async clear() {
-    this.#driver.clear();
+    return this.#driver.clear();
   }
 
   async healthCheck() {
-    return true;
+    return this.#driver.healthCheck();
   }
 
   async stats() {
@@ -377,23 +510,28 @@ export class EdgeCache {
       throw codedError(ErrorCode.INVALID_OPTIONS, `getOrSet expects a loader function, got ${describe(loader)}`);
     }
     const ttlMs = readTtl(options);
-    const cached = this.#driver.get(key);
-    if (cached !== undefined) return cached;
+    if (this.#driver.sync) {
+      // The memory cache answers a hit without a coalescing round trip.
+      const cached = this.#driver.get(key);
+      if (cached !== undefined) return cached;
+    }
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
-      pending = this.#load(key, loader, ttlMs);
+      pending = this.#getOrLoad(key, loader, ttlMs);
       this.#inflight.set(key, pending);
     }
     return pending;
   }
 
-  async #load(key, loader, ttlMs) {
-    // Yield once so the caller registers this load before a loader that
-    // throws synchronously can settle it.
-    await undefined;
+  async #getOrLoad(key, loader, ttlMs) {
     try {
+      // Always await here: the yield lets the caller register this load
+      // before a loader that throws synchronously can settle it. (The memory
+      // cache was already checked, synchronously, by getOrSet.)
+      const cached = await (this.#driver.sync ? undefined : this.#driver.get(key));
+      if (cached !== undefined) return cached;
       const value = checkValue(await loader(key));
-      this.#driver.set(key, value, ttlMs);
+      await this.#driver.set(key, value, ttlMs);
       return value;
     } finally {
       this.#inflight.delete(key);

@@ -8,6 +8,9 @@ export type EdgeCacheErrorCode =
   | "EDGECACHE_VALUE_TOO_LARGE"
   | "EDGECACHE_DECODE"
   | "EDGECACHE_BACKEND"
+  | "EDGECACHE_UNAVAILABLE"
+  | "EDGECACHE_QUOTA_EXCEEDED"
+  | "EDGECACHE_BLOCKED"
   | "EDGECACHE_UNSUPPORTED";
 
 /** The error codes by name: `ErrorCode.INVALID_KEY === "EDGECACHE_INVALID_KEY"`. */
@@ -18,6 +21,9 @@ export declare const ErrorCode: {
   readonly VALUE_TOO_LARGE: "EDGECACHE_VALUE_TOO_LARGE";
   readonly DECODE: "EDGECACHE_DECODE";
   readonly BACKEND: "EDGECACHE_BACKEND";
+  readonly UNAVAILABLE: "EDGECACHE_UNAVAILABLE";
+  readonly QUOTA_EXCEEDED: "EDGECACHE_QUOTA_EXCEEDED";
+  readonly BLOCKED: "EDGECACHE_BLOCKED";
   readonly UNSUPPORTED: "EDGECACHE_UNSUPPORTED";
 };
 
@@ -40,6 +46,32 @@ export interface MemoryOptions {
   defaultTtlMs?: number;
   /** A name for this cache's keys (1-256 bytes). */
   namespace?: string;
+}
+
+/** Bounds of the memory tier in front of a persistent cache. */
+export interface MemoryTierOptions {
+  /** Most entries the memory tier holds (default 10,000). */
+  maxEntries?: number;
+  /** Most bytes the memory tier holds (default 32 MiB). */
+  maxBytes?: number;
+}
+
+/** Options of `EdgeCache.indexedDb`. Unknown names and wrong types are refused. */
+export interface IndexedDbOptions {
+  /** Database name (default "edgecache"). */
+  dbName?: string;
+  /** Object store name (default "entries"). */
+  storeName?: string;
+  /** A name for this cache's keys (1-256 bytes); `clear()` clears only it. */
+  namespace?: string;
+  /** TTL for writes that give none, in milliseconds (default: no expiry). */
+  defaultTtlMs?: number;
+  /** Most entries stored (default: unbounded); expired entries go first, then the least recently written. */
+  maxEntries?: number;
+  /** Most bytes stored (default: unbounded). */
+  maxBytes?: number;
+  /** Put a memory cache with these bounds in front (a tiered cache). */
+  memory?: MemoryTierOptions;
 }
 
 /** Options of a write. */
@@ -75,6 +107,13 @@ export declare class EdgeCache {
 
   /** An in-memory cache bounded by entries and bytes, evicting with S3-FIFO. */
   static memory(options?: MemoryOptions): EdgeCache;
+
+  /**
+   * A cache persisted in IndexedDB (survives reloads, shared by tabs), tiered
+   * behind a memory cache when `options.memory` is given. Rejects with
+   * EDGECACHE_UNAVAILABLE where IndexedDB is missing. Its `get` returns a copy.
+   */
+  static indexedDb(options?: IndexedDbOptions): Promise<EdgeCache>;
 
   /** The namespace given at creation, if any. */
   readonly namespace: string | undefined;

@@ -10,7 +10,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -29,8 +29,8 @@ before(() => {
   tarball = join(work, JSON.parse(out)[0].filename);
 });
 
-/** A fresh directory with `files`, `edgecache` installed from the tarball. */
-function fixture(name, files) {
+/** A fresh directory with `files`, `edgecache` installed from the tarball (plus `deps`). */
+function fixture(name, files, deps = {}) {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   for (const [file, text] of Object.entries(files)) {
@@ -39,7 +39,12 @@ function fixture(name, files) {
   }
   writeFileSync(
     join(dir, "package.json"),
-    JSON.stringify({ name: `fixture-${name}`, private: true, type: "module", dependencies: { edgecache: `file:${tarball}` } }),
+    JSON.stringify({
+      name: `fixture-${name}`,
+      private: true,
+      type: "module",
+      dependencies: { ...deps, edgecache: `file:${tarball}` },
+    }),
   );
   execFileSync("npm", ["install", "--no-audit", "--no-fund", "--no-package-lock", "--silent"], { cwd: dir });
   return dir;
@@ -124,18 +129,27 @@ void main;
   });
 });
 
+let viteDir;
+/** The demo app (www/) copied into a fixture, with the tarball and its own dependencies. */
+function viteFixture() {
+  if (viteDir) return viteDir;
+  const dir = join(work, "vite");
+  cpSync(join(root, "www"), dir, {
+    recursive: true,
+    filter: (src) => !/node_modules|dist|package\.json$/.test(src.slice(join(root, "www").length)),
+  });
+  const { dependencies } = JSON.parse(readFileSync(join(root, "www/package.json"), "utf8"));
+  fixture("vite", {}, dependencies);
+  return (viteDir = dir);
+}
+
 describe("Vite + Chromium", () => {
   let dir;
   let browser;
   const servers = [];
 
   before(async () => {
-    dir = join(work, "vite");
-    cpSync(join(root, "www"), dir, {
-      recursive: true,
-      filter: (src) => !/node_modules|dist|package\.json$/.test(src.slice(join(root, "www").length)),
-    });
-    fixture("vite", {});
+    dir = viteFixture();
     const { chromium } = await import("playwright-core");
     browser = await chromium.launch({
       executablePath: execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim(),
@@ -190,6 +204,138 @@ describe("Vite + Chromium", () => {
     assert.equal(selftest, "self-test: ok");
     assert.equal(result, "hit: typed value");
     assert.deepEqual(errors, []);
+  });
+});
+
+describe("the demo page, end to end (vite build + preview, Chromium)", () => {
+  let browser;
+  let url;
+  let server;
+
+  before(async () => {
+    const { build, preview } = await import("vite");
+    const { chromium } = await import("playwright-core");
+    const dir = viteFixture();
+    await build({ root: dir, logLevel: "error" });
+    server = await preview({ root: dir, logLevel: "error", preview: { port: 0, host: "127.0.0.1" } });
+    url = server.resolvedUrls.local[0];
+    browser = await chromium.launch({
+      executablePath: execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim(),
+      args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await new Promise((resolve) => server?.httpServer.close(resolve));
+  });
+
+  async function stat(page, name) {
+    return Number(await page.textContent(`tr[data-stat="${name}"] td:last-child`));
+  }
+
+  test("IndexedDB data survives a reload, stats count it, and the tiered cache serves it", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    await page.goto(url);
+    await page.waitForFunction(() => document.getElementById("selftest").textContent === "self-test: ok");
+    await page.check('input[value="indexedDb"]');
+    await page.fill("#key", "persisted");
+    await page.fill("#value", "across reloads");
+    await page.click("#set");
+    await page.waitForFunction(() => document.getElementById("result").textContent.startsWith("stored"));
+    await page.reload();
+    await page.waitForFunction(() => document.getElementById("selftest").textContent === "self-test: ok");
+    assert.equal(await page.isChecked('input[value="indexedDb"]'), true, "the backend choice is remembered");
+    await page.fill("#key", "persisted");
+    await page.click("#get");
+    await page.waitForFunction(() => document.getElementById("result").textContent.startsWith("hit"));
+    assert.equal(await page.textContent("#result"), "hit: across reloads");
+    await page.fill("#key", "absent");
+    await page.click("#get");
+    await page.waitForFunction(() => document.getElementById("result").textContent === "miss");
+    assert.equal(await stat(page, "hits"), 1);
+    assert.equal(await stat(page, "misses"), 1);
+    assert.ok((await stat(page, "entries")) >= 1);
+    // The tiered cache reads the same database through its memory tier.
+    await page.check('input[value="tiered"]');
+    await page.fill("#key", "persisted");
+    await page.click("#get");
+    await page.waitForFunction(() => document.getElementById("result").textContent.startsWith("hit"));
+    await page.click("#get");
+    await page.waitForFunction(() => document.querySelector('tr[data-stat="hits"] td:last-child')?.textContent === "2");
+    assert.equal(await page.textContent('tr[data-stat="hit ratio"] td:last-child'), "100.0 %");
+    mkdirSync(join(root, "target"), { recursive: true });
+    await page.screenshot({ path: join(root, "target/demo.png"), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("the benchmark button measures edgecache against idb-keyval and localForage", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => document.getElementById("selftest").textContent === "self-test: ok");
+    await page.click("#bench");
+    await page.waitForFunction(() => window.__edgecacheBench, null, { timeout: 120_000 });
+    const { rows, summary } = await page.evaluate(() => window.__edgecacheBench);
+    assert.equal(rows.length, 6);
+    for (const row of rows) {
+      for (const peer of ["edgecache", "idbKeyval", "localforage"]) {
+        assert.ok(row[peer] > 0 && Number.isFinite(row[peer]), `${row.op}: ${peer} = ${row[peer]}`);
+      }
+    }
+    assert.equal(await page.locator("#bench-table tbody tr").count(), 6);
+    assert.ok(summary.mgetSpeedup > 1, `getMany should beat single gets, got ${summary.mgetSpeedup}`);
+    await page.screenshot({ path: join(root, "target/demo-bench.png"), fullPage: true });
+    await page.close();
+  });
+
+  test("a real quota error is coded and leaves earlier data intact", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    // The override must be in place before the origin first touches storage.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send("Storage.overrideQuotaForOrigin", { origin: new URL(url).origin, quotaSize: 2 * 1024 * 1024 });
+    await page.goto(url);
+    await page.waitForFunction(() => window.edgecache);
+    const outcome = await page.evaluate(async () => {
+      // Random bytes: Chromium compresses IndexedDB values, so filled arrays would not reach the quota.
+      const random = (n) => {
+        const bytes = new Uint8Array(n);
+        for (let at = 0; at < n; at += 65536) crypto.getRandomValues(bytes.subarray(at, Math.min(n, at + 65536)));
+        return bytes;
+      };
+      const cache = await window.edgecache.EdgeCache.indexedDb({ dbName: "quota-test" });
+      await cache.set("early", new Uint8Array([1, 2, 3]));
+      const written = [];
+      let error;
+      try {
+        for (let i = 0; i < 64; i++) {
+          const value = random(256 * 1024);
+          value[0] = i;
+          await cache.set(`big-${i}`, value);
+          written.push(i);
+        }
+      } catch (e) {
+        error = { name: e.name, code: e.code, message: e.message, isError: e instanceof Error };
+      }
+      const early = Array.from((await cache.get("early")) ?? []);
+      const lastWritten = written.length ? Array.from((await cache.get(`big-${written.at(-1)}`)).slice(0, 1)) : [];
+      // The cache keeps working after the failure.
+      await cache.delete(`big-${written.at(-1)}`);
+      await cache.set("after", new Uint8Array([9]));
+      const after = Array.from((await cache.get("after")) ?? []);
+      return { error, early, written: written.length, lastWritten, after };
+    });
+    assert.ok(outcome.error, `expected a quota error, wrote ${outcome.written} values`);
+    assert.equal(outcome.error.code, "EDGECACHE_QUOTA_EXCEEDED", JSON.stringify(outcome.error));
+    assert.equal(outcome.error.isError, true);
+    assert.deepEqual(outcome.early, [1, 2, 3]);
+    if (outcome.written) assert.deepEqual(outcome.lastWritten, [outcome.written - 1]);
+    assert.deepEqual(outcome.after, [9]);
+    await context.close();
   });
 });
 
