@@ -11,6 +11,7 @@
 //! 4. [`conformance`]: the trait-level test suite every backend runs.
 //! 5. `platform` (wasm32 only): thin wasm-bindgen glue behind the JavaScript `EdgeCache` class.
 //!
+//! [`http`] is the pure HTTP response-caching policy (RFC 9111) for caching `Response`s.
 //!
 //! ## Eviction and memory
 //! S3-FIFO (see [`policy::Engine`]) holds two bounds at once, `max_entries`
@@ -44,6 +45,7 @@
 mod backend;
 pub mod conformance;
 mod error;
+pub mod http;
 pub mod key;
 mod memory;
 pub mod policy;
@@ -62,3 +64,5 @@ pub use tiered::TieredBackend;
 
 #[cfg(target_arch = "wasm32")]
 pub use platform::idb::{IndexedDbBackend, IndexedDbBackendBuilder};
+#[cfg(target_arch = "wasm32")]
+pub use platform::kv::{KvBackend, KvBackendBuilder};

@@ -1,0 +1,293 @@
+//! Cache keys: the primary key (method and target URI, RFC 9111 §2) and the
+//! secondary key built from the request fields a response's `Vary` names
+//! (RFC 9111 §4.1).
+//!
+//! RFC 9111 §2: "The cache key is the information a cache uses to choose a
+//! response and is composed from, at a minimum, the request method and target
+//! URI ... However, many HTTP caches in common use today only cache GET
+//! responses and therefore only use the URI as the cache key." This cache
+//! stores responses to GET only and answers GET and HEAD from them (RFC 9110
+//! §9.3.1: "a cache MAY use it to satisfy subsequent GET and HEAD requests"),
+//! so [`cache_key`] is the normalised target URI for both methods.
+//!
+//! RFC 9111 §4.1: "the cache MUST NOT use that stored response without
+//! revalidation unless all the presented request header fields nominated by
+//! that Vary field value match those fields in the original request". Two
+//! requests' fields match if one can be turned into the other by
+//!
+//! - "adding or removing whitespace, where allowed in the header field's
+//!   syntax" — here: around the commas of a list and at the ends;
+//! - "combining multiple header field lines with the same field name" — lines
+//!   are joined with `", "`, empty list members dropped;
+//! - "normalizing both header field values in a way that is known to have
+//!   identical semantics" — here: `Accept-Language` and `Accept-Encoding` are
+//!   lowercased (language tags and codings are case-insensitive), lose all
+//!   whitespace, and drop `q=1` (the default weight) and trailing zeros of
+//!   other weights.
+//!
+//! "If (after any normalization that might take place) a header field is
+//! absent from a request, it can only match another request if it is also
+//! absent there." — absent and empty are different keys. "A stored response
+//! with a Vary header field value containing a member "*" always fails to
+//! match." A `Vary` member that is not a field name is treated like `*`.
+//!
+//! # Storing variants
+//!
+//! One stored entry per variant: [`entry_key`]`(primary, variant)`. Because a
+//! lookup cannot know the `Vary` of a response it has not read yet, a cache
+//! that stores variants keeps, under the primary key, the canonical `Vary`
+//! value ([`Vary::header_value`]) of the latest response; a lookup reads it,
+//! builds the variant key from the request, and reads that entry.
+//! Invalidating the primary key (dropping that record) makes every variant
+//! unreachable. The stored response also keeps the original request's
+//! selecting fields, and `Policy::lookup` checks them again, so a key
+//! collision can cause a miss but never a wrong answer.
+
+use super::headers::{is_token, split_list, Headers};
+use super::uri::Url;
+use crate::{Error, Result};
+
+/// A response's `Vary`, parsed.
+///
+/// ```
+/// use edgecache::http::{Headers, Vary};
+/// let v = Vary::parse(&Headers::new().with("Vary", "Accept-Encoding, accept-language").with("Vary", "Accept-Encoding"));
+/// assert_eq!(v, Vary::Fields(vec!["accept-encoding".into(), "accept-language".into()]));
+/// assert_eq!(Vary::parse(&Headers::new().with("Vary", "*")), Vary::Any);
+/// assert_eq!(Vary::parse(&Headers::new()), Vary::Fields(vec![]));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Vary {
+    /// The selecting header fields: lowercased, sorted, without duplicates
+    /// (empty when the response has no `Vary`).
+    Fields(Vec<String>),
+    /// `Vary: *` (or a member that is not a field name): never matches.
+    Any,
+}
+
+impl Vary {
+    /// Parses every `Vary` line of a response.
+    ///
+    /// ```
+    /// use edgecache::http::{Headers, Vary};
+    /// assert_eq!(Vary::parse(&Headers::new().with("Vary", "User Agent")), Vary::Any);
+    /// ```
+    pub fn parse(response_headers: &Headers) -> Vary {
+        let mut fields: Vec<String> = Vec::new();
+        for line in response_headers.get_all("vary") {
+            for member in split_list(line) {
+                if member == "*" || !is_token(member) {
+                    return Vary::Any;
+                }
+                fields.push(member.to_ascii_lowercase());
+            }
+        }
+        fields.sort();
+        fields.dedup();
+        Vary::Fields(fields)
+    }
+
+    /// True when there is no `Vary` (one variant per URL).
+    ///
+    /// ```
+    /// use edgecache::http::Vary;
+    /// assert!(Vary::Fields(vec![]).is_empty());
+    /// assert!(!Vary::Any.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Vary::Fields(f) if f.is_empty())
+    }
+
+    /// The canonical field value (`"*"` or sorted lowercase names), suitable
+    /// for keeping under the primary key; [`Vary::parse`] reads it back.
+    ///
+    /// ```
+    /// use edgecache::http::{Headers, Vary};
+    /// let v = Vary::parse(&Headers::new().with("Vary", "B, a"));
+    /// assert_eq!(v.header_value(), "a, b");
+    /// assert_eq!(Vary::parse(&Headers::new().with("Vary", v.header_value())), v);
+    /// ```
+    pub fn header_value(&self) -> String {
+        match self {
+            Vary::Any => "*".to_owned(),
+            Vary::Fields(fields) => fields.join(", "),
+        }
+    }
+
+    /// True if the presented request's selecting fields match the original
+    /// request's (RFC 9111 §4.1). `Vary: *` never matches.
+    ///
+    /// ```
+    /// use edgecache::http::{Headers, Vary};
+    /// let vary = Vary::Fields(vec!["accept-encoding".into()]);
+    /// let original = Headers::new().with("Accept-Encoding", "gzip,br");
+    /// assert!(vary.matches(&original, &Headers::new().with("accept-encoding", "gzip, br")));
+    /// assert!(!vary.matches(&original, &Headers::new()));
+    /// ```
+    pub fn matches(&self, original: &Headers, presented: &Headers) -> bool {
+        match self {
+            Vary::Any => false,
+            Vary::Fields(fields) => fields
+                .iter()
+                .all(|f| normalized_value(f, original) == normalized_value(f, presented)),
+        }
+    }
+}
+
+/// A request field's value normalised for Vary matching, or `None` when the
+/// field is absent (see the module docs for the rules).
+///
+/// ```
+/// use edgecache::http::{vary::normalized_value, Headers};
+/// let h = Headers::new().with("Accept", "text/html ,  application/json").with("accept", "");
+/// assert_eq!(normalized_value("accept", &h).as_deref(), Some("text/html, application/json"));
+/// let l = Headers::new().with("Accept-Language", "EN-gb ; q=1.0, fr;q=0.50");
+/// assert_eq!(normalized_value("accept-language", &l).as_deref(), Some("en-gb, fr;q=0.5"));
+/// assert_eq!(normalized_value("cookie", &h), None);
+/// ```
+pub fn normalized_value(field: &str, request_headers: &Headers) -> Option<String> {
+    let combined = request_headers.combined(field)?;
+    let members = split_list(&combined);
+    let weighted = field.eq_ignore_ascii_case("accept-language")
+        || field.eq_ignore_ascii_case("accept-encoding");
+    let members: Vec<String> = if weighted {
+        members.into_iter().map(normalize_weighted).collect()
+    } else {
+        members.into_iter().map(str::to_owned).collect()
+    };
+    Some(members.join(", "))
+}
+
+/// `token [ ";" "q=" qvalue ]` with whitespace removed, lowercased, `q=1`
+/// dropped and trailing zeros trimmed.
+fn normalize_weighted(member: &str) -> String {
+    let compact: String = member
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let mut parts = compact.split(';');
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for param in parts {
+        match param.strip_prefix("q=") {
+            Some(q) if q.contains('.') || q == "1" || q == "0" => {
+                let q = q.trim_end_matches('0').trim_end_matches('.');
+                match q {
+                    "1" => {}
+                    "" => out.push_str(";q=0"),
+                    q => {
+                        out.push_str(";q=");
+                        out.push_str(q);
+                    }
+                }
+            }
+            _ => {
+                out.push(';');
+                out.push_str(param);
+            }
+        }
+    }
+    out
+}
+
+/// The secondary key: the request's normalised values of the fields `vary`
+/// names, or `None` for `Vary: *` (such a response can never be chosen, so it
+/// is not stored).
+///
+/// The encoding is injective: each field is `name=LEN:value` (LEN in bytes)
+/// or `name!` when absent, joined with `;`. No `Vary` gives `""`.
+///
+/// ```
+/// use edgecache::http::{vary::variant_key, Headers, Vary};
+/// let vary = Vary::Fields(vec!["accept-encoding".into(), "x-mode".into()]);
+/// let key = variant_key(&vary, &Headers::new().with("Accept-Encoding", "gzip"));
+/// assert_eq!(key.as_deref(), Some("accept-encoding=4:gzip;x-mode!"));
+/// assert_eq!(variant_key(&Vary::Fields(vec![]), &Headers::new()).as_deref(), Some(""));
+/// assert_eq!(variant_key(&Vary::Any, &Headers::new()), None);
+/// ```
+pub fn variant_key(vary: &Vary, request_headers: &Headers) -> Option<String> {
+    let Vary::Fields(fields) = vary else {
+        return None;
+    };
+    let parts: Vec<String> = fields
+        .iter()
+        .map(|f| match normalized_value(f, request_headers) {
+            Some(v) => format!("{f}={}:{v}", v.len()),
+            None => format!("{f}!"),
+        })
+        .collect();
+    Some(parts.join(";"))
+}
+
+/// The primary cache key for a request: the normalised target URI (see the
+/// `uri` rules in the module docs of [`crate::http`]).
+///
+/// GET and HEAD share a key (a HEAD is answered from the stored GET
+/// response). Other methods have no key: their responses are not stored
+/// ([`Error::Unsupported`]). A URL that is not an absolute
+/// `scheme://host/...` URI of visible ASCII is [`Error::InvalidKey`].
+///
+/// ```
+/// use edgecache::http::cache_key;
+/// assert_eq!(cache_key("GET", "HTTPS://Example.com:443/a/../b?q#frag").unwrap(), "https://example.com/b?q");
+/// assert_eq!(cache_key("HEAD", "https://example.com/b?q").unwrap(), "https://example.com/b?q");
+/// assert_eq!(cache_key("POST", "https://example.com/").unwrap_err().code(), "EDGECACHE_UNSUPPORTED");
+/// assert_eq!(cache_key("GET", "/relative").unwrap_err().code(), "EDGECACHE_INVALID_KEY");
+/// ```
+pub fn cache_key(method: &str, url: &str) -> Result<String> {
+    if method != "GET" && method != "HEAD" {
+        return Err(Error::Unsupported(format!(
+            "responses to {method} requests are not cached (only GET, answered for GET and HEAD)"
+        )));
+    }
+    normalized_url(url)
+}
+
+/// The normalised target URI, for any method.
+pub(crate) fn normalized_url(url: &str) -> Result<String> {
+    Url::parse_absolute(url)
+        .map(|u| u.to_key())
+        .ok_or_else(|| Error::InvalidKey(format!("not an absolute http(s) URL: {url:?}")))
+}
+
+/// The storage key of one variant: the primary key alone when there is no
+/// `Vary`, otherwise `primary + "\n" + variant` (a normalised URL never
+/// contains a newline, so this is injective).
+///
+/// ```
+/// use edgecache::http::entry_key;
+/// assert_eq!(entry_key("https://a/", ""), "https://a/");
+/// assert_eq!(entry_key("https://a/", "x!"), "https://a/\nx!");
+/// ```
+pub fn entry_key(primary: &str, variant: &str) -> String {
+    if variant.is_empty() {
+        primary.to_owned()
+    } else {
+        format!("{primary}\n{variant}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn variant_keys_are_injective_for_tricky_values() {
+        let vary = Vary::Fields(vec!["a".into(), "b".into()]);
+        let k1 = variant_key(&vary, &Headers::new().with("a", "1;b=1:x")).unwrap();
+        let k2 = variant_key(&vary, &Headers::new().with("a", "1").with("b", "x")).unwrap();
+        assert_ne!(k1, k2);
+        let empty = variant_key(&vary, &Headers::new().with("a", "")).unwrap();
+        let absent = variant_key(&vary, &Headers::new()).unwrap();
+        assert_ne!(empty, absent);
+    }
+
+    #[test]
+    fn weights_normalise_without_changing_meaning() {
+        assert_eq!(normalize_weighted("GZIP ; Q=0.800"), "gzip;q=0.8");
+        assert_eq!(normalize_weighted("br;q=0"), "br;q=0");
+        assert_eq!(normalize_weighted("br;q=0.000"), "br;q=0");
+        assert_eq!(normalize_weighted("br;q=1.000"), "br");
+        assert_eq!(normalize_weighted("de;x=1"), "de;x=1");
+    }
+}
