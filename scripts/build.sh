@@ -10,7 +10,7 @@ cargo build --lib --release --target wasm32-unknown-unknown --quiet
 rm -rf pkg
 mkdir -p pkg/wasm
 wasm-bindgen --target web --no-typescript --out-dir pkg/wasm --out-name edgecache \
-  target/wasm32-unknown-unknown/release/edgecache.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/edgecache.wasm"
 # Rust's wasm32 target enables these proposals by default; wasm-opt must too.
 wasm-opt -O3 --strip-debug --strip-producers \
   --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \

@@ -18,6 +18,7 @@ cargo test --quiet
 
 step "wasm32 tests in Node (wasm-pack test --node)"
 wasm-pack --log-level warn test --node -- --test wasm
+wasm-pack --log-level warn test --node -- --test kv
 
 step "IndexedDB backend in headless Chromium (wasm-pack test --chrome)"
 CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headless --chrome -- --test browser

@@ -3,4 +3,7 @@
 
 pub(crate) mod idb;
 mod js_api;
+mod js_http;
 mod js_persistent;
+pub(crate) mod kv;
+pub(crate) mod sys;

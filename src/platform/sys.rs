@@ -10,9 +10,6 @@
 //! with a clear error instead of a missing `then`. JavaScript spellings are
 //! given in `js_name` / `getter =` / `setter =`, in this file only.
 
-// Bindings: the names say what they are, and their docs are the KV docs.
-#![allow(missing_docs)]
-
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]

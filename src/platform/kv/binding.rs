@@ -152,7 +152,9 @@ impl Binding {
             options.set_cursor(cursor);
         }
         options.set_limit(limit);
-        Call::new(self.0.list(&options), || format!("KV list of prefix {prefix:?}"))
+        Call::new(self.0.list(&options), || {
+            format!("KV list of prefix {prefix:?}")
+        })
     }
 }
 
@@ -172,10 +174,7 @@ pub(super) struct Page {
 }
 
 impl Call {
-    fn new(
-        result: std::result::Result<JsValue, JsValue>,
-        doing: impl FnOnce() -> String,
-    ) -> Self {
+    fn new(result: std::result::Result<JsValue, JsValue>, doing: impl FnOnce() -> String) -> Self {
         let state = result
             .and_then(|value| sys::promise_resolve(&value))
             .map(JsFuture::from);

@@ -19,7 +19,10 @@ pub(super) fn thrown(doing: &str, value: &JsValue) -> Error {
 
 /// A call that answered with something of the wrong type.
 pub(super) fn unexpected(doing: &str, expected: &str, got: &JsValue) -> Error {
-    Error::Backend(format!("{doing}: expected {expected}, got {}", describe(got)))
+    Error::Backend(format!(
+        "{doing}: expected {expected}, got {}",
+        describe(got)
+    ))
 }
 
 /// The message of a thrown value: an `Error`'s (or any object's string
