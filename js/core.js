@@ -9,12 +9,15 @@
 
 import { IndexedDbOptions, MemoryCore, PersistentCore, checkTtlMs } from "./wasm/edgecache.js";
 
+export { ResponseCache } from "./response-cache.js";
+
 const PRIVATE = Symbol("EdgeCache.private");
 const TWO_POW_32 = 4294967296;
 const REMOVED_SATURATED = 2 ** 21 - 1;
 const MEMORY_OPTIONS = ["maxEntries", "maxBytes", "defaultTtlMs", "namespace"];
 const INDEXED_DB_OPTIONS = ["dbName", "storeName", "namespace", "defaultTtlMs", "maxEntries", "maxBytes", "memory"];
 const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
+const KV_OPTIONS = ["namespace", "defaultTtlMs", "memory"];
 const WRITE_OPTIONS = ["ttlMs"];
 
 /** Stable error codes; `error.code` is always one of these. */
@@ -370,7 +373,7 @@ export class EdgeCache {
   #namespace;
   #inflight = new Map();
 
-  /** @private Use EdgeCache.memory(). */
+  /** @private Use EdgeCache.memory(), EdgeCache.indexedDb() or EdgeCache.kv(). */
   constructor(token, driver, namespace) {
     if (token !== PRIVATE) {
       throw codedError(ErrorCode.INVALID_OPTIONS, "use EdgeCache.memory(options) to create a cache");
@@ -406,6 +409,27 @@ export class EdgeCache {
       config.setMemory(optionalNumber(memory, "maxEntries"), optionalNumber(memory, "maxBytes"));
     }
     const core = await PersistentCore.openIndexedDb(config);
+    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+  }
+
+  /**
+   * A cache over a Workers KV binding (or any object of its shape), tiered
+   * behind an isolate-local memory cache when `options.memory` is given.
+   * TTLs are exact (KV's own 60 s minimum is only a storage hint).
+   */
+  static kv(binding, options) {
+    const opts = readOptions(options, KV_OPTIONS, "EdgeCache.kv options");
+    const namespace = optionalNamespace(opts);
+    const memory =
+      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.kv memory options");
+    const core = PersistentCore.openKv(
+      binding,
+      namespace,
+      optionalNumber(opts, "defaultTtlMs"),
+      memory !== undefined,
+      memory && optionalNumber(memory, "maxEntries"),
+      memory && optionalNumber(memory, "maxBytes"),
+    );
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 

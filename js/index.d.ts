@@ -74,6 +74,24 @@ export interface IndexedDbOptions {
   memory?: MemoryTierOptions;
 }
 
+/** Options of `EdgeCache.kv`. Unknown names and wrong types are refused. */
+export interface KvOptions {
+  /** A name for this cache's keys (1-256 bytes); `clear()` clears only it. */
+  namespace?: string;
+  /** TTL for writes that give none, in milliseconds (default: no expiry). */
+  defaultTtlMs?: number;
+  /** Put an isolate-local memory cache with these bounds in front (a tiered cache). */
+  memory?: MemoryTierOptions;
+}
+
+/** The shape of a Workers KV binding; any object with these methods works. */
+export interface KvBinding {
+  get(key: string, options: { type: "arrayBuffer" }): Promise<ArrayBuffer | null>;
+  put(key: string, value: ArrayBuffer | ArrayBufferView, options?: { expirationTtl?: number; metadata?: unknown }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{ keys: { name: string }[]; list_complete: boolean; cursor?: string }>;
+}
+
 /** Options of a write. */
 export interface WriteOptions {
   /** Time to live in milliseconds: positive, finite, at most 100 years. */
@@ -114,6 +132,14 @@ export declare class EdgeCache {
    * EDGECACHE_UNAVAILABLE where IndexedDB is missing. Its `get` returns a copy.
    */
   static indexedDb(options?: IndexedDbOptions): Promise<EdgeCache>;
+
+  /**
+   * A cache over a Workers KV binding, tiered behind an isolate-local memory
+   * cache when `options.memory` is given. TTLs are exact: KV's 60 s minimum
+   * is only its storage hint. KV is eventually consistent: a write may take
+   * 60 s or more to be seen in other locations. Its `get` returns a copy.
+   */
+  static kv(binding: KvBinding, options?: KvOptions): EdgeCache;
 
   /** The namespace given at creation, if any. */
   readonly namespace: string | undefined;
@@ -156,4 +182,41 @@ export declare class EdgeCache {
     loader: (key: string) => Uint8Array | PromiseLike<Uint8Array>,
     options?: WriteOptions,
   ): Promise<Uint8Array>;
+}
+
+/** Options of `new ResponseCache(cache, options)`. */
+export interface ResponseCacheOptions {
+  /** A shared cache (a CDN, a worker) or a private one (a browser's service worker). Default true. */
+  shared?: boolean;
+  /** A targeted field checked before `CDN-Cache-Control`, e.g. "Cloudflare-CDN-Cache-Control". */
+  targetedField?: string;
+  /** Let a shared cache store responses carrying `Set-Cookie`. Default false: they are passed through. */
+  cacheSetCookie?: boolean;
+  /** How to reach the origin. Default: the global `fetch`. */
+  fetcher?: (request: Request) => Promise<Response>;
+}
+
+/** Options of `ResponseCache.fetch`. */
+export interface ResponseCacheFetchOptions {
+  /** How to reach the origin for this call. */
+  fetcher?: (request: Request) => Promise<Response>;
+  /** Keeps a background revalidation alive (a worker's `ctx.waitUntil`). */
+  waitUntil?: (promise: Promise<unknown>) => void;
+}
+
+/**
+ * HTTP caching of `Response`s in any EdgeCache, following RFC 9111, RFC 5861
+ * (stale-while-revalidate, stale-if-error) and RFC 9213 (CDN-Cache-Control).
+ * Served responses carry `Age` and `x-edgecache: HIT | MISS | STALE | REVALIDATED | BYPASS`.
+ */
+export declare class ResponseCache {
+  constructor(cache: EdgeCache, options?: ResponseCacheOptions);
+  /** A stored response usable now without the origin, or `undefined`. */
+  match(request: Request | string | URL): Promise<Response | undefined>;
+  /** Stores `response` if the rules allow; resolves to whether it was stored. */
+  put(request: Request | string | URL, response: Response): Promise<boolean>;
+  /** Removes the stored response(s) for the request's URL. */
+  delete(request: Request | string | URL): Promise<void>;
+  /** The whole read-through: hits, revalidation, stale-while-revalidate, stale-if-error, 304s, invalidation. */
+  fetch(request: Request | string | URL, options?: ResponseCacheFetchOptions): Promise<Response>;
 }

@@ -1,5 +1,5 @@
 //! The wasm-bindgen surface behind the persistent JavaScript caches
-//! (`EdgeCache.indexedDb`, with or without a memory tier).
+//! (`EdgeCache.indexedDb` and `EdgeCache.kv`, with or without a memory tier).
 //!
 //! Unlike the memory cache, keys and values live in Rust-owned storage here,
 //! so each call passes the key in and copies the value across; the cost is
@@ -15,6 +15,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::idb::IndexedDbBackend;
 use super::js_api::{stats_object, to_js_error, whole};
+use super::kv::KvBackend;
 use crate::key::ttl_from_ms;
 use crate::{CacheBackend, Error, MemoryBackend, Stats, TieredBackend};
 
@@ -23,6 +24,8 @@ use crate::{CacheBackend, Error, MemoryBackend, Stats, TieredBackend};
 enum Persistent {
     Idb(IndexedDbBackend),
     Tiered(TieredBackend<MemoryBackend, IndexedDbBackend>),
+    Kv(KvBackend),
+    KvTiered(TieredBackend<MemoryBackend, KvBackend>),
 }
 
 /// Runs `$body` with `$b` bound to whichever backend `$p` holds.
@@ -31,6 +34,8 @@ macro_rules! with_backend {
         match $p {
             Persistent::Idb($b) => $body,
             Persistent::Tiered($b) => $body,
+            Persistent::Kv($b) => $body,
+            Persistent::KvTiered($b) => $body,
         }
     };
 }
@@ -48,6 +53,13 @@ impl Persistent {
                     ..back
                 })
             }
+            // Workers KV cannot count its keys or bytes: a tiered KV cache
+            // reports its memory tier, a bare one nothing.
+            Persistent::KvTiered(tiered) => Ok(tiered.l1().stats()),
+            Persistent::Kv(_) => Err(Error::Unsupported(
+                "Workers KV cannot report entries or bytes; give the cache a memory tier for stats"
+                    .into(),
+            )),
         }
     }
 }
@@ -111,6 +123,28 @@ impl IndexedDbOptions {
     }
 }
 
+fn memory_tier(
+    max_entries: Option<f64>,
+    max_bytes: Option<f64>,
+    default_ttl: Option<Duration>,
+    namespace: Option<String>,
+) -> Result<MemoryBackend, Error> {
+    let mut memory = MemoryBackend::builder();
+    if let Some(n) = whole("memory.maxEntries", max_entries)? {
+        memory = memory.max_entries(n);
+    }
+    if let Some(n) = whole("memory.maxBytes", max_bytes)? {
+        memory = memory.max_bytes(n);
+    }
+    if let Some(ttl) = default_ttl {
+        memory = memory.default_ttl(ttl);
+    }
+    if let Some(ns) = namespace {
+        memory = memory.namespace(ns);
+    }
+    memory.build()
+}
+
 fn build(options: IndexedDbOptions) -> Result<Persistent, Error> {
     let mut idb = IndexedDbBackend::builder();
     if let Some(name) = options.db_name {
@@ -136,20 +170,13 @@ fn build(options: IndexedDbOptions) -> Result<Persistent, Error> {
     if !options.tiered {
         return Ok(Persistent::Idb(idb));
     }
-    let mut memory = MemoryBackend::builder();
-    if let Some(n) = whole("memory.maxEntries", options.memory_max_entries)? {
-        memory = memory.max_entries(n);
-    }
-    if let Some(n) = whole("memory.maxBytes", options.memory_max_bytes)? {
-        memory = memory.max_bytes(n);
-    }
-    if let Some(ttl) = default_ttl {
-        memory = memory.default_ttl(ttl);
-    }
-    if let Some(ns) = options.namespace {
-        memory = memory.namespace(ns);
-    }
-    Ok(Persistent::Tiered(TieredBackend::new(memory.build()?, idb)))
+    let memory = memory_tier(
+        options.memory_max_entries,
+        options.memory_max_bytes,
+        default_ttl,
+        options.namespace,
+    )?;
+    Ok(Persistent::Tiered(TieredBackend::new(memory, idb)))
 }
 
 /// Turns a Rust future into a Promise that rejects with a coded `Error`.
@@ -184,6 +211,38 @@ impl PersistentCore {
             with_backend!(&backend, b => b.health_check().await)?;
             Ok(PersistentCore { backend })
         })
+    }
+
+    /// A Workers KV cache over `binding` (any object of the KV shape), tiered
+    /// behind a memory cache when `tiered`.
+    #[wasm_bindgen(js_name = openKv)]
+    pub fn open_kv(
+        binding: JsValue,
+        namespace: Option<String>,
+        default_ttl_ms: Option<f64>,
+        tiered: bool,
+        memory_max_entries: Option<f64>,
+        memory_max_bytes: Option<f64>,
+    ) -> Result<PersistentCore, JsValue> {
+        let build = || -> Result<Persistent, Error> {
+            let default_ttl = default_ttl_ms.map(ttl_from_ms).transpose()?;
+            let mut kv = KvBackend::builder(binding);
+            if let Some(ns) = &namespace {
+                kv = kv.namespace(ns.clone());
+            }
+            if let Some(ttl) = default_ttl {
+                kv = kv.default_ttl(ttl);
+            }
+            let kv = kv.build()?;
+            if !tiered {
+                return Ok(Persistent::Kv(kv));
+            }
+            let memory = memory_tier(memory_max_entries, memory_max_bytes, default_ttl, namespace)?;
+            Ok(Persistent::KvTiered(TieredBackend::new(memory, kv)))
+        };
+        build()
+            .map(|backend| PersistentCore { backend })
+            .map_err(to_js_error)
     }
 
     /// The value under `key` (a copy), or `undefined`.
@@ -267,11 +326,13 @@ impl PersistentCore {
         promise(async move { Ok(stats_object(backend.stats().await?)) })
     }
 
-    /// Closes the database connection (the next call reopens it).
+    /// Closes the database connection, if there is one (the next call
+    /// reopens it).
     pub fn close(&self) {
         match &self.backend {
             Persistent::Idb(idb) => idb.close(),
             Persistent::Tiered(tiered) => tiered.l2().close(),
+            Persistent::Kv(_) | Persistent::KvTiered(_) => {}
         }
     }
 }
