@@ -4,14 +4,14 @@
 //! core, compiled to WebAssembly for JavaScript, and usable natively.
 //!
 //! ## Architecture in five lines
-//! 1. [`policy`]: pure S3-FIFO eviction and expiry over `u32` tokens; time is an argument.
-//! 2. [`CacheBackend`]: the async storage contract; [`MemoryBackend`] implements it over `policy`.
+//! 1. [`policy`] and [`http`]: pure S3-FIFO eviction and expiry over `u32` tokens, and the
+//!    RFC 9111 response-caching rules; time is always an argument.
+//! 2. [`CacheBackend`]: the async storage contract; [`MemoryBackend`], [`TieredBackend`] and
+//!    (wasm32) `IndexedDbBackend` and `KvBackend` implement it, persisting [`record`]s.
 //! 3. [`key`], [`time`], [`Error`]: input checks and the injective namespace encoding, the
 //!    [`Clock`](time::Clock) abstraction, and the one error type with stable codes.
 //! 4. [`conformance`]: the trait-level test suite every backend runs.
-//! 5. `platform` (wasm32 only): thin wasm-bindgen glue behind the JavaScript `EdgeCache` class.
-//!
-//! [`http`] is the pure HTTP response-caching policy (RFC 9111) for caching `Response`s.
+//! 5. `platform` (wasm32 only): thin wasm-bindgen glue behind the JavaScript classes.
 //!
 //! ## Eviction and memory
 //! S3-FIFO (see [`policy::Engine`]) holds two bounds at once, `max_entries`
@@ -25,8 +25,8 @@
 //! ## Features and targets
 //! | target | what you get |
 //! |---|---|
-//! | native | [`CacheBackend`], [`MemoryBackend`], the policy, the conformance suite |
-//! | `wasm32-unknown-unknown` | all of the above, plus the `EdgeCache` JavaScript class (npm package) |
+//! | native | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], the policies, the conformance suite |
+//! | `wasm32-unknown-unknown` | all of the above, plus `IndexedDbBackend`, `KvBackend`, and the `EdgeCache` / `ResponseCache` JavaScript classes (npm package) |
 //!
 //! ## Example
 //! ```
