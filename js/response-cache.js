@@ -62,6 +62,25 @@ function tagged(response, status) {
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
+// Errors of the storage behind the cache (a KV 429 or outage, a body over
+// KV's 25 MiB, a full IndexedDB quota). In fetch() they never fail the
+// request: a failed read is a miss, a failed write leaves the response
+// unstored. Any other error is a bug and propagates.
+const STORAGE_ERRORS = new Set([
+  "EDGECACHE_BACKEND",
+  "EDGECACHE_VALUE_TOO_LARGE",
+  "EDGECACHE_QUOTA_EXCEEDED",
+  "EDGECACHE_UNAVAILABLE",
+  "EDGECACHE_BLOCKED",
+]);
+
+function unlessStorageFails(fallback) {
+  return (error) => {
+    if (STORAGE_ERRORS.has(error?.code)) return fallback;
+    throw error;
+  };
+}
+
 function ttlFor(expiresAt, now) {
   if (expiresAt === undefined) return undefined;
   return Math.max(1, expiresAt - now);
@@ -143,10 +162,10 @@ export class ResponseCache {
     const key = this.#primaryKey(request);
     if (key === undefined) {
       const response = await fetcher(request);
-      await this.#invalidate(request, response);
+      await this.#invalidate(request, response).catch(unlessStorageFails());
       return tagged(response, "BYPASS");
     }
-    const stored = await this.#read(key, request);
+    const stored = await this.#read(key, request).catch(unlessStorageFails(undefined));
     const now = Date.now();
     const parts = this.#parts(request);
     const decision = stored
@@ -230,7 +249,7 @@ export class ResponseCache {
     const response = await fetcher(request);
     const responseTime = Date.now();
     if (request.method !== "GET") return tagged(response, "MISS");
-    const stored = await this.#store(request, response.clone(), requestTime, responseTime);
+    const stored = await this.#store(request, response.clone(), requestTime, responseTime).catch(unlessStorageFails(false));
     return tagged(response, stored ? "MISS" : "BYPASS");
   }
 
@@ -255,7 +274,7 @@ export class ResponseCache {
       const stale = this.#staleIfError(request, stored);
       if (stale) return stale;
     }
-    const storedNow = await this.#store(request, response.clone(), requestTime, responseTime);
+    const storedNow = await this.#store(request, response.clone(), requestTime, responseTime).catch(unlessStorageFails(false));
     return tagged(response, storedNow ? "MISS" : "BYPASS");
   }
 
@@ -287,10 +306,11 @@ export class ResponseCache {
     if (outcome === undefined) return undefined;
     if (outcome.notStorable !== undefined) {
       // Served to this client, not kept (e.g. the 304 added Set-Cookie).
-      await this.#cache.delete(stored.key);
+      await this.#cache.delete(stored.key).catch(unlessStorageFails());
       return undefined;
     }
-    await this.#write(stored.key, outcome, responseTime);
+    // The freshened response is served even if storing it fails.
+    await this.#write(stored.key, outcome, responseTime).catch(unlessStorageFails());
     return this.#policy.decode(outcome.record);
   }
 

@@ -1,0 +1,115 @@
+// Shared by tests/workers/ and benches/workers.mjs: the packed package in a
+// fixture, workers bundled from it like wrangler, Miniflare with KV, and a
+// local origin server whose routes a test defines and whose hits it counts.
+
+import http from "node:http";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { bundleLikeWrangler, fixture, packTarball, root } from "../support/package.mjs";
+
+export { root };
+
+/**
+ * Packs pkg/, installs the tarball into a fresh fixture under `tests/.work/<name>`,
+ * copies in `workers` ({ "file.js": sourcePath or { text } }) and bundles each
+ * like wrangler. Returns { [file]: bundled script path, fixture: its directory }.
+ */
+export async function bundleWorkers(name, workers) {
+  const work = join(root, "tests/.work", name);
+  const tarball = packTarball(work);
+  const files = Object.fromEntries(
+    Object.entries(workers).map(([file, source]) => [file, typeof source === "string" ? readFileSync(source, "utf8") : source.text]),
+  );
+  const dir = fixture(work, tarball, "fixture", files);
+  const out = { fixture: dir };
+  for (const file of Object.keys(workers)) {
+    out[file] = await bundleLikeWrangler(join(dir, file), join(dir, "dist", file.replace(/\.js$/, "")));
+  }
+  return out;
+}
+
+/** Miniflare options for one bundled worker (modules as wrangler ships them). */
+export function workerOptions(script, extra = {}) {
+  return {
+    scriptPath: script,
+    modules: true,
+    modulesRoot: dirname(script),
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+    ],
+    compatibilityDate: "2026-04-01",
+    ...extra,
+  };
+}
+
+/** A Miniflare 4 instance from the repo's node_modules, with in-memory KV. */
+export async function startMiniflare(options) {
+  const { Miniflare } = await import("miniflare");
+  const mf = new Miniflare({ cf: false, kvPersist: false, ...options });
+  await mf.ready;
+  return mf;
+}
+
+/** Closes the connection without answering: what a client sees of an origin that is down. */
+export const DROP = Symbol("drop the connection");
+
+/**
+ * A local origin on 127.0.0.1 (port 0). `route(path, handler)` answers
+ * `path` with `handler({ method, headers, body, n })` (n counts requests to
+ * that path, from 1), which returns `{ status, headers, body, date }` or
+ * DROP. Responses carry no `Date` unless `date: true` (an HTTP-date has
+ * whole seconds, which would make sub-second ages depend on timing).
+ * `requests(path)` lists what the origin received.
+ */
+export async function startOrigin() {
+  const routes = new Map();
+  const log = new Map();
+  const server = http.createServer(async (req, res) => {
+    const path = new URL(req.url, "http://origin").pathname;
+    const chunks = [];
+    for await (const chunk of req) chunks.push(chunk);
+    const entry = { method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+    const seen = log.get(path) ?? [];
+    seen.push(entry);
+    log.set(path, seen);
+    const handler = routes.get(path);
+    if (!handler) {
+      res.writeHead(404, { "content-type": "text/plain" }).end(`no route ${path}`);
+      return;
+    }
+    let out;
+    try {
+      out = await handler({ ...entry, n: seen.length });
+    } catch (error) {
+      res.writeHead(599).end(String(error));
+      return;
+    }
+    if (out === DROP) {
+      req.socket.destroy();
+      return;
+    }
+    res.sendDate = out.date === true;
+    res.writeHead(out.status ?? 200, { "content-type": "text/plain", ...out.headers });
+    res.end(out.body ?? "");
+  });
+  server.keepAliveTimeout = 1_000;
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const url = `http://127.0.0.1:${server.address().port}`;
+  return {
+    url,
+    route(path, handler) {
+      routes.set(path, handler);
+    },
+    requests(path, method) {
+      return (log.get(path) ?? []).filter((r) => method === undefined || r.method === method);
+    },
+    hits(path, method = "GET") {
+      return this.requests(path, method).length;
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
