@@ -399,8 +399,29 @@ async fn writes_purge_a_few_expired_entries_on_the_way() {
     c.set("new", vec![1], None).await.unwrap();
     // 8 per write batch, without any bound pressing.
     assert_eq!(raw::keys(&db).await.len(), 1 + 20 - 8);
+    // A look that found a full 8 makes the next batch look again at once.
     c.set("new2", vec![1], None).await.unwrap();
     assert_eq!(raw::keys(&db).await.len(), 2 + 20 - 16);
+    c.set("new3", vec![1], None).await.unwrap();
+    assert_eq!(raw::keys(&db).await.len(), 3, "the last 4 expired");
+
+    // That look found fewer than 8: the next look waits a second (by the
+    // backend's clock), however many batches come and expire meanwhile.
+    for i in 0..5 {
+        c.set(&format!("f{i}"), vec![0], Some(Duration::from_millis(1)))
+            .await
+            .unwrap();
+    }
+    clock.advance(Duration::from_millis(999));
+    c.set("new4", vec![1], None).await.unwrap();
+    assert_eq!(
+        raw::keys(&db).await.len(),
+        4 + 5,
+        "no look within the second"
+    );
+    clock.advance(Duration::from_millis(1));
+    c.set("new5", vec![1], None).await.unwrap();
+    assert_eq!(raw::keys(&db).await.len(), 5, "the look a second later");
 }
 
 // ---------------------------------------------------------------- corrupt data
@@ -460,11 +481,17 @@ async fn corrupt_foreign_and_mistyped_values_are_misses_and_are_removed() {
     assert_eq!(c.get("truncated").await.unwrap(), None);
     assert!(raw::get(&db, &sk("truncated")).await.is_none());
 
-    // Batched reads treat them the same way.
+    // Batched reads treat them the same way (they read with `get`, which
+    // answers `undefined` for a stored `undefined` and for a missing key
+    // alike; both must still come out right).
     raw::put(&db, &sk("string"), &JsValue::from_str("again")).await;
     raw::put(&db, &sk("number"), &JsValue::from_f64(7.0)).await;
-    let got = c.mget(&["string", "good", "number"]).await.unwrap();
-    assert_eq!(got, vec![None, Some(b"fine".to_vec()), None]);
+    raw::put(&db, &sk("undefined"), &JsValue::UNDEFINED).await;
+    let got = c
+        .mget(&["string", "good", "undefined", "absent", "number"])
+        .await
+        .unwrap();
+    assert_eq!(got, vec![None, Some(b"fine".to_vec()), None, None, None]);
     assert_eq!(raw::keys(&db).await, vec![sk("good")]);
 
     // Every key works again, and the totals match what is stored.
@@ -1069,6 +1096,57 @@ async fn a_value_larger_than_max_bytes_is_refused_before_writing() {
     assert_eq!(c.transactions_started(), before, "nothing was attempted");
     assert_eq!(c.get("small").await.unwrap(), Some(vec![1]));
     assert_eq!(raw::keys(&db).await, vec![sk("small")]);
+}
+
+/// Unbounded handles keep no totals: their puts leave the totals record
+/// alone (their newer write stamps show it is stale), their removals delete
+/// it. A bounded handle on the same store still sees exact totals, and
+/// still enforces its bound, by recounting when the record is stale.
+#[wasm_bindgen_test]
+async fn bounded_and_unbounded_handles_on_one_store_agree_on_the_totals() {
+    let clock = ManualClock::new(T0);
+    let db = unique("mixed");
+    let bounded = IndexedDbBackend::builder()
+        .db_name(&db)
+        .max_entries(5)
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    let unbounded = cache(&db, &clock);
+    bounded.set("a", vec![1; 10], None).await.unwrap();
+    assert_eq!(
+        bounded.stats().await.unwrap().entries,
+        1,
+        "the record is fresh"
+    );
+    // Same clock tick: stamps still increase across handles of one tab.
+    unbounded.set("b", vec![2; 20], None).await.unwrap();
+    unbounded.set("a", vec![3; 30], None).await.unwrap();
+    for c in [&bounded, &unbounded] {
+        let s = c.stats().await.unwrap();
+        assert_eq!((s.entries, s.bytes), raw::totals(&db).await);
+        assert_eq!(s.entries, 2);
+    }
+    unbounded.delete("b").await.unwrap();
+    let s = bounded.stats().await.unwrap();
+    assert_eq!((s.entries, s.bytes), raw::totals(&db).await);
+    assert_eq!(s.entries, 1);
+
+    // 1 + 6 entries written around the bounded handle; its next write
+    // recounts and evicts the oldest-written down to its bound.
+    for i in 0..6 {
+        unbounded
+            .set(&format!("u{i}"), vec![4], None)
+            .await
+            .unwrap();
+    }
+    bounded.set("z", vec![5], None).await.unwrap();
+    let mut keys = raw::keys(&db).await;
+    keys.sort();
+    assert_eq!(keys, ["u2", "u3", "u4", "u5", "z"].map(sk));
+    let s = bounded.stats().await.unwrap();
+    assert_eq!((s.entries, s.bytes), raw::totals(&db).await);
+    assert_eq!((s.entries, s.evictions), (5, 3));
 }
 
 // ---------------------------------------------------------------- namespaces, stats

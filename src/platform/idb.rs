@@ -1,5 +1,8 @@
 //! [`IndexedDbBackend`]: a persistent [`CacheBackend`] over the browser's
-//! IndexedDB (wasm32 only), built on `indexed_db_futures`.
+//! IndexedDB (wasm32 only). `indexed_db_futures` opens and upgrades the
+//! database; every transaction after that goes through a few raw bindings
+//! (`idb/sys.rs`), because the hot paths are counted in requests, event
+//! listeners and JS↔wasm calls (see "Costs" below).
 //!
 //! ## Schema (database version 1)
 //!
@@ -13,15 +16,25 @@
 //!   reads trust only it.
 //! - `x`: the absolute expiry in ms since the epoch, **absent** without
 //!   expiry, so the `by-expiry` index (on `x`) holds only expiring entries.
-//! - `w`: the write sequence number (from `q`), indexed by `by-written`:
-//!   oldest-written first, exact across tabs.
+//! - `w`: the write stamp, indexed by `by-written` (oldest-written first):
+//!   `now_ms × 1024`, raised past the last stamp any backend in this tab
+//!   handed out, and — in a bounded store — past the totals' `q`. So stamps
+//!   increase with every write in a tab, follow the clock across tabs, and
+//!   are exact across tabs among bounded writers (which read `q` inside the
+//!   transaction that writes).
 //! - `s`: the entry's size in bytes: its stored key (UTF-8) plus `r`.
-//! - `n`, `b`, `q`: entries, bytes (sum of `s`) and the last sequence number,
-//!   read and rewritten inside every readwrite transaction that changes
-//!   entries. IndexedDB serialises readwrite transactions on a store, so the
-//!   totals stay exact with several tabs writing. Only entries with numeric
-//!   `w` and `s` (ours) are counted. A missing totals record is recounted
-//!   from the entries by the next transaction that needs it.
+//! - `n`, `b`, `q`: entries, bytes (sum of `s`) and the newest stamp written
+//!   by a writer that kept them. **Bounded** stores (`max_entries` or
+//!   `max_bytes` set) read and rewrite them inside every readwrite
+//!   transaction that changes entries; IndexedDB serialises readwrite
+//!   transactions on a store, so they stay exact with several tabs writing.
+//!   **Unbounded** stores do not keep them (it would cost every write a read
+//!   of the totals and of each key's old value): their puts leave the record
+//!   alone — their newer stamps mark it stale — and their removals delete
+//!   it. A reader trusts the record only if it exists and no entry's `w` is
+//!   newer than `q` (one key cursor from the end of `by-written`, issued
+//!   with the read of the record), and recounts otherwise. Only entries with
+//!   numeric `w` and `s` (ours) are counted.
 //!
 //! `onupgradeneeded` runs one step per schema version from `oldVersion` up
 //! (version 1 creates both stores and both indexes). A database at a
@@ -33,25 +46,50 @@
 //!
 //! ## Reads, writes and batching
 //!
-//! - `get`/`mget`/`mget_with_expiry` read every key in one readonly
-//!   transaction. An expired or undecodable value (wrong JS type, truncated,
-//!   foreign, another format version) is a miss, and is then deleted through
-//!   the write batch — only if it is still stale then, so a concurrent write
-//!   is never undone.
+//! - `get`/`mget`/`mget_with_expiry` go through a **read batch**: every read
+//!   issued in the same JavaScript tick joins one readonly transaction. A
+//!   batch of one key is one `getAll(key, 1)`; a larger batch is one `get`
+//!   per key, all issued before any is awaited, then one wait for the last
+//!   (plus one `count` per `undefined` answer, to tell a stored `undefined`
+//!   from a missing key). An expired or undecodable value (wrong JS type,
+//!   truncated, foreign, another format version) is a miss, and is then
+//!   deleted through the write batch — only if it is still stale then, so a
+//!   concurrent write is never undone.
 //! - `set`/`delete`/`mdelete` go through a **write batch**: every write issued
 //!   in the same JavaScript tick joins one batch, written by one readwrite
 //!   transaction (a later write of a key in the batch wins). Each caller's
 //!   future resolves when that transaction has fired `complete`, or fails
-//!   with its error if it aborts.
-//! - Every write batch also deletes up to 8 expired entries through the
-//!   expiry index; then, while `max_entries` or `max_bytes` is exceeded, more
-//!   expired entries, then the oldest-written ones — in the same transaction.
-//!   An entry larger than `max_bytes` is refused with
+//!   with its error if it aborts. Unbounded, a batch of puts is written
+//!   blind: requests, `commit()`, one wait for `complete`.
+//! - A write batch looks for up to 8 expired entries (through the expiry
+//!   index) and deletes them, when a look is due: on the first batch, then
+//!   at most once a second by the backend's clock, or on the next batch when
+//!   the last look found 8 (more are probably waiting). Looking costs a round
+//!   trip inside the transaction, so it is never done on every small batch.
+//!   Bounded, while `max_entries` or `max_bytes` is exceeded, the batch then
+//!   removes expired entries, then the oldest-written, in the same
+//!   transaction. An entry larger than `max_bytes` is refused with
 //!   [`Error::ValueTooLarge`] before anything is written.
 //! - `purge_expired` deletes through the expiry index
-//!   (`IDBKeyRange.upperBound(now)`), never visiting live entries;
-//!   `clear_all` deletes the namespace's primary-key range
+//!   (`IDBKeyRange.upperBound(now)`, 128 keys a request), never visiting
+//!   live entries; `clear_all` deletes the namespace's primary-key range
 //!   (`[prefix, prefix with its final ':' bumped to ';')`).
+//! - `stats` reads the totals record (O(1)) when it can be trusted, and
+//!   otherwise counts the entries (128 records a request): an unbounded
+//!   store written since the record was saved pays O(entries). The counters
+//!   (hits, misses, ...) are in memory. `health_check` opens the database
+//!   and answers one `count` on the meta store.
+//!
+//! ## Costs
+//!
+//! Measured in headless Chromium (`benches/browser-idb.mjs`), a request
+//! costs far more than the wasm around it, and a request whose `success`
+//! event has a JavaScript listener costs an event dispatch on top. So:
+//! one transaction per batch, every request issued before any is awaited,
+//! one listener per batch (on its last request, or on the transaction's
+//! `complete`): IndexedDB answers a transaction's requests in order. Waits
+//! use one pair of handlers made once per thread (`idb/events.rs`), not a
+//! Promise and closures per wait. Names and modes cross to JavaScript once.
 //!
 //! ## Handles are `Send + Sync`; JavaScript objects are not
 //!
@@ -59,7 +97,7 @@
 //! `!Send`. Instead of asserting `Send` for JavaScript objects with `unsafe`,
 //! a handle holds only an `Arc` of plain Rust data (names, bounds, clock,
 //! counters, and a numeric id). The JavaScript state — the memoised
-//! connection and the pending write batch — lives in a `thread_local!` table
+//! connection and the pending batches — lives in a `thread_local!` table
 //! keyed by that id. wasm32 runs one thread, so every handle finds the same
 //! state; dropping the last handle removes the entry and closes the
 //! connection. (A handle moved to another wasm thread would find no entry
@@ -91,9 +129,11 @@
 
 mod batch;
 mod conn;
+mod events;
 mod js_error;
 mod schema;
 mod signal;
+mod sys;
 mod txn;
 
 use std::sync::Arc;
@@ -399,7 +439,9 @@ impl IndexedDbBackend {
 
     /// Hits, misses, inserts, evictions and expirations counted by this
     /// handle family since it was built (in memory), and the entries and
-    /// bytes stored in the database now (every tab's).
+    /// bytes stored in the database now (every tab's): from the totals
+    /// record when it is up to date (bounded stores keep it so), otherwise
+    /// counted over every entry (an unbounded store's writes do not keep it).
     ///
     /// ```no_run
     /// # async fn demo(cache: edgecache::IndexedDbBackend) -> edgecache::Result<()> {
@@ -476,9 +518,7 @@ impl IndexedDbBackend {
             return Ok(Vec::new());
         }
         let state = self.shared.state();
-        let found = state
-            .retrying(|| txn::read(&state, &self.shared, &keys))
-            .await?;
+        let found = batch::read(&state, &self.shared, keys.clone()).await?;
         let c = &self.shared.counters;
         let mut stale = Vec::new();
         let entries = keys
@@ -562,7 +602,11 @@ impl CacheBackend for IndexedDbBackend {
     }
 
     async fn health_check(&self) -> Result<bool> {
-        self.stats().await.map(|_| true)
+        let state = self.shared.state();
+        state
+            .retrying(|| txn::ping(&state, &self.shared))
+            .await
+            .map(|()| true)
     }
 
     async fn clear_all(&self) -> Result<()> {

@@ -12,27 +12,27 @@ use std::sync::Arc;
 use std::task::Poll;
 
 use indexed_db_futures::database::{Database, VersionChangeEvent};
-use indexed_db_futures::error::{DomException, Error as IdbError};
 use indexed_db_futures::internals::SystemRepr;
 use indexed_db_futures::prelude::*;
-use indexed_db_futures::transaction::{
-    Transaction, TransactionDurability, TransactionMode, TransactionOptions,
-};
-use js_sys::Reflect;
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-use super::batch::Batch;
+use super::batch::{ReadBatch, WriteBatch};
 use super::js_error;
-use super::schema::{self, Bounds};
+use super::schema::{self, Bounds, MAX_STAMP, PURGE_INTERVAL_MS, STAMPS_PER_MS};
 use super::signal::Signal;
+use super::sys;
 use crate::time::Clock;
 use crate::{Error, Result};
 
 thread_local! {
     /// The JavaScript half of every live backend on this thread, by id.
     static STATES: RefCell<HashMap<u64, Rc<State>>> = RefCell::new(HashMap::new());
+    /// The last write stamp handed out on this thread, by any backend (see
+    /// [`State::stamp`]).
+    static LAST_STAMP: Cell<u64> = const { Cell::new(0) };
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
@@ -127,14 +127,50 @@ impl Drop for Shared {
     }
 }
 
-/// The JavaScript half: the memoised connection and the pending write batch.
+/// The JavaScript half: the memoised connection, the pending batches, and
+/// what this thread's writes remember between batches.
 #[derive(Default)]
 pub(super) struct State {
     conn: RefCell<Conn>,
     /// Writes waiting for this tick's flush.
-    pub(super) pending: RefCell<Option<Batch>>,
+    pub(super) pending: RefCell<Option<WriteBatch>>,
+    /// Reads waiting for this tick's flush.
+    pub(super) pending_reads: RefCell<Option<ReadBatch>>,
     /// How many times a transaction found the connection closed.
     stale: Cell<u64>,
+    /// When a write batch last looked for expired entries (by the clock),
+    /// and whether it found a full [`schema::PURGE_PER_WRITE`].
+    last_purge: Cell<Option<(u64, bool)>>,
+    /// JavaScript values every transaction needs, made once.
+    names: RefCell<Option<Rc<Names>>>,
+}
+
+/// The names, modes and options transactions pass, as JavaScript strings
+/// made once (a `&str` argument is decoded from UTF-8 on every call).
+pub(super) struct Names {
+    /// The entry store's name: a transaction scope, and the totals' key.
+    pub store: JsValue,
+    /// [`schema::META_STORE`].
+    pub meta: JsValue,
+    /// [`schema::BY_EXPIRY`].
+    pub by_expiry: JsValue,
+    /// [`schema::BY_WRITTEN`].
+    pub by_written: JsValue,
+    /// `"prev"`: a cursor direction.
+    pub prev: JsValue,
+    /// `[store, META_STORE]`.
+    both: JsValue,
+    readonly: JsValue,
+    readwrite: JsValue,
+    /// `{ durability: "relaxed" }`.
+    relaxed: JsValue,
+}
+
+/// A transaction's mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Mode {
+    Read,
+    Write,
 }
 
 type Opening = Signal<Result<Database>>;
@@ -153,13 +189,13 @@ enum Conn {
 
 /// An open connection with its `versionchange`/`close` handler installed.
 struct OpenDb {
-    db: Database,
+    db: sys::Db,
     raw: web_sys::IdbDatabase,
     _on_event: Closure<dyn FnMut(web_sys::Event)>,
 }
 
 impl OpenDb {
-    fn new(db: Database, state: Weak<State>) -> Self {
+    fn new(db: &Database, state: Weak<State>) -> Self {
         let raw: web_sys::IdbDatabase = db.as_sys().clone().into();
         let target = raw.clone();
         let on_event = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
@@ -175,7 +211,7 @@ impl OpenDb {
         raw.set_onversionchange(Some(on_event.as_ref().unchecked_ref()));
         raw.set_onclose(Some(on_event.as_ref().unchecked_ref()));
         Self {
-            db,
+            db: raw.clone().unchecked_into(),
             raw,
             _on_event: on_event,
         }
@@ -208,7 +244,7 @@ struct OpenParams {
 impl State {
     /// The connection: the memoised one, or the one being opened (opening it
     /// if there is none). Fails fast while an upgrade is blocked.
-    pub(super) async fn database(self: &Rc<Self>, shared: &Shared) -> Result<Database> {
+    pub(super) async fn database(self: &Rc<Self>, shared: &Shared) -> Result<sys::Db> {
         let opening = {
             let mut conn = self.conn.borrow_mut();
             match &*conn {
@@ -231,15 +267,18 @@ impl State {
                 }
             }
         };
-        opening.wait().await
+        let db = opening.wait().await?;
+        Ok(db.as_sys().clone().unchecked_into())
     }
 
     /// Forgets the connection if it is `raw` (it closed or is closing).
-    fn forget(&self, raw: &web_sys::IdbDatabase) {
+    fn forget(&self, raw: &JsValue) {
         let old = {
             let mut conn = self.conn.borrow_mut();
             match &*conn {
-                Conn::Open(open) if open.raw == *raw => std::mem::take(&mut *conn),
+                Conn::Open(open) if AsRef::<JsValue>::as_ref(&open.raw) == raw => {
+                    std::mem::take(&mut *conn)
+                }
                 _ => return,
             }
         };
@@ -259,7 +298,7 @@ impl State {
         let mut conn = self.conn.borrow_mut();
         let ours = matches!(&*conn, Conn::Opening(o) | Conn::Blocked(o) if o.same(opening));
         match (ours, result) {
-            (true, Ok(db)) => *conn = Conn::Open(OpenDb::new(db.clone(), Rc::downgrade(self))),
+            (true, Ok(db)) => *conn = Conn::Open(OpenDb::new(db, Rc::downgrade(self))),
             (true, Err(_)) => *conn = Conn::Closed,
             (false, Ok(db)) => db.clone().close(),
             (false, Err(_)) => {}
@@ -288,42 +327,95 @@ impl State {
         }
     }
 
-    /// Starts a transaction on `db`. A connection closed behind our back
+    /// The store names and options as JavaScript values.
+    pub(super) fn names(&self, shared: &Shared) -> Rc<Names> {
+        let mut names = self.names.borrow_mut();
+        Rc::clone(names.get_or_insert_with(|| {
+            let store = JsValue::from_str(&shared.store_name);
+            let relaxed = Object::new();
+            // A cache can lose its last writes in a power cut; it need not
+            // wait for a disk flush.
+            let _ = Reflect::set(&relaxed, &"durability".into(), &"relaxed".into());
+            let meta = JsValue::from_str(schema::META_STORE);
+            Rc::new(Names {
+                both: Array::of2(&store, &meta).into(),
+                store,
+                meta,
+                by_expiry: JsValue::from_str(schema::BY_EXPIRY),
+                by_written: JsValue::from_str(schema::BY_WRITTEN),
+                prev: JsValue::from_str("prev"),
+                readonly: JsValue::from_str("readonly"),
+                readwrite: JsValue::from_str("readwrite"),
+                relaxed: relaxed.into(),
+            })
+        }))
+    }
+
+    /// Starts a transaction on `db` over the entry store, and the meta store
+    /// too if `with_meta`. A connection closed behind our back
     /// (`InvalidStateError`) is forgotten, so [`State::retrying`] reopens.
-    pub(super) fn begin<'a>(
+    pub(super) fn begin(
         &self,
         shared: &Shared,
-        db: &'a Database,
-        stores: &[&str],
-        mode: TransactionMode,
-    ) -> Result<Transaction<'a>> {
-        let options = match mode {
-            // A cache can lose its last write in a power cut; it need not wait for fsync.
-            TransactionMode::Readwrite => {
-                TransactionOptions::new().with_durability(TransactionDurability::Relaxed)
-            }
-            _ => TransactionOptions::new(),
+        db: &sys::Db,
+        names: &Names,
+        with_meta: bool,
+        mode: Mode,
+    ) -> Result<sys::Tx> {
+        let scope = if with_meta { &names.both } else { &names.store };
+        let started = match mode {
+            Mode::Read => db.transaction(scope, &names.readonly, &JsValue::UNDEFINED),
+            Mode::Write => db.transaction(scope, &names.readwrite, &names.relaxed),
         };
-        match db
-            .transaction(stores)
-            .with_mode(mode)
-            .with_options(options)
-            .build()
-        {
+        match started {
             Ok(tx) => {
                 Counters::add(&shared.counters.transactions, 1);
                 Ok(tx)
             }
-            Err(IdbError::DomException(DomException::InvalidStateError(_))) => {
+            Err(e) if js_error::dom_name(&e).as_deref() == Some("InvalidStateError") => {
                 self.stale.set(self.stale.get().wrapping_add(1));
-                self.forget(db.as_sys());
+                self.forget(db);
                 Err(Error::Backend(format!(
                     "the connection to database \"{}\" was closed",
                     shared.db_name
                 )))
             }
-            Err(e) => Err(js_error::idb(e, "starting a transaction")),
+            Err(e) => Err(js_error::thrown(&e, "starting a transaction")),
         }
+    }
+
+    /// A write stamp for an entry written at `now_ms`: `now_ms *
+    /// STAMPS_PER_MS`, raised to at least `floor` and past the last stamp
+    /// any backend on this thread handed out, so stamps increase with every
+    /// write in this tab (whichever backend, bounded or not, wrote it) and
+    /// follow the clock across tabs.
+    pub(super) fn stamp(&self, now_ms: u64, floor: u64) -> u64 {
+        LAST_STAMP.with(|last| {
+            let stamp = now_ms
+                .saturating_mul(STAMPS_PER_MS)
+                .max(floor)
+                .max(last.get().saturating_add(1))
+                .min(MAX_STAMP);
+            last.set(stamp);
+            stamp
+        })
+    }
+
+    /// True if a write batch at `now_ms` should look for a few expired
+    /// entries: the first batch, a batch [`PURGE_INTERVAL_MS`] after the last
+    /// look, or the next batch after a look that found a full chunk.
+    pub(super) fn purge_due(&self, now_ms: u64) -> bool {
+        match self.last_purge.get() {
+            None => true,
+            Some((at, full)) => {
+                full || now_ms < at || now_ms >= at.saturating_add(PURGE_INTERVAL_MS)
+            }
+        }
+    }
+
+    /// Records a write batch's look for expired entries.
+    pub(super) fn purged(&self, now_ms: u64, full: bool) {
+        self.last_purge.set(Some((now_ms, full)));
     }
 
     /// Runs `op`, and runs it once more if it failed because the connection

@@ -3,8 +3,9 @@
 //! name and message, anything else by its string form. Nothing here panics.
 
 use indexed_db_futures::error::{Error as IdbError, JSError, OpenDbError};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
+use super::sys;
 use crate::Error;
 
 /// A `DOMException` (from a request, a transaction or `open`).
@@ -36,13 +37,41 @@ pub(super) fn idb(e: IdbError, doing: &str) -> Error {
     }
 }
 
-/// An error inside a transaction. When the transaction has aborted, its own
+/// Whatever a raw call threw, or a request or transaction failed with: a
+/// `DOMException` by its name, an `Error` by its name and message, anything
+/// else by its string form.
+pub(super) fn thrown(value: &JsValue, doing: &str) -> Error {
+    if let Some(e) = value.dyn_ref::<web_sys::DomException>() {
+        return dom(e, doing);
+    }
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        return named(&String::from(e.name()), &String::from(e.message()), doing);
+    }
+    Error::Backend(format!("{doing}: {}", describe(value)))
+}
+
+/// The name of a thrown `DOMException`, if it is one.
+pub(super) fn dom_name(value: &JsValue) -> Option<String> {
+    value.dyn_ref::<web_sys::DomException>().map(|e| e.name())
+}
+
+/// A failure inside a transaction. When the transaction has aborted, its own
 /// `error` is the cause (a request's error is then often just `AbortError`,
-/// and a quota failure at commit shows only there).
-pub(super) fn in_tx(tx: &web_sys::IdbTransaction, e: IdbError, doing: &str) -> Error {
-    match tx.error() {
+/// and a quota failure at commit shows only there); otherwise the failed
+/// request's `error`, if any, then what was thrown.
+pub(super) fn in_tx(
+    tx: &sys::Tx,
+    request: Option<&sys::Request>,
+    value: &JsValue,
+    doing: &str,
+) -> Error {
+    let dom_error = |v: Result<JsValue, JsValue>| {
+        v.ok()
+            .and_then(|e| e.dyn_into::<web_sys::DomException>().ok())
+    };
+    match dom_error(tx.error()).or_else(|| request.and_then(|r| dom_error(r.request_error()))) {
         Some(cause) => dom(&cause, doing),
-        None => idb(e, doing),
+        None => thrown(value, doing),
     }
 }
 

@@ -4,8 +4,10 @@
 use indexed_db_futures::database::{Database, VersionChangeEvent};
 use indexed_db_futures::prelude::*;
 use indexed_db_futures::KeyPath;
-use js_sys::{Object, Reflect, Uint8Array};
+use js_sys::{Object, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
+
+use super::sys::{Envelope, TotalsRecord};
 
 use crate::backend::Entry;
 use crate::record::{self, HEADER_LEN};
@@ -19,13 +21,26 @@ pub(super) const META_STORE: &str = "edgecache-meta";
 pub(super) const BY_EXPIRY: &str = "by-expiry";
 /// Index on [`WRITTEN`]: entries in write order, oldest first.
 pub(super) const BY_WRITTEN: &str = "by-written";
-/// Expired entries every write batch removes even when no bound presses.
-pub(super) const PURGE_PER_WRITE: usize = 8;
+/// Expired entries a write batch removes on the way, when a purge is due
+/// (see [`PURGE_INTERVAL_MS`]) even if no bound presses.
+pub(super) const PURGE_PER_WRITE: u32 = 8;
+/// A write batch purges a few expired entries only if the last such purge
+/// of this handle family was this long ago (by its clock), or removed a
+/// full [`PURGE_PER_WRITE`] (so more are probably waiting). Looking costs
+/// an extra round trip inside the transaction, which would otherwise double
+/// the cost of a lone `set`.
+pub(super) const PURGE_INTERVAL_MS: u64 = 1_000;
+/// Records fetched per request when reading many (recounting the totals,
+/// summing a namespace before clearing it, evicting).
+pub(super) const CHUNK: u32 = 128;
+/// Write stamps per millisecond: a stamp is `now_ms * STAMPS_PER_MS`, or
+/// the last one plus one if that is not more.
+pub(super) const STAMPS_PER_MS: u64 = 1_024;
+/// The largest stamp (`Number.MAX_SAFE_INTEGER`): stamps are stored as numbers.
+pub(super) const MAX_STAMP: u64 = (1 << 53) - 1;
 
-const RECORD: &str = "r";
 const EXPIRES: &str = "x";
 const WRITTEN: &str = "w";
-const SIZE: &str = "s";
 
 /// `onupgradeneeded`: one step per schema version, from the old version up.
 /// Versions above [`SCHEMA_VERSION`] (only reachable through the hidden
@@ -71,38 +86,29 @@ pub(super) fn entry_size(stored_key: &str, record: &[u8]) -> u64 {
 
 /// The stored object `{ r, x?, w, s }`. `x` is left out without expiry so
 /// the expiry index stays sparse.
-pub(super) fn envelope(
-    record: &[u8],
-    expires_at: Option<u64>,
-    written: u64,
-    size: u64,
-) -> Result<JsValue> {
-    let obj = Object::new();
-    set(&obj, RECORD, &Uint8Array::from(record))?;
+pub(super) fn envelope(record: &[u8], expires_at: Option<u64>, written: u64, size: u64) -> JsValue {
+    let obj: Envelope = Object::new().unchecked_into();
+    obj.set_r(&Uint8Array::from(record));
     if let Some(at) = expires_at {
-        set(&obj, EXPIRES, &JsValue::from_f64(at as f64))?;
+        obj.set_x(at as f64);
     }
-    set(&obj, WRITTEN, &JsValue::from_f64(written as f64))?;
-    set(&obj, SIZE, &JsValue::from_f64(size as f64))?;
-    Ok(obj.into())
+    obj.set_w(written as f64);
+    obj.set_s(size as f64);
+    obj.into()
 }
 
-fn set(obj: &Object, name: &str, value: &JsValue) -> Result<()> {
-    Reflect::set(obj, &JsValue::from_str(name), value)
-        .map(|_| ())
-        .map_err(|_| Error::Backend(format!("cannot set field {name} of a stored object")))
-}
-
-fn field(value: &JsValue, name: &str) -> Option<JsValue> {
-    if !value.is_object() {
-        return None;
-    }
-    Reflect::get(value, &JsValue::from_str(name)).ok()
+/// A field of a stored value: `undefined` on a primitive, `None` on `null`
+/// or `undefined` (reading a property of those throws, and the getter
+/// catches it).
+fn field(value: &JsValue, get: fn(&Envelope) -> Result<JsValue, JsValue>) -> Option<JsValue> {
+    get(value.unchecked_ref()).ok()
 }
 
 /// What a stored value turned out to be.
+#[derive(Default)]
 pub(super) enum Found {
     /// Nothing stored under the key.
+    #[default]
     Missing,
     /// A live entry.
     Live(Entry),
@@ -113,27 +119,26 @@ pub(super) enum Found {
     Corrupt,
 }
 
-/// Decodes a stored value at `now_ms` with [`record::decode`], copying only
-/// the value out of JavaScript memory.
+/// Decodes a stored value at `now_ms` with [`record::decode`], copying the
+/// record out of JavaScript memory once.
 pub(super) fn decode(value: Option<&JsValue>, now_ms: u64) -> Found {
     let Some(value) = value else {
         return Found::Missing;
     };
-    let Some(bytes) = field(value, RECORD).and_then(|r| r.dyn_into::<Uint8Array>().ok()) else {
+    let Some(bytes) = field(value, Envelope::r).and_then(|r| r.dyn_into::<Uint8Array>().ok())
+    else {
         return Found::Corrupt;
     };
-    let len = bytes.length();
-    let header_len = u32::try_from(HEADER_LEN).unwrap_or(u32::MAX);
-    let header = bytes.subarray(0, len.min(header_len)).to_vec();
-    let Ok(rec) = record::decode(&header) else {
-        return Found::Corrupt;
+    let mut bytes = bytes.to_vec();
+    let expires_at = match record::decode(&bytes) {
+        Ok(rec) if rec.is_expired(now_ms) => return Found::Expired,
+        Ok(rec) => rec.expires_at,
+        Err(_) => return Found::Corrupt,
     };
-    if rec.is_expired(now_ms) {
-        return Found::Expired;
-    }
+    bytes.drain(..HEADER_LEN.min(bytes.len()));
     Found::Live(Entry {
-        value: bytes.subarray(header_len, len).to_vec(),
-        expires_at: rec.expires_at,
+        value: bytes,
+        expires_at,
     })
 }
 
@@ -141,14 +146,14 @@ pub(super) fn decode(value: Option<&JsValue>, now_ms: u64) -> Found {
 /// numeric `w` and `s`). Values that never went through a write batch (put
 /// there by another program) were never counted, so they are not discounted.
 pub(super) fn accounted(value: &JsValue) -> Option<u64> {
-    field(value, WRITTEN)?.as_f64()?;
-    let size = field(value, SIZE)?.as_f64()?;
+    field(value, Envelope::w)?.as_f64()?;
+    let size = field(value, Envelope::s)?.as_f64()?;
     (size.is_finite() && size >= 0.0).then_some(size as u64)
 }
 
 /// The write sequence number of one of our entries.
 pub(super) fn written(value: &JsValue) -> Option<u64> {
-    let w = field(value, WRITTEN)?.as_f64()?;
+    let w = field(value, Envelope::w)?.as_f64()?;
     (w.is_finite() && w >= 0.0).then_some(w as u64)
 }
 
@@ -166,32 +171,29 @@ pub(super) struct Totals {
 }
 
 impl Totals {
-    const ENTRIES: &'static str = "n";
-    const BYTES: &'static str = "b";
-    const SEQ: &'static str = "q";
-
     /// Reads the stored object; missing or malformed fields count as zero.
-    pub(super) fn from_js(value: Option<&JsValue>) -> Self {
-        let num = |name| {
-            value
-                .and_then(|v| field(v, name))
+    pub(super) fn from_js(value: &JsValue) -> Self {
+        let record: Option<&TotalsRecord> = value.is_object().then(|| value.unchecked_ref());
+        let num = |get: fn(&TotalsRecord) -> Result<JsValue, JsValue>| {
+            record
+                .and_then(|r| get(r).ok())
                 .and_then(|v| v.as_f64())
                 .filter(|n| n.is_finite() && *n >= 0.0)
                 .map_or(0, |n| n as u64)
         };
         Self {
-            entries: num(Self::ENTRIES),
-            bytes: num(Self::BYTES),
-            seq: num(Self::SEQ),
+            entries: num(TotalsRecord::n),
+            bytes: num(TotalsRecord::b),
+            seq: num(TotalsRecord::q),
         }
     }
 
-    pub(super) fn to_js(self) -> Result<JsValue> {
-        let obj = Object::new();
-        set(&obj, Self::ENTRIES, &JsValue::from_f64(self.entries as f64))?;
-        set(&obj, Self::BYTES, &JsValue::from_f64(self.bytes as f64))?;
-        set(&obj, Self::SEQ, &JsValue::from_f64(self.seq as f64))?;
-        Ok(obj.into())
+    pub(super) fn to_js(self) -> JsValue {
+        let obj: TotalsRecord = Object::new().unchecked_into();
+        obj.set_n(self.entries as f64);
+        obj.set_b(self.bytes as f64);
+        obj.set_q(self.seq as f64);
+        obj.into()
     }
 
     /// Accounts for a value replacing `old` (its [`accounted`] size).
@@ -218,6 +220,11 @@ pub(super) struct Bounds {
 }
 
 impl Bounds {
+    /// True if either bound is set: writes then keep exact totals.
+    pub(super) fn any(&self) -> bool {
+        self.max_entries.is_some() || self.max_bytes.is_some()
+    }
+
     pub(super) fn exceeded(&self, t: &Totals) -> bool {
         self.max_entries.is_some_and(|m| t.entries > m)
             || self.max_bytes.is_some_and(|m| t.bytes > m)
