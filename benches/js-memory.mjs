@@ -1,11 +1,11 @@
 // Benchmarks EdgeCache.memory (the built package in ../pkg) against lru-cache
 // and a plain Map, and prints markdown tables.
 //
-//   node benches/js-memory.mjs                 # full run (20-75 s, under 2 minutes)
+//   node benches/js-memory.mjs                 # full run (30-100 s, under 2 minutes)
 //   node benches/js-memory.mjs --quick         # smoke test (about 10 s)
 //   node benches/js-memory.mjs --json out.json # also write the results as JSON
 //
-// Two parts, in one run:
+// Three parts, in one run:
 //
 // 1. Latency of awaited `get` and `set` at three value sizes over 10,000 keys.
 //    Every peer is awaited the same way (`await cache.get(k)`), so each pays
@@ -16,15 +16,24 @@
 //    peers (rotating their order), and the reported figure is the median over
 //    rounds; ratios are EdgeCache / lru-cache (lower is better).
 //
-// 2. Hit ratio at equal capacity (1,000 entries) on a seeded Zipf trace and a
-//    scan-polluted one: for every request `get`, and `set` on a miss. Ratios
-//    are EdgeCache / lru-cache (higher is better).
+// 2. Latency of awaited `getJson` and `setJson` of a small object over 10,000
+//    keys, against lru-cache holding the object itself (the headline ratio)
+//    and lru-cache holding its JSON text (`JSON.stringify` on set,
+//    `JSON.parse` on get: the same work EdgeCache does, minus the bytes).
+//
+// 3. Hit ratio at equal capacity (1,000 entries) on the traces the native
+//    bench (benches/native/traces.rs) replays, generated the same way — Zipf
+//    s = 0.8, 1.0, 1.2, Zipf 1.0 with scans, and a loop 1.25x the capacity —
+//    each printed with the same FNV-1a fingerprint: for every request `get`,
+//    and `set` on a miss. Ratios are EdgeCache / lru-cache (higher is better).
 //
 // Absolute times on a small shared machine are noisy; compare the ratios.
 
 import os from "node:os";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 
 // ---------------------------------------------------------------- arguments
 
@@ -55,8 +64,13 @@ function usage(error) {
 
 const args = parseArgs(process.argv.slice(2));
 
-const { EdgeCache } = await import("../pkg/node.js").catch((error) => {
-  console.error(`cannot load ../pkg/node.js (build it with \`bash scripts/build.sh\`): ${error.message}`);
+// The built package: ../pkg, or the copy benches/run.sh made of it
+// ($EDGECACHE_PKG), which a concurrent rebuild of pkg/ cannot pull away.
+const pkgDir = process.env.EDGECACHE_PKG
+  ? pathToFileURL(`${resolve(process.env.EDGECACHE_PKG)}/`)
+  : new URL("../pkg/", import.meta.url);
+const { EdgeCache } = await import(new URL("node.js", pkgDir).href).catch((error) => {
+  console.error(`cannot load ${new URL("node.js", pkgDir).pathname} (build it with \`bash scripts/build.sh\`): ${error.message}`);
   process.exit(1);
 });
 
@@ -71,9 +85,11 @@ const HIT = {
   capacity: 1_000,
   distinctKeys: 10_000,
   requests: 100_000,
-  zipfS: 1.0,
+  zipfS: [0.8, 1.0, 1.2],
+  scanZipfS: 1.0, // the scan trace's Zipf part
   scanEvery: 10_000, // Zipf requests between two scans
   scanLength: 2_000, // never-repeated keys per scan (2x the capacity)
+  loopLength: 1_250, // keys in the loop (1.25x the capacity)
   seed: 0x5eed_cafe,
 };
 
@@ -368,7 +384,125 @@ async function latencyForSize(size, rows) {
   maybeGc();
 }
 
-// ---------------------------------------------------------------- part 2: hit ratio
+// ---------------------------------------------------------------- part 2: JSON latency
+//
+// A small object per key; `setJson` alternates between two distinct objects
+// per key (as `set` alternates arrays), `getJson` reads every key once per
+// pass. lru-cache holds either the object (what a JS app does when it can)
+// or its JSON text (the same stringify/parse EdgeCache pays, minus the UTF-8
+// bytes).
+
+async function ecGetJson(cache, keys) {
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.getJson(keys[i])) !== undefined) n++;
+  return n;
+}
+async function lruObjGet(cache, keys) {
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.get(keys[i])) !== undefined) n++;
+  return n;
+}
+async function lruTextGet(cache, keys) {
+  let n = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const text = await cache.get(keys[i]);
+    if (text !== undefined && JSON.parse(text) !== undefined) n++;
+  }
+  return n;
+}
+async function ecSetJson(cache, keys, objects) {
+  for (let i = 0; i < keys.length; i++) await cache.setJson(keys[i], objects[i]);
+  return keys.length;
+}
+async function lruObjSet(cache, keys, objects) {
+  for (let i = 0; i < keys.length; i++) await cache.set(keys[i], objects[i]);
+  return keys.length;
+}
+async function lruTextSet(cache, keys, objects) {
+  for (let i = 0; i < keys.length; i++) await cache.set(keys[i], JSON.stringify(objects[i]));
+  return keys.length;
+}
+
+function smallObject(i, variant) {
+  return { id: i, name: `user-${i}`, roles: ["reader", variant ? "writer" : "editor"], active: true, score: i / 7 };
+}
+
+async function jsonLatency(rows) {
+  const n = CONFIG.keys;
+  const random = mulberry32(0x0b1e_c7);
+  const keyNames = Array.from({ length: n }, (_, i) => `key:${i}`);
+  const order = shuffle([...Array(n).keys()], random);
+  const keys = order.map((i) => keyNames[i]);
+  const objects = [order.map((i) => smallObject(i, 0)), order.map((i) => smallObject(i, 1))];
+  const jsonBytes = Buffer.byteLength(JSON.stringify(objects[0][0]));
+  // A separate lru-cache module instance for each peer (see the note above).
+  const { LRUCache: LRUObj } = await import(`${lruUrl}?instance=json-object`);
+  const { LRUCache: LRUText } = await import(`${lruUrl}?instance=json-text`);
+  const peers = [
+    { name: "EdgeCache", make: () => EdgeCache.memory({ maxEntries: n, maxBytes: 2 * n * 256 }), get: ecGetJson, set: ecSetJson },
+    { name: "lru-cache (object)", make: () => new LRUObj({ max: n }), get: lruObjGet, set: lruObjSet },
+    { name: "lru-cache (JSON text)", make: () => new LRUText({ max: n }), get: lruTextGet, set: lruTextSet },
+  ];
+  const states = new Map();
+  for (const peer of peers) {
+    const cache = peer.make();
+    await peer.set(cache, keys, objects[0]);
+    states.set(peer, { cache, current: 0 });
+  }
+  const ec = states.get(peers[0]).cache;
+  check(JSON.stringify(await ec.getJson(keys[0])) === JSON.stringify(objects[0][0]), "EdgeCache getJson round trip");
+  const ops = [
+    { name: "getJson", note: "hit; a fresh object parsed from the stored bytes (lru-cache (object): the stored object itself)", run: (p, st) => p.get(st.cache, keys) },
+    {
+      name: "setJson",
+      note: "overwrite of a present key with a different object",
+      run: (p, st) => {
+        st.current ^= 1;
+        return p.set(st.cache, keys, objects[st.current]);
+      },
+    },
+  ];
+  const samples = new Map(ops.map((op) => [op, new Map(peers.map((p) => [p, []]))]));
+  for (let round = 0; round < CONFIG.warmupPasses + CONFIG.rounds; round++) {
+    const warm = round < CONFIG.warmupPasses;
+    for (const op of ops) {
+      for (let j = 0; j < peers.length; j++) {
+        const peer = peers[(round + j) % peers.length];
+        const state = states.get(peer);
+        let ns = 0;
+        for (let pass = 0; pass < (warm ? 1 : CONFIG.passesPerSample); pass++) {
+          const t0 = performance.now();
+          const done = await op.run(peer, state);
+          ns += (performance.now() - t0) * 1e6;
+          check(done === n, `${peer.name} ${op.name}: ${done}/${n}`);
+        }
+        if (!warm) samples.get(op).get(peer).push(ns / (CONFIG.passesPerSample * n));
+      }
+    }
+  }
+  for (const op of ops) {
+    const byPeer = samples.get(op);
+    const nsPerOp = {};
+    for (const peer of peers) nsPerOp[peer.name] = { ...summary(byPeer.get(peer)), samples: byPeer.get(peer) };
+    const perRound = (name) =>
+      summary(byPeer.get(peers[0]).map((v, i) => v / byPeer.get(peers.find((p) => p.name === name))[i]));
+    rows.push({
+      op: op.name,
+      note: op.note,
+      jsonBytes,
+      keys: n,
+      nsPerOp,
+      ratioVsLruObject: nsPerOp.EdgeCache.median / nsPerOp["lru-cache (object)"].median,
+      ratioVsLruObjectPerRound: perRound("lru-cache (object)"),
+      ratioVsLruText: nsPerOp.EdgeCache.median / nsPerOp["lru-cache (JSON text)"].median,
+      ratioVsLruTextPerRound: perRound("lru-cache (JSON text)"),
+    });
+  }
+  states.clear();
+  maybeGc();
+}
+
+// ---------------------------------------------------------------- part 3: hit ratio
 
 function zipfSampler(n, s, random) {
   const cdf = new Float64Array(n);
@@ -393,15 +527,16 @@ function zipfSampler(n, s, random) {
 }
 
 // A trace is an array of key strings plus, per request, whether it is part of
-// a scan (so the Zipf part's hit ratio can be reported on its own).
-function makeTrace(withScans) {
+// a scan (so the Zipf part's hit ratio can be reported on its own). The
+// native bench (benches/native/traces.rs) builds the same sequences.
+function makeTrace(zipfS, withScans) {
   const random = mulberry32(HIT.seed);
   // Popularity rank -> key, through a seeded permutation.
   const keyOfRank = shuffle(
     Array.from({ length: HIT.distinctKeys }, (_, i) => `item:${i}`),
     random,
   );
-  const sample = zipfSampler(HIT.distinctKeys, HIT.zipfS, random);
+  const sample = zipfSampler(HIT.distinctKeys, zipfS, random);
   const keys = [];
   const isScan = [];
   let scanned = 0;
@@ -416,6 +551,24 @@ function makeTrace(withScans) {
     isScan.push(false);
   }
   return { keys, isScan };
+}
+
+// The looping pattern of the LIRS paper (Jiang and Zhang, SIGMETRICS 2002):
+// a loop longer than the cache, on which LRU misses every request.
+function makeLoop() {
+  const keys = Array.from({ length: HIT.requests }, (_, i) => `item:${i % HIT.loopLength}`);
+  return { keys, isScan: keys.map(() => false) };
+}
+
+// FNV-1a 32 over the keys (ASCII), each followed by "\n": the fingerprint the
+// native bench prints for the same trace.
+function fingerprint(keys) {
+  let h = 0x811c9dc5;
+  for (const k of keys) {
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 10, 0x01000193);
+  }
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 async function replay(cache, trace, value) {
@@ -437,16 +590,26 @@ async function replay(cache, trace, value) {
 async function hitRatios() {
   const value = new Uint8Array(16);
   const traces = [
-    { name: "Zipf", trace: makeTrace(false) },
+    ...HIT.zipfS.map((s) => ({
+      id: `zipf-${s.toFixed(1)}`,
+      name: `Zipf s = ${s.toFixed(1)}`,
+      trace: makeTrace(s, false),
+    })),
     {
+      id: "scan",
       name:
-        `Zipf + ${Math.floor((HIT.requests - 1) / HIT.scanEvery)} scans of ${HIT.scanLength.toLocaleString("en-US")} ` +
+        `Zipf s = ${HIT.scanZipfS.toFixed(1)} + ${Math.floor((HIT.requests - 1) / HIT.scanEvery)} scans of ${HIT.scanLength.toLocaleString("en-US")} ` +
         `new keys (one every ${HIT.scanEvery.toLocaleString("en-US")} Zipf requests)`,
-      trace: makeTrace(true),
+      trace: makeTrace(HIT.scanZipfS, true),
+    },
+    {
+      id: "loop",
+      name: `loop over ${HIT.loopLength.toLocaleString("en-US")} keys (1.25x the capacity), in order`,
+      trace: makeLoop(),
     },
   ];
   const rows = [];
-  for (const { name, trace } of traces) {
+  for (const { id, name, trace } of traces) {
     const requests = trace.keys.length;
     const zipfRequests = trace.isScan.filter((s) => !s).length;
     const ec = EdgeCache.memory({ maxEntries: HIT.capacity, maxBytes: 1 << 30 });
@@ -458,7 +621,9 @@ async function hitRatios() {
     check(stats.entries <= HIT.capacity, "EdgeCache respects maxEntries");
     check(lru.size <= HIT.capacity, "lru-cache respects max");
     const row = {
+      id,
       trace: name,
+      fingerprint: fingerprint(trace.keys),
       requests,
       zipfRequests,
       distinctKeys: new Set(trace.keys).size,
@@ -468,7 +633,7 @@ async function hitRatios() {
         EdgeCache: ecResult.zipfHits / zipfRequests,
         "lru-cache": lruResult.zipfHits / zipfRequests,
       },
-      ratio: ecResult.hits / lruResult.hits,
+      ratio: lruResult.hits > 0 ? ecResult.hits / lruResult.hits : null, // null: lru-cache hit nothing
     };
     rows.push(row);
   }
@@ -492,7 +657,6 @@ const edgecachePkg = describePkg();
 function describePkg() {
   // Which build was measured: the package version and the .wasm's size and
   // build time (pkg/ is generated, so it may lag behind js/ and src/).
-  const pkgDir = new URL("../pkg/", import.meta.url);
   let version = "unknown";
   try {
     version = JSON.parse(readFileSync(new URL("package.json", pkgDir), "utf8")).version;
@@ -511,6 +675,8 @@ function describePkg() {
 
 const latencyRows = [];
 for (const size of SIZES) await latencyForSize(size, latencyRows);
+const jsonRows = [];
+await jsonLatency(jsonRows);
 const hitRows = await hitRatios();
 const seconds = (performance.now() - started) / 1000;
 machine.loadAvgAtEnd = os.loadavg();
@@ -521,7 +687,7 @@ out.push("");
 out.push(`- node ${machine.node} (V8 ${machine.v8}), ${machine.platform}`);
 out.push(`- CPU: ${machine.cpu} x ${machine.cpus}`);
 out.push(`- date: ${machine.date}`);
-out.push(`- EdgeCache ${edgecachePkg.version} from ../pkg (.wasm ${edgecachePkg.wasm}); lru-cache ${lruVersion}`);
+out.push(`- EdgeCache ${edgecachePkg.version} from ${pkgDir.pathname} (.wasm ${edgecachePkg.wasm}); lru-cache ${lruVersion}`);
 out.push(
   `- load average (1/5/15 min) at start ${machine.loadAvgAtStart.map((x) => x.toFixed(2)).join(" / ")}, ` +
     `at end ${machine.loadAvgAtEnd.map((x) => x.toFixed(2)).join(" / ")} (on ${machine.cpus} CPUs)`,
@@ -565,23 +731,48 @@ out.push(
 out.push("- Map: `new Map()`, unbounded.");
 out.push(`- ops: ${OPS.map((o) => `\`${o.name}\` = ${o.note}`).join("; ")}.`);
 out.push("");
-out.push(`## Hit ratio at equal capacity (${HIT.capacity.toLocaleString("en-US")} entries; ratio = EdgeCache / lru-cache, higher is better)`);
+out.push("## Awaited getJson / setJson of a small object (median ns/op; ratio = EdgeCache / peer, lower is better)");
 out.push("");
 out.push(
-  `Zipf s = ${HIT.zipfS} over ${HIT.distinctKeys.toLocaleString("en-US")} keys, ${HIT.requests.toLocaleString("en-US")} ` +
-    `Zipf requests, mulberry32 seed 0x${HIT.seed.toString(16)}; each request is \`get\`, then \`set\` on a miss. ` +
-    "Scan keys never repeat, so they miss in both caches; \"Zipf-part\" excludes them.",
+  `${CONFIG.keys.toLocaleString("en-US")} keys, one object of ${jsonRows[0].jsonBytes} bytes of JSON per key; same rounds as above.`,
 );
 out.push("");
 out.push(
   table(
-    ["trace", "requests", "EdgeCache", "lru-cache", "EdgeCache / lru-cache", "Zipf-part EdgeCache", "Zipf-part lru-cache"],
+    ["op", "EdgeCache ns", "lru-cache (object) ns", "lru-cache (JSON text) ns", "EdgeCache / lru-cache (object)", "per-round, median [IQR]", "EdgeCache / lru-cache (JSON text)"],
+    jsonRows.map((r) => [
+      r.op,
+      fmtNs(r.nsPerOp.EdgeCache.median),
+      fmtNs(r.nsPerOp["lru-cache (object)"].median),
+      fmtNs(r.nsPerOp["lru-cache (JSON text)"].median),
+      `**${fmtRatio(r.ratioVsLruObject)}**`,
+      `${fmtRatio(r.ratioVsLruObjectPerRound.median)} [${fmtRatio(r.ratioVsLruObjectPerRound.p25)}–${fmtRatio(r.ratioVsLruObjectPerRound.p75)}]`,
+      fmtRatio(r.ratioVsLruText),
+    ]),
+  ),
+);
+out.push("");
+out.push(`- ops: ${jsonRows.map((r) => `\`${r.op}\` = ${r.note}`).join("; ")}.`);
+out.push("");
+out.push(`## Hit ratio at equal capacity (${HIT.capacity.toLocaleString("en-US")} entries; ratio = EdgeCache / lru-cache, higher is better)`);
+out.push("");
+out.push(
+  `Zipf over ${HIT.distinctKeys.toLocaleString("en-US")} keys, ${HIT.requests.toLocaleString("en-US")} ` +
+    `requests per trace (scans not counted), mulberry32 seed 0x${HIT.seed.toString(16)}; each request is \`get\`, then \`set\` on a miss. ` +
+    "Scan keys never repeat, so they miss in both caches; \"Zipf-part\" excludes them. " +
+    "Fingerprints (FNV-1a 32 of the request keys) match the native bench's for the same traces.",
+);
+out.push("");
+out.push(
+  table(
+    ["trace", "requests", "fingerprint", "EdgeCache", "lru-cache", "EdgeCache / lru-cache", "Zipf-part EdgeCache", "Zipf-part lru-cache"],
     hitRows.map((r) => [
-      r.trace,
+      `${r.id}: ${r.trace}`,
       r.requests.toLocaleString("en-US"),
+      r.fingerprint,
       fmtPct(r.hitRatio.EdgeCache),
       fmtPct(r.hitRatio["lru-cache"]),
-      `**${fmtRatio(r.ratio)}**`,
+      `**${r.ratio === null ? "∞ (lru-cache: 0 hits)" : fmtRatio(r.ratio)}**`,
       fmtPct(r.zipfHitRatio.EdgeCache),
       fmtPct(r.zipfHitRatio["lru-cache"]),
     ]),
@@ -602,6 +793,7 @@ if (args.json) {
         quick: args.quick,
         config: { ...CONFIG, sizes: SIZES, hit: HIT },
         latency: latencyRows,
+        json: jsonRows,
         hitRatio: hitRows,
         seconds,
       },

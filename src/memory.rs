@@ -1,5 +1,6 @@
 //! The in-memory backend: the default, and the front tier of tiered caches.
 
+use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -37,7 +38,9 @@ use crate::{CacheBackend, Result};
 #[derive(Clone, Debug)]
 pub struct MemoryBackend {
     shared: Arc<Shared>,
-    namespace: Option<Arc<str>>,
+    /// `key::prefix` of this handle's namespace: a stored key is this
+    /// followed by the caller's key (the same as `key::encode`).
+    prefix: Arc<str>,
     default_ttl: Option<Duration>,
 }
 
@@ -53,6 +56,9 @@ struct Store {
     engine: Engine<Stored>,
     index: HashMap<Arc<str>, Token>,
     removed: Vec<Removed<Stored>>,
+    /// Scratch space where calls build the stored key under the lock, so a
+    /// lookup does not allocate.
+    key_buf: String,
 }
 
 #[derive(Debug)]
@@ -165,11 +171,12 @@ impl MemoryBackend {
                     engine: Engine::new(limits),
                     index: HashMap::new(),
                     removed: Vec::new(),
+                    key_buf: String::new(),
                 }),
                 clock,
                 hasher: RandomState::new(),
             }),
-            namespace: namespace.map(Arc::from),
+            prefix: Arc::from(key::prefix(namespace.as_deref())),
             default_ttl,
         }
     }
@@ -198,7 +205,7 @@ impl MemoryBackend {
         check_namespace(namespace)?;
         Ok(Self {
             shared: Arc::clone(&self.shared),
-            namespace: Some(Arc::from(namespace)),
+            prefix: Arc::from(key::prefix(Some(namespace))),
             default_ttl: self.default_ttl,
         })
     }
@@ -250,22 +257,50 @@ impl MemoryBackend {
 
     fn stored_key(&self, key: &str) -> Result<String> {
         check_key(key)?;
-        Ok(key::encode(self.namespace.as_deref(), key))
+        let mut stored = String::with_capacity(self.prefix.len() + key.len());
+        stored.push_str(&self.prefix);
+        stored.push_str(key);
+        Ok(stored)
     }
 
-    fn get_locked(store: &mut Store, key: &str, now: u64) -> Option<Entry> {
+    /// Runs `f` with the store and `key`'s stored form, built in the store's
+    /// scratch buffer (no allocation once the buffer has grown).
+    fn with_stored_key<T>(
+        &self,
+        store: &mut Store,
+        key: &str,
+        f: impl FnOnce(&mut Store, &str) -> T,
+    ) -> T {
+        let mut buf = std::mem::take(&mut store.key_buf);
+        buf.clear();
+        buf.push_str(&self.prefix);
+        buf.push_str(key);
+        let out = f(store, &buf);
+        store.key_buf = buf;
+        out
+    }
+
+    /// The current time if `expires_at` is set. An entry without an expiry
+    /// never expires whatever the time, so reads of such entries (the common
+    /// case) skip the clock; the 0 they pass is never compared with anything.
+    fn now_if_expiring(&self, expires_at: Option<u64>) -> u64 {
+        match expires_at {
+            Some(_) => self.shared.clock.now_ms(),
+            None => 0,
+        }
+    }
+
+    fn get_locked(&self, store: &mut Store, key: &str) -> Option<Entry> {
         let Some(&token) = store.index.get(key) else {
             store.engine.record_miss();
             return None;
         };
-        match store.engine.get(token, now) {
-            Lookup::Hit(stored) => {
-                let value = stored.value.clone();
-                Some(Entry {
-                    value,
-                    expires_at: store.engine.expires_at(token),
-                })
-            }
+        let expires_at = store.engine.expires_at(token);
+        match store.engine.get(token, self.now_if_expiring(expires_at)) {
+            Lookup::Hit(stored) => Some(Entry {
+                value: stored.value.clone(),
+                expires_at,
+            }),
             Lookup::Expired(stored) => {
                 store.index.remove(&stored.key);
                 None
@@ -303,43 +338,59 @@ impl Store {
 
 impl ExpiryAware for MemoryBackend {
     async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>> {
-        let key = self.stored_key(key)?;
-        let now = self.shared.clock.now_ms();
-        Ok(Self::get_locked(&mut self.lock(), &key, now))
+        check_key(key)?;
+        let mut store = self.lock();
+        Ok(self.with_stored_key(&mut store, key, |store, key| self.get_locked(store, key)))
     }
 }
 
 impl CacheBackend for MemoryBackend {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let key = self.stored_key(key)?;
-        let now = self.shared.clock.now_ms();
-        Ok(Self::get_locked(&mut self.lock(), &key, now).map(|e| e.value))
+        check_key(key)?;
+        let mut store = self.lock();
+        Ok(self.with_stored_key(&mut store, key, |store, key| {
+            self.get_locked(store, key).map(|e| e.value)
+        }))
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
-        let key = self.stored_key(key)?;
+        check_key(key)?;
         check_ttl(ttl)?;
         let now = self.shared.clock.now_ms();
+        let expires_at = expiry_after(now, ttl.or(self.default_ttl));
+        let mut store = self.lock();
+        let key: Arc<str> = self.with_stored_key(&mut store, key, |_, stored| Arc::from(stored));
         let meta = Meta {
-            hash: self.shared.hasher.hash_one(&key),
+            hash: self.shared.hasher.hash_one(&*key),
             weight: (key.len() + value.len()) as u64 + ENTRY_OVERHEAD_BYTES,
-            expires_at: expiry_after(now, ttl.or(self.default_ttl)),
+            expires_at,
         };
-        let key: Arc<str> = Arc::from(key);
         let stored = Stored {
             key: Arc::clone(&key),
             value,
         };
-        let mut store = self.lock();
-        let existing = store.index.get(&key).copied();
-        let token = store.with_removed(|engine, removed| match existing {
-            Some(old) => engine
-                .replace(old, meta, stored, now, removed)
-                .map(|(t, _)| t),
-            None => engine.insert(meta, stored, now, removed),
-        })?;
-        store.index.insert(key, token);
-        Ok(())
+        // One index lookup serves both the overwrite and the new-key case;
+        // the keys of entries the engine removed are dropped afterwards
+        // (never this key: an overwrite keeps or re-admits its own entry,
+        // and a new key has no entry to remove).
+        let Store {
+            engine,
+            index,
+            removed,
+            ..
+        } = &mut *store;
+        let written = match index.entry(key) {
+            Slot::Occupied(mut slot) => engine
+                .replace(*slot.get(), meta, stored, now, removed)
+                .map(|(token, _)| *slot.get_mut() = token),
+            Slot::Vacant(slot) => engine.insert(meta, stored, now, removed).map(|token| {
+                slot.insert(token);
+            }),
+        };
+        for r in removed.drain(..) {
+            index.remove(&r.value.key);
+        }
+        written
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
@@ -349,20 +400,22 @@ impl CacheBackend for MemoryBackend {
     }
 
     async fn exists(&self, key: &str) -> Result<bool> {
-        let key = self.stored_key(key)?;
-        let now = self.shared.clock.now_ms();
+        check_key(key)?;
         let mut store = self.lock();
-        let Some(&token) = store.index.get(key.as_str()) else {
-            return Ok(false);
-        };
-        Ok(match store.engine.peek(token, now) {
-            Lookup::Hit(_) => true,
-            Lookup::Expired(stored) => {
-                store.index.remove(&stored.key);
-                false
+        Ok(self.with_stored_key(&mut store, key, |store, key| {
+            let Some(&token) = store.index.get(key) else {
+                return false;
+            };
+            let now = self.now_if_expiring(store.engine.expires_at(token));
+            match store.engine.peek(token, now) {
+                Lookup::Hit(_) => true,
+                Lookup::Expired(stored) => {
+                    store.index.remove(&stored.key);
+                    false
+                }
+                Lookup::Vacant => false,
             }
-            Lookup::Vacant => false,
-        })
+        }))
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
@@ -370,11 +423,10 @@ impl CacheBackend for MemoryBackend {
             .iter()
             .map(|k| self.stored_key(k))
             .collect::<Result<Vec<_>>>()?;
-        let now = self.shared.clock.now_ms();
         let mut store = self.lock();
         Ok(keys
             .iter()
-            .map(|k| Self::get_locked(&mut store, k, now).map(|e| e.value))
+            .map(|k| self.get_locked(&mut store, k).map(|e| e.value))
             .collect())
     }
 
@@ -391,12 +443,12 @@ impl CacheBackend for MemoryBackend {
     }
 
     async fn clear_all(&self) -> Result<()> {
-        let prefix = key::prefix(self.namespace.as_deref());
+        let prefix = &*self.prefix;
         let mut store = self.lock();
         let doomed: Vec<Arc<str>> = store
             .index
             .keys()
-            .filter(|k| k.starts_with(&prefix))
+            .filter(|k| k.starts_with(prefix))
             .cloned()
             .collect();
         if doomed.len() == store.index.len() {
@@ -564,6 +616,49 @@ mod tests {
         assert!(MemoryBackend::new()
             .with_namespace(&"n".repeat(300))
             .is_err());
+    }
+
+    #[test]
+    fn stored_keys_are_the_key_module_encoding() {
+        let c = MemoryBackend::new();
+        for ns in [None, Some("a"), Some("a:b"), Some("0123456789")] {
+            let h = match ns {
+                Some(ns) => c.with_namespace(ns).unwrap(),
+                None => c.clone(),
+            };
+            for key in ["k", "b:c", "ключ"] {
+                assert_eq!(h.stored_key(key).unwrap(), key::encode(ns, key));
+                let mut store = h.lock();
+                let built = h.with_stored_key(&mut store, key, |_, k| k.to_owned());
+                assert_eq!(built, key::encode(ns, key));
+            }
+        }
+    }
+
+    #[test]
+    fn reads_of_entries_without_expiry_do_not_need_the_clock() {
+        let clock = ManualClock::new(0);
+        let c = cache(&clock);
+        block_on(async {
+            c.set("forever", vec![1], None).await.unwrap();
+            c.set("brief", vec![2], Some(Duration::from_millis(10)))
+                .await
+                .unwrap();
+            clock.advance(Duration::from_millis(10));
+            assert_eq!(c.get("forever").await.unwrap(), Some(vec![1]));
+            assert!(c.exists("forever").await.unwrap());
+            assert_eq!(
+                c.get_with_expiry("forever")
+                    .await
+                    .unwrap()
+                    .unwrap()
+                    .expires_at,
+                None
+            );
+            assert!(!c.exists("brief").await.unwrap());
+            assert_eq!(c.get("brief").await.unwrap(), None);
+        });
+        c.validate().unwrap();
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! 64-bit hash is kept, so a ghost costs about 24 bytes and no key copy; a
 //! collision merely admits one key into the main queue early.
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, Hasher, RandomState};
 
 /// A bounded FIFO set of key hashes.
 ///
@@ -21,7 +23,7 @@ use std::collections::{HashMap, VecDeque};
 pub struct Ghost {
     order: VecDeque<u64>,
     // hash -> how many times it is in `order` (colliding or repeated hashes).
-    members: HashMap<u64, u32>,
+    members: HashMap<u64, u32, Remix>,
     capacity: usize,
 }
 
@@ -30,7 +32,7 @@ impl Ghost {
     pub fn new(capacity: usize) -> Self {
         Self {
             order: VecDeque::new(),
-            members: HashMap::new(),
+            members: HashMap::default(),
             capacity,
         }
     }
@@ -42,10 +44,10 @@ impl Ghost {
         }
         if self.order.len() >= self.capacity {
             if let Some(oldest) = self.order.pop_front() {
-                if let Some(count) = self.members.get_mut(&oldest) {
-                    *count -= 1;
-                    if *count == 0 {
-                        self.members.remove(&oldest);
+                if let Entry::Occupied(mut count) = self.members.entry(oldest) {
+                    *count.get_mut() -= 1;
+                    if *count.get() == 0 {
+                        count.remove();
                     }
                 }
             }
@@ -77,7 +79,66 @@ impl Ghost {
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.order = VecDeque::new();
-        self.members = HashMap::new();
+        self.members = HashMap::default();
+    }
+}
+
+/// Spreads the ghost's keys over its table. They are already hashes of the
+/// callers' keys (SipHash with random keys in `MemoryBackend`, seeded FNV-1a
+/// in JavaScript), so one folded multiply with random keys (the mixing step
+/// of foldhash, hashbrown's default) spreads them as well as std's SipHash,
+/// which cost a third of an evicting insert (three hashes per eviction).
+/// Equal hashes stay equal, and are counted in one member, as before.
+#[derive(Clone, Debug)]
+struct Remix {
+    k0: u64,
+    k1: u64,
+}
+
+impl Default for Remix {
+    fn default() -> Self {
+        let random = RandomState::new();
+        Self {
+            k0: random.hash_one(0_u64),
+            k1: random.hash_one(1_u64) | 1,
+        }
+    }
+}
+
+impl BuildHasher for Remix {
+    type Hasher = RemixHasher;
+    fn build_hasher(&self) -> RemixHasher {
+        RemixHasher {
+            k0: self.k0,
+            k1: self.k1,
+            h: 0,
+        }
+    }
+}
+
+struct RemixHasher {
+    k0: u64,
+    k1: u64,
+    h: u64,
+}
+
+impl Hasher for RemixHasher {
+    fn write_u64(&mut self, x: u64) {
+        let product = u128::from(self.h ^ x ^ self.k0) * u128::from(self.k1);
+        self.h = (product as u64) ^ ((product >> 64) as u64);
+    }
+
+    // Only u64s are hashed here; any other input goes 8 bytes at a time.
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0_u8; 8];
+            word.iter_mut().zip(chunk).for_each(|(w, b)| *w = *b);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.h
     }
 }
 
@@ -96,6 +157,21 @@ mod tests {
         g.insert(3); // drops the second 7
         assert!(!g.contains(7));
         assert_eq!(g.len(), 3);
+    }
+
+    #[test]
+    fn remembers_many_hashes_exactly() {
+        let mut g = Ghost::new(1_000);
+        let hashes: Vec<u64> = (0..2_000_u64)
+            .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            .collect();
+        for &h in &hashes {
+            g.insert(h);
+        }
+        assert_eq!(g.len(), 1_000);
+        assert!(hashes[..1_000].iter().all(|&h| !g.contains(h)));
+        assert!(hashes[1_000..].iter().all(|&h| g.contains(h)));
+        assert_eq!(g.members.len(), 1_000);
     }
 
     #[test]

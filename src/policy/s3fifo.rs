@@ -112,11 +112,15 @@ impl Limits {
         self.max_bytes / 10
     }
 
-    /// Ghost capacity: about as many hashes as the main queue can hold
-    /// entries, so ghost memory is bounded by the byte bound too.
+    /// Ghost capacity: as many hashes as the main queue's share (90%) of
+    /// the entry bound, as in the paper ("G stores the same number of ghost
+    /// entries as M"), and no more than 90% of the entries the byte bound
+    /// could hold, so ghost memory is bounded by the byte bound too. At
+    /// least one.
     fn ghost_entries(&self) -> usize {
         let by_bytes = self.max_bytes / ENTRY_OVERHEAD_BYTES;
-        usize::try_from(by_bytes.min(u64::from(self.max_entries))).unwrap_or(usize::MAX)
+        let entries = by_bytes.min(u64::from(self.max_entries));
+        usize::try_from((entries - entries / 10).max(1)).unwrap_or(usize::MAX)
     }
 }
 
