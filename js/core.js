@@ -143,12 +143,38 @@ function hashKey(key, seed) {
   return h >>> 0;
 }
 
+// For error messages only. Must never throw itself: a Proxy's traps (or a
+// getter) could, and would turn a coded error into a stray exception.
 function describe(value) {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  if (ArrayBuffer.isView(value)) return value[Symbol.toStringTag] ?? "a DataView";
-  if (value instanceof ArrayBuffer) return "an ArrayBuffer";
+  try {
+    if (value === null) return "null";
+    if (Array.isArray(value)) return "an array";
+    if (ArrayBuffer.isView(value)) return typedArrayName.call(value) ?? "a DataView";
+    if (value instanceof ArrayBuffer) return "an ArrayBuffer";
+  } catch {
+    // A hostile object: its type is all we say.
+  }
   return typeof value;
+}
+
+const sharedByteLengthOf =
+  typeof SharedArrayBuffer === "function" ? intrinsic(SharedArrayBuffer.prototype, "byteLength") : undefined;
+
+// True for an ArrayBuffer, a SharedArrayBuffer or any view of one (brand
+// checks through the intrinsic getters: they work across realms and cannot
+// be faked). Such an object has no own enumerable keys, so it would
+// otherwise pass for an empty options bag.
+function isBinary(value) {
+  if (ArrayBuffer.isView(value)) return true;
+  for (const getter of [arrayBufferCheck, sharedByteLengthOf]) {
+    try {
+      getter?.call(value);
+      if (getter) return true;
+    } catch {
+      // Not this kind of buffer.
+    }
+  }
+  return false;
 }
 
 // Reads an options bag: undefined is {}, anything else must be a plain object
@@ -156,7 +182,7 @@ function describe(value) {
 // error rather than a stray exception.
 function readOptions(options, allowed, what) {
   if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+  if (typeof options !== "object" || options === null || Array.isArray(options) || isBinary(options)) {
     throw codedError(ErrorCode.INVALID_OPTIONS, `${what} must be an object, got ${describe(options)}`);
   }
   const out = {};
@@ -197,8 +223,13 @@ function optionalString(options, name) {
 
 function optionalNamespace(options) {
   const namespace = options.namespace;
-  if (namespace !== undefined && (typeof namespace !== "string" || namespace.length === 0 || utf8Length(namespace) > 256)) {
-    throw codedError(ErrorCode.INVALID_OPTIONS, "namespace must be a non-empty string of at most 256 bytes");
+  // Well-formed only: a lone surrogate has no UTF-8 form, so "\uD800" and
+  // "\uDFFF" would both reach Rust as "\uFFFD" and share one namespace.
+  if (
+    namespace !== undefined &&
+    (typeof namespace !== "string" || namespace.length === 0 || !namespace.isWellFormed() || utf8Length(namespace) > 256)
+  ) {
+    throw codedError(ErrorCode.INVALID_OPTIONS, "namespace must be a non-empty, well-formed string of at most 256 bytes");
   }
   return namespace;
 }

@@ -28,20 +28,101 @@ function codedError(code, message) {
   return error;
 }
 
+// Reads an options bag once into a plain object: unknown names, and getters
+// or proxies that throw, are coded errors rather than stray exceptions.
 function readOptions(options, allowed, what) {
   if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+  if (typeof options !== "object" || options === null || Array.isArray(options) || isBinary(options)) {
     throw codedError("EDGECACHE_INVALID_OPTIONS", `${what} must be an object`);
   }
-  for (const name of Object.keys(options)) {
-    if (!allowed.includes(name)) {
-      throw codedError(
-        "EDGECACHE_INVALID_OPTIONS",
-        `unknown option ${JSON.stringify(name)} in ${what}; expected one of ${allowed.join(", ")}`,
-      );
+  const out = {};
+  try {
+    for (const name of Object.keys(options)) {
+      if (!allowed.includes(name)) {
+        throw codedError(
+          "EDGECACHE_INVALID_OPTIONS",
+          `unknown option ${JSON.stringify(name)} in ${what}; expected one of ${allowed.join(", ")}`,
+        );
+      }
+      out[name] = options[name];
     }
+  } catch (error) {
+    if (error?.code === "EDGECACHE_INVALID_OPTIONS") throw error;
+    throw codedError("EDGECACHE_INVALID_OPTIONS", `reading ${what} threw: ${error}`);
   }
-  return options;
+  return out;
+}
+
+// An ArrayBuffer, SharedArrayBuffer or view: no own keys, so it would pass
+// for an empty options bag. Never throws (a Proxy's traps might).
+function isBinary(value) {
+  try {
+    return (
+      ArrayBuffer.isView(value) ||
+      value instanceof ArrayBuffer ||
+      (typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer)
+    );
+  } catch {
+    return false;
+  }
+}
+
+// A Response, or an object of its shape (another fetch implementation's, such
+// as the undici package's); false, not an exception, for a hostile Proxy.
+function isResponse(value) {
+  try {
+    if (value instanceof Response) return true;
+    return (
+      typeof value === "object" &&
+      value !== null &&
+      typeof value.status === "number" &&
+      typeof value.headers?.[Symbol.iterator] === "function" &&
+      typeof value.clone === "function" &&
+      typeof value.arrayBuffer === "function"
+    );
+  } catch {
+    return false;
+  }
+}
+
+function optionalBoolean(options, name) {
+  const value = options[name];
+  if (value !== undefined && typeof value !== "boolean") {
+    // Not coerced: `shared: "false"` would otherwise turn a shared cache into
+    // a private one, which stores (and then serves) other users' responses.
+    throw codedError("EDGECACHE_INVALID_OPTIONS", `${name} must be a boolean, got ${typeof value}`);
+  }
+  return value;
+}
+
+function optionalFunction(options, name) {
+  const value = options[name];
+  if (value !== undefined && typeof value !== "function") {
+    throw codedError("EDGECACHE_INVALID_OPTIONS", `${name} must be a function`);
+  }
+  return value;
+}
+
+// `new Request(input)` with a coded error for what is not a request or URL.
+function toRequest(input) {
+  try {
+    return new Request(input);
+  } catch (error) {
+    throw codedError("EDGECACHE_INVALID_KEY", `expected a Request or an absolute URL: ${error?.message ?? error}`);
+  }
+}
+
+function checkResponse(response, what) {
+  if (!isResponse(response)) {
+    throw codedError("EDGECACHE_INVALID_VALUE", `${what} must be a Response, got ${response === null ? "null" : typeof response}`);
+  }
+  return response;
+}
+
+// Calls the fetcher; anything it resolves to other than a Response is a coded
+// error (its own rejections pass through unchanged).
+async function callFetcher(fetcher, request) {
+  return checkResponse(await fetcher(request), "the fetcher's result");
 }
 
 function flatHeaders(headers) {
@@ -63,10 +144,12 @@ function tagged(response, status) {
 }
 
 // Errors of the storage behind the cache (a KV 429 or outage, a body over
-// KV's 25 MiB, a full IndexedDB quota). In fetch() they never fail the
-// request: a failed read is a miss, a failed write leaves the response
-// unstored. Any other error is a bug and propagates.
+// KV's 25 MiB, a full IndexedDB quota, a key longer than the store takes —
+// KV's 512 bytes are reached by a long URL or a long Vary value). In fetch()
+// they never fail the request: a failed read is a miss, a failed write leaves
+// the response unstored. Any other error is a bug and propagates.
 const STORAGE_ERRORS = new Set([
+  "EDGECACHE_INVALID_KEY",
   "EDGECACHE_BACKEND",
   "EDGECACHE_VALUE_TOO_LARGE",
   "EDGECACHE_QUOTA_EXCEEDED",
@@ -103,23 +186,29 @@ export class ResponseCache {
    */
   constructor(cache, options) {
     const opts = readOptions(options, OPTIONS, "ResponseCache options");
-    if (cache === null || typeof cache !== "object" || typeof cache.get !== "function") {
+    let usable = false;
+    try {
+      usable = cache !== null && typeof cache === "object" && ["get", "set", "delete", "deleteMany"].every((m) => typeof cache[m] === "function");
+    } catch {
+      // A getter that throws: not a cache.
+    }
+    if (!usable) {
       throw codedError("EDGECACHE_INVALID_OPTIONS", "ResponseCache needs an EdgeCache to store responses in");
     }
-    if (opts.targetedField !== undefined && typeof opts.targetedField !== "string") {
+    if (opts.targetedField !== undefined && (typeof opts.targetedField !== "string" || opts.targetedField.length === 0)) {
       throw codedError("EDGECACHE_INVALID_OPTIONS", "targetedField must be a header field name");
     }
-    if (opts.fetcher !== undefined && typeof opts.fetcher !== "function") {
-      throw codedError("EDGECACHE_INVALID_OPTIONS", "fetcher must be a function");
-    }
+    const shared = optionalBoolean(opts, "shared");
+    const cacheSetCookie = optionalBoolean(opts, "cacheSetCookie");
+    const fetcher = optionalFunction(opts, "fetcher");
     this.#cache = cache;
-    this.#policy = new HttpPolicy(opts.shared ?? true, opts.targetedField, opts.cacheSetCookie === true);
-    this.#fetcher = opts.fetcher ?? ((request) => fetch(request));
+    this.#policy = new HttpPolicy(shared ?? true, opts.targetedField, cacheSetCookie === true);
+    this.#fetcher = fetcher ?? ((request) => fetch(request));
   }
 
   /** A stored response that may be served now without contacting the origin, or `undefined`. */
   async match(input) {
-    const request = new Request(input);
+    const request = toRequest(input);
     const key = this.#primaryKey(request);
     if (key === undefined) return undefined;
     const stored = await this.#read(key, request);
@@ -135,14 +224,15 @@ export class ResponseCache {
 
   /** Stores `response` for `request` if the rules allow; resolves to whether it was stored. */
   async put(input, response) {
-    const request = new Request(input);
+    const request = toRequest(input);
+    checkResponse(response, "put's response");
     const now = Date.now();
     return this.#store(request, response, now, now);
   }
 
   /** Removes the stored response(s) for `input`'s URL. */
   async delete(input) {
-    const request = new Request(input);
+    const request = toRequest(input);
     const key = this.#primaryKey(request);
     if (key !== undefined) await this.#cache.delete(key);
   }
@@ -156,12 +246,12 @@ export class ResponseCache {
    */
   async fetch(input, options) {
     const opts = readOptions(options, FETCH_OPTIONS, "ResponseCache.fetch options");
-    const fetcher = opts.fetcher ?? this.#fetcher;
-    const waitUntil = opts.waitUntil ?? ((promise) => promise.catch(() => {}));
-    const request = new Request(input);
+    const fetcher = optionalFunction(opts, "fetcher") ?? this.#fetcher;
+    const waitUntil = optionalFunction(opts, "waitUntil") ?? ((promise) => promise.catch(() => {}));
+    const request = toRequest(input);
     const key = this.#primaryKey(request);
     if (key === undefined) {
-      const response = await fetcher(request);
+      const response = await callFetcher(fetcher, request);
       await this.#invalidate(request, response).catch(unlessStorageFails());
       return tagged(response, "BYPASS");
     }
@@ -246,7 +336,7 @@ export class ResponseCache {
 
   async #forward(request, fetcher) {
     const requestTime = Date.now();
-    const response = await fetcher(request);
+    const response = await callFetcher(fetcher, request);
     const responseTime = Date.now();
     if (request.method !== "GET") return tagged(response, "MISS");
     const stored = await this.#store(request, response.clone(), requestTime, responseTime).catch(unlessStorageFails(false));
@@ -257,7 +347,7 @@ export class ResponseCache {
     const requestTime = Date.now();
     let response;
     try {
-      response = await fetcher(new Request(request, { headers: toHeaders(decision.headers) }));
+      response = await callFetcher(fetcher, new Request(request, { headers: toHeaders(decision.headers) }));
     } catch (error) {
       const stale = this.#staleIfError(request, stored);
       if (stale) return stale;
@@ -280,7 +370,7 @@ export class ResponseCache {
 
   async #revalidate(request, stored, decision, fetcher) {
     const requestTime = Date.now();
-    const response = await fetcher(new Request(request, { headers: toHeaders(decision.headers) }));
+    const response = await callFetcher(fetcher, new Request(request, { headers: toHeaders(decision.headers) }));
     const responseTime = Date.now();
     if (response.status === 304) {
       await this.#freshen(request, stored, response, requestTime, responseTime);

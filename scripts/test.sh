@@ -31,5 +31,8 @@ node --test tests/js/
 step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd"
 node --test --test-concurrency=1 tests/pkg/
 
+step "fuzzing (short run)"
+bash scripts/fuzz.sh 10
+
 step "Workers: KV semantics and the caching-proxy example in workerd (packed package, Miniflare)"
 node --test --test-concurrency=1 tests/workers/

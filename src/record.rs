@@ -111,6 +111,14 @@ pub fn decode(bytes: &[u8]) -> Result<Record<'_>> {
         return Err(Error::Decode(format!("unknown record flags {flags:#04x}")));
     }
     let expiry = u64::from_le_bytes(expiry);
+    // Exactly one spelling per record: without the flag, encode writes 0.
+    // (A non-zero expiry without the flag is not something this build wrote:
+    // the bytes were corrupted, or a writer disagrees about the format.)
+    if flags & FLAG_HAS_EXPIRY == 0 && expiry != 0 {
+        return Err(Error::Decode(
+            "record has an expiry but its flag says it has none".into(),
+        ));
+    }
     Ok(Record {
         expires_at: (flags & FLAG_HAS_EXPIRY != 0).then_some(expiry),
         value,
@@ -155,6 +163,25 @@ mod tests {
         let mut flags = good;
         flags[2] = 0b10;
         assert!(decode(&flags).is_err());
+    }
+
+    /// Found by `fuzz/fuzz_targets/record_decode.rs`: `ec 01 00` followed by a
+    /// non-zero expiry field decoded as "no expiry", so two different byte
+    /// strings meant the same record and corrupted headers went unnoticed.
+    #[test]
+    fn refuses_an_expiry_field_without_its_flag() {
+        let bytes = [0xEC, 1, 0, 0, 0, 0, 0, 0, 0, 0x1F, 0xEC, 0xEC];
+        assert_eq!(decode(&bytes).unwrap_err().code(), "EDGECACHE_DECODE");
+        let mut no_expiry = encode(None, b"v");
+        assert!(decode(&no_expiry).is_ok());
+        for i in 3..HEADER_LEN {
+            no_expiry[i] = 1;
+            assert!(
+                decode(&no_expiry).is_err(),
+                "expiry byte {i} set without the flag"
+            );
+            no_expiry[i] = 0;
+        }
     }
 
     #[test]

@@ -259,7 +259,10 @@ fn instant(
         return None;
     }
     let secs = days * 86_400 + i64::from(h * 3600 + m * 60 + sec);
-    Some(u64::try_from(secs).unwrap_or(0).saturating_mul(1000))
+    // Before 1970: 0 (see the module docs). Past what u64 milliseconds can
+    // hold (only an RFC 850 year read against an absurd reference time gets
+    // there): not a date, rather than a saturated, fractional-second one.
+    u64::try_from(secs).unwrap_or(0).checked_mul(1000)
 }
 
 /// Monday = 0. 1970-01-01 was a Thursday (3).
@@ -347,6 +350,27 @@ mod tests {
             parse("Sat, 31 Dec 2016 23:59:59 GMT", NOW)
         );
         assert_eq!(parse("Sat, 31 Dec 2016 12:00:60 GMT", NOW), None);
+    }
+
+    /// Found by `fuzz/fuzz_targets/http_date.rs`: against a reference time
+    /// about 523 million years ahead, an RFC 850 date resolved to a year whose
+    /// milliseconds overflow u64; `saturating_mul` returned `u64::MAX`, not a
+    /// whole second (and not that date).
+    #[test]
+    fn instants_past_u64_milliseconds_are_not_dates() {
+        let reference = 16_501_709_309_036_816_384;
+        assert_eq!(parse("Sunday, 03-Nov-47 08:49:37 GMT", reference), None);
+        for reference in [u64::MAX, reference, NOW, 0] {
+            for s in [
+                "Sunday, 03-Nov-47 08:49:37 GMT",
+                "Sunday, 06-Nov-94 08:49:37 GMT",
+            ] {
+                assert!(
+                    parse(s, reference).is_none_or(|ms| ms % 1000 == 0),
+                    "{s} {reference}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -280,27 +280,52 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// quoted strings, trims each member of OWS and drops empty members ("a
 /// recipient MUST parse and ignore a reasonable number of empty list
 /// elements").
+///
+/// A quoted string that never closes is not a quoted string: from its
+/// opening quote on, the value is split at every comma. Otherwise one stray
+/// `"` would swallow the rest of the field, and with it every later member —
+/// including a `private` or `no-store` on a later field line, since lines are
+/// combined with `", "` before parsing. (Found by the `cache_control` fuzz
+/// target.) The fallback is a single linear pass, never a rescan per quote.
 pub(crate) fn split_list(value: &str) -> Vec<&str> {
     let mut members = Vec::new();
     let mut start = 0;
     let mut in_quotes = false;
     let mut escaped = false;
-    for (i, c) in value.char_indices() {
+    // Where the open quoted string began; past it, quotes are plain text.
+    let mut open_quote = None;
+    let mut plain_from = usize::MAX;
+    let mut i = 0;
+    let bytes = value.as_bytes();
+    // Only ASCII bytes are compared, so byte offsets are char boundaries.
+    while let Some(&c) = bytes.get(i) {
         if in_quotes {
             if escaped {
                 escaped = false;
-            } else if c == '\\' {
+            } else if c == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if c == b'"' {
                 in_quotes = false;
             }
-        } else if c == '"' {
+        } else if c == b'"' && i < plain_from {
             in_quotes = true;
-        } else if c == ',' {
+            open_quote = Some(i);
+        } else if c == b',' {
             if let Some(member) = value.get(start..i) {
                 members.push(member);
             }
             start = i + 1;
+        }
+        i += 1;
+        if i == bytes.len() && in_quotes {
+            // Unterminated: go back to the opening quote, once, and split the
+            // rest at every comma. Members before it are already pushed, and
+            // `start` is still the start of the member holding the quote.
+            let Some(q) = open_quote else { break };
+            in_quotes = false;
+            escaped = false;
+            plain_from = q;
+            i = q + 1;
         }
     }
     if let Some(member) = value.get(start..) {
@@ -316,6 +341,29 @@ pub(crate) fn split_list(value: &str) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by `fuzz/fuzz_targets/cache_control.rs`: `%"` followed by
+    /// `, private` was one member, so the `private` was never seen.
+    #[test]
+    fn an_unterminated_quote_does_not_swallow_later_members() {
+        assert_eq!(split_list("%\", private"), ["%\"", "private"]);
+        assert_eq!(split_list("a=\"x, no-store, b"), ["a=\"x", "no-store", "b"]);
+        // A backslash cannot escape the comma out of the fallback either.
+        assert_eq!(split_list("a=\"x\\, private"), ["a=\"x\\", "private"]);
+        // The last quote is the unterminated one; the pair before it is a string.
+        assert_eq!(
+            split_list("a=\"x, b=\"y, c\", d"),
+            ["a=\"x, b=\"y", "c\"", "d"]
+        );
+        // Past an unterminated quote, quotes (escaped or not) are plain text.
+        assert_eq!(split_list("a=\"x\\\", b"), ["a=\"x\\\"", "b"]);
+        // Terminated quoted strings still keep their commas.
+        assert_eq!(split_list("a=\"x, y\", b"), ["a=\"x, y\"", "b"]);
+        assert_eq!(split_list("a=\"\\\"\", b"), ["a=\"\\\"\"", "b"]);
+        // Many stray quotes and escapes stay linear (one fallback pass).
+        let hostile = "\"\\".repeat(50_000) + ", private";
+        assert_eq!(split_list(&hostile).last(), Some(&"private"));
+    }
 
     #[test]
     fn names_are_case_insensitive_and_lines_keep_order() {

@@ -1631,6 +1631,42 @@ mod tests {
         assert_eq!(EntityTag::parse_list(r#""a,b", "c""#).len(), 2);
     }
 
+    /// Found by `fuzz/fuzz_targets/cache_control.rs`: lines are combined with
+    /// `", "` before parsing, so an unterminated quote on one `Cache-Control`
+    /// line hid `private` / `no-store` on the next, and a shared cache stored
+    /// the private response.
+    #[test]
+    fn a_malformed_cache_control_line_never_hides_private_or_no_store() {
+        let policy = Policy::default();
+        let req = Request::get("https://example.com/account");
+        for (garbage, restrictive, reason) in [
+            ("ext=\"oops", "private", NotStorable::Private),
+            ("max-age=60, x=\"", "no-store", NotStorable::NoStore),
+            ("%\"", "private", NotStorable::Private),
+            (
+                "public, max-age=60, a=\"b\\",
+                "private",
+                NotStorable::Private,
+            ),
+        ] {
+            let two_lines = Response::new(200)
+                .header("Cache-Control", garbage)
+                .header("Cache-Control", restrictive);
+            assert_eq!(
+                policy.storable(&req, &two_lines, 0),
+                Err(reason),
+                "{garbage:?}"
+            );
+            let one_line =
+                Response::new(200).header("Cache-Control", format!("{garbage}, {restrictive}"));
+            assert_eq!(
+                policy.storable(&req, &one_line, 0),
+                Err(reason),
+                "{garbage:?}"
+            );
+        }
+    }
+
     #[test]
     fn age_value_takes_the_first_member_and_ignores_garbage() {
         assert_eq!(age_value_ms(&Headers::new().with("Age", "5, 9")), 5_000);
