@@ -8,6 +8,9 @@
 // JS side so that a hit never copies bytes or a string across the boundary.
 
 import { IndexedDbOptions, MemoryCore, PersistentCore, checkTtlMs } from "./wasm/edgecache.js";
+import { ErrorCode, arrayBufferCheck, codedError, describe, intrinsic, readOptions, typedArrayName } from "./options.js";
+
+export { ErrorCode };
 
 export { ResponseCache } from "./response-cache.js";
 
@@ -19,27 +22,6 @@ const INDEXED_DB_OPTIONS = ["dbName", "storeName", "namespace", "defaultTtlMs", 
 const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
 const KV_OPTIONS = ["namespace", "defaultTtlMs", "memory"];
 const WRITE_OPTIONS = ["ttlMs"];
-
-/** Stable error codes; `error.code` is always one of these. */
-export const ErrorCode = Object.freeze({
-  INVALID_KEY: "EDGECACHE_INVALID_KEY",
-  INVALID_VALUE: "EDGECACHE_INVALID_VALUE",
-  INVALID_OPTIONS: "EDGECACHE_INVALID_OPTIONS",
-  VALUE_TOO_LARGE: "EDGECACHE_VALUE_TOO_LARGE",
-  DECODE: "EDGECACHE_DECODE",
-  BACKEND: "EDGECACHE_BACKEND",
-  UNAVAILABLE: "EDGECACHE_UNAVAILABLE",
-  QUOTA_EXCEEDED: "EDGECACHE_QUOTA_EXCEEDED",
-  BLOCKED: "EDGECACHE_BLOCKED",
-  UNSUPPORTED: "EDGECACHE_UNSUPPORTED",
-});
-
-function codedError(code, message) {
-  const error = new Error(message);
-  error.name = "EdgeCacheError";
-  error.code = code;
-  return error;
-}
 
 // Rust's key::MAX_KEY_BYTES; the tests check both sides refuse the same keys.
 const MAX_KEY_BYTES = 16 * 1024;
@@ -82,20 +64,11 @@ function checkKeys(keys) {
   return keys;
 }
 
-// Intrinsic getters read a typed array's internal slots: they work across
-// realms, and an own property, a spoofed Symbol.toStringTag or a Proxy cannot
-// fake them (a lying `byteLength` would otherwise bypass the byte bound).
-const intrinsic = (proto, name) => Object.getOwnPropertyDescriptor(proto, name)?.get;
+// Intrinsic getters (see options.js): a lying `byteLength` would otherwise
+// bypass the byte bound.
 const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-const typedArrayName = intrinsic(TypedArrayPrototype, Symbol.toStringTag);
 const bufferOf = intrinsic(TypedArrayPrototype, "buffer");
 const byteLengthOf = intrinsic(TypedArrayPrototype, "byteLength");
-// ArrayBuffer.prototype's `resizable` getter (or `byteLength` where resizable
-// buffers do not exist) answers for an ArrayBuffer and throws for a
-// SharedArrayBuffer: one call is both the brand check and the resizable test.
-const arrayBufferCheck =
-  intrinsic(ArrayBuffer.prototype, "resizable") ?? intrinsic(ArrayBuffer.prototype, "byteLength");
-
 // Returns the array to store: the caller's own, or a fixed-length copy of a
 // view over a resizable buffer (whose length could change under the byte
 // accounting). Callers size it with byteLengthOf(), never value.byteLength.
@@ -141,66 +114,6 @@ function hashKey(key, seed) {
   }
   hashedKeyBytes = bytes;
   return h >>> 0;
-}
-
-// For error messages only. Must never throw itself: a Proxy's traps (or a
-// getter) could, and would turn a coded error into a stray exception.
-function describe(value) {
-  try {
-    if (value === null) return "null";
-    if (Array.isArray(value)) return "an array";
-    if (ArrayBuffer.isView(value)) return typedArrayName.call(value) ?? "a DataView";
-    if (value instanceof ArrayBuffer) return "an ArrayBuffer";
-  } catch {
-    // A hostile object: its type is all we say.
-  }
-  return typeof value;
-}
-
-const sharedByteLengthOf =
-  typeof SharedArrayBuffer === "function" ? intrinsic(SharedArrayBuffer.prototype, "byteLength") : undefined;
-
-// True for an ArrayBuffer, a SharedArrayBuffer or any view of one (brand
-// checks through the intrinsic getters: they work across realms and cannot
-// be faked). Such an object has no own enumerable keys, so it would
-// otherwise pass for an empty options bag.
-function isBinary(value) {
-  if (ArrayBuffer.isView(value)) return true;
-  for (const getter of [arrayBufferCheck, sharedByteLengthOf]) {
-    try {
-      getter?.call(value);
-      if (getter) return true;
-    } catch {
-      // Not this kind of buffer.
-    }
-  }
-  return false;
-}
-
-// Reads an options bag: undefined is {}, anything else must be a plain object
-// whose every field is known. Getters run once; one that throws is a coded
-// error rather than a stray exception.
-function readOptions(options, allowed, what) {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options) || isBinary(options)) {
-    throw codedError(ErrorCode.INVALID_OPTIONS, `${what} must be an object, got ${describe(options)}`);
-  }
-  const out = {};
-  try {
-    for (const name of Object.keys(options)) {
-      if (!allowed.includes(name)) {
-        throw codedError(
-          ErrorCode.INVALID_OPTIONS,
-          `unknown option ${JSON.stringify(name)} in ${what}; expected one of ${allowed.join(", ")}`,
-        );
-      }
-      out[name] = options[name];
-    }
-  } catch (error) {
-    if (error?.code === ErrorCode.INVALID_OPTIONS) throw error;
-    throw codedError(ErrorCode.INVALID_OPTIONS, `reading ${what} threw: ${error}`);
-  }
-  return out;
 }
 
 function optionalNumber(options, name) {

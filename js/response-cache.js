@@ -13,6 +13,7 @@
 // entryKey(primary, variantKey(vary, request headers)).
 
 import { HttpPolicy } from "./wasm/edgecache.js";
+import { codedError, readOptions } from "./options.js";
 
 const HEADER = "x-edgecache";
 const VARY_INDEX = 0x56; // "V": a Vary index record; stored responses start with "H".
@@ -20,52 +21,6 @@ const OPTIONS = ["shared", "targetedField", "cacheSetCookie", "fetcher"];
 const FETCH_OPTIONS = ["fetcher", "waitUntil"];
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function codedError(code, message) {
-  const error = new Error(message);
-  error.name = "EdgeCacheError";
-  error.code = code;
-  return error;
-}
-
-// Reads an options bag once into a plain object: unknown names, and getters
-// or proxies that throw, are coded errors rather than stray exceptions.
-function readOptions(options, allowed, what) {
-  if (options === undefined) return {};
-  if (typeof options !== "object" || options === null || Array.isArray(options) || isBinary(options)) {
-    throw codedError("EDGECACHE_INVALID_OPTIONS", `${what} must be an object`);
-  }
-  const out = {};
-  try {
-    for (const name of Object.keys(options)) {
-      if (!allowed.includes(name)) {
-        throw codedError(
-          "EDGECACHE_INVALID_OPTIONS",
-          `unknown option ${JSON.stringify(name)} in ${what}; expected one of ${allowed.join(", ")}`,
-        );
-      }
-      out[name] = options[name];
-    }
-  } catch (error) {
-    if (error?.code === "EDGECACHE_INVALID_OPTIONS") throw error;
-    throw codedError("EDGECACHE_INVALID_OPTIONS", `reading ${what} threw: ${error}`);
-  }
-  return out;
-}
-
-// An ArrayBuffer, SharedArrayBuffer or view: no own keys, so it would pass
-// for an empty options bag. Never throws (a Proxy's traps might).
-function isBinary(value) {
-  try {
-    return (
-      ArrayBuffer.isView(value) ||
-      value instanceof ArrayBuffer ||
-      (typeof SharedArrayBuffer === "function" && value instanceof SharedArrayBuffer)
-    );
-  } catch {
-    return false;
-  }
-}
 
 // A Response, or an object of its shape (another fetch implementation's, such
 // as the undici package's); false, not an exception, for a hostile Proxy.

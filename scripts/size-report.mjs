@@ -13,11 +13,11 @@ const read = (f) => readFileSync(join(dir, f));
 
 const wasm = read("wasm/edgecache_bg.wasm");
 const glue = read("wasm/edgecache.js");
-const core = read("core.js");
+const core = Buffer.concat([read("core.js"), read("options.js")]);
 const rows = [
   [".wasm", wasm.length, gz(wasm)],
   ["glue (wasm/edgecache.js)", glue.length, gz(glue)],
-  ["core.js", core.length, gz(core)],
+  ["core.js + options.js", core.length, gz(core)],
   ["node entry: node.js + core + glue", null, gz(Buffer.concat([read("node.js"), core, glue]))],
   [
     "browser entry: browser.js + core + glue + inlined .wasm",
