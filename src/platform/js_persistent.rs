@@ -21,7 +21,7 @@ use crate::{CacheBackend, Error, MemoryBackend, Stats, TieredBackend};
 
 /// A persistent backend, alone or behind a memory tier.
 #[derive(Clone)]
-enum Persistent {
+pub(super) enum Persistent {
     Idb(IndexedDbBackend),
     Tiered(TieredBackend<MemoryBackend, IndexedDbBackend>),
     Kv(KvBackend),
@@ -123,7 +123,7 @@ impl IndexedDbOptions {
     }
 }
 
-fn memory_tier(
+pub(super) fn memory_tier(
     max_entries: Option<f64>,
     max_bytes: Option<f64>,
     default_ttl: Option<Duration>,
@@ -180,11 +180,13 @@ fn build(options: IndexedDbOptions) -> Result<Persistent, Error> {
 }
 
 /// Turns a Rust future into a Promise that rejects with a coded `Error`.
-fn promise<T: Into<JsValue>>(fut: impl Future<Output = Result<T, Error>> + 'static) -> Promise {
+pub(super) fn promise<T: Into<JsValue>>(
+    fut: impl Future<Output = Result<T, Error>> + 'static,
+) -> Promise {
     future_to_promise(async move { fut.await.map(Into::into).map_err(to_js_error) })
 }
 
-fn bytes_or_undefined(value: Option<Vec<u8>>) -> JsValue {
+pub(super) fn bytes_or_undefined(value: Option<Vec<u8>>) -> JsValue {
     value.map_or(JsValue::UNDEFINED, |v| {
         Uint8Array::from(v.as_slice()).into()
     })
@@ -197,7 +199,7 @@ fn ttl(ttl_ms: Option<f64>) -> Result<Option<Duration>, Error> {
 /// A persistent cache for the JavaScript `EdgeCache` class.
 #[wasm_bindgen]
 pub struct PersistentCore {
-    backend: Persistent,
+    pub(super) backend: Persistent,
 }
 
 #[wasm_bindgen]
