@@ -11,6 +11,7 @@ export type EdgeCacheErrorCode =
   | "EDGECACHE_UNAVAILABLE"
   | "EDGECACHE_QUOTA_EXCEEDED"
   | "EDGECACHE_BLOCKED"
+  | "EDGECACHE_AUTH"
   | "EDGECACHE_UNSUPPORTED";
 
 /** The error codes by name: `ErrorCode.INVALID_KEY === "EDGECACHE_INVALID_KEY"`. */
@@ -24,6 +25,7 @@ export declare const ErrorCode: {
   readonly UNAVAILABLE: "EDGECACHE_UNAVAILABLE";
   readonly QUOTA_EXCEEDED: "EDGECACHE_QUOTA_EXCEEDED";
   readonly BLOCKED: "EDGECACHE_BLOCKED";
+  readonly AUTH: "EDGECACHE_AUTH";
   readonly UNSUPPORTED: "EDGECACHE_UNSUPPORTED";
 };
 

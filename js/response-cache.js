@@ -110,6 +110,7 @@ const STORAGE_ERRORS = new Set([
   "EDGECACHE_QUOTA_EXCEEDED",
   "EDGECACHE_UNAVAILABLE",
   "EDGECACHE_BLOCKED",
+  "EDGECACHE_AUTH",
 ]);
 
 function unlessStorageFails(fallback) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever building and testing edgecache needs and is missing:
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
-# wasm-pack, Debian's chromium and chromium-driver, and the npm dev
+# wasm-pack, Debian's chromium, chromium-driver and redis-server, and the npm dev
 # dependencies. Idempotent and quick when all is
 # there. (wasm-opt comes from npm's binaryen: wasm-pack cannot download it.)
 set -euo pipefail
@@ -30,10 +30,17 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install wasm-pack --locked || cargo install wasm-pack
 fi
 
+apt_missing=()
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  step "installing Debian's chromium and chromium-driver (for the browser tests)"
+  apt_missing+=(chromium chromium-driver) # the browser tests
+fi
+if ! command -v redis-server >/dev/null; then
+  apt_missing+=(redis-server) # the Redis backend's tests start their own server
+fi
+if [ ${#apt_missing[@]} -gt 0 ]; then
+  step "installing Debian's ${apt_missing[*]}"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
 fi
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

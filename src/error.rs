@@ -59,8 +59,9 @@ pub enum Error {
     Backend(String),
 
     /// The storage is not available here (no IndexedDB in this runtime, a
-    /// private mode that disables it, a binding that is missing). Use another
-    /// backend, or the memory cache, in this environment.
+    /// private mode that disables it, a binding that is missing), or cannot
+    /// be reached now (a Redis server that is down, a connection that timed
+    /// out or dropped mid-reply: the next call reconnects).
     #[error("storage unavailable: {0}")]
     Unavailable(String),
 
@@ -73,6 +74,12 @@ pub enum Error {
     /// holding an older version open). Close the other tab or retry later.
     #[error("database upgrade blocked: {0}")]
     Blocked(String),
+
+    /// The server refused the credentials (Redis `AUTH`: wrong password or
+    /// ACL user, or a password the server does not require). Retrying with
+    /// the same credentials fails the same way.
+    #[error("authentication refused: {0}")]
+    Auth(String),
 
     /// The backend does not implement this operation.
     #[error("unsupported operation: {0}")]
@@ -99,6 +106,7 @@ impl Error {
             Error::Unavailable(_) => "EDGECACHE_UNAVAILABLE",
             Error::QuotaExceeded(_) => "EDGECACHE_QUOTA_EXCEEDED",
             Error::Blocked(_) => "EDGECACHE_BLOCKED",
+            Error::Auth(_) => "EDGECACHE_AUTH",
             Error::Unsupported(_) => "EDGECACHE_UNSUPPORTED",
         }
     }
@@ -120,6 +128,7 @@ mod tests {
             Error::Unavailable(String::new()),
             Error::QuotaExceeded(String::new()),
             Error::Blocked(String::new()),
+            Error::Auth(String::new()),
             Error::Unsupported(String::new()),
         ];
         let mut codes: Vec<_> = all.iter().map(Error::code).collect();

@@ -242,6 +242,7 @@ describe("module exports", () => {
       UNAVAILABLE: "EDGECACHE_UNAVAILABLE",
       QUOTA_EXCEEDED: "EDGECACHE_QUOTA_EXCEEDED",
       BLOCKED: "EDGECACHE_BLOCKED",
+      AUTH: "EDGECACHE_AUTH",
       UNSUPPORTED: "EDGECACHE_UNSUPPORTED",
     });
     assert.ok(Object.isFrozen(ErrorCode));
