@@ -50,6 +50,7 @@ pub mod key;
 mod memory;
 pub mod policy;
 pub mod record;
+pub mod redis;
 mod tiered;
 pub mod time;
 
@@ -60,6 +61,7 @@ pub use backend::{CacheBackend, Entry, ExpiryAware};
 pub use error::{Error, Result};
 pub use memory::{MemoryBackend, MemoryBackendBuilder};
 pub use policy::Stats;
+pub use redis::{RedisBackend, RedisBackendBuilder};
 pub use tiered::TieredBackend;
 
 #[cfg(target_arch = "wasm32")]

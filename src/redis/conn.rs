@@ -1,0 +1,228 @@
+//! One connection, shared by every handle of a backend: the async mutex
+//! around it, the handshake, pipelined exchanges, and the guard that throws a
+//! connection away whenever an exchange does not finish cleanly.
+
+use std::time::Duration;
+
+use futures_util::lock::Mutex;
+
+use super::resp::{self, Decoder, Value};
+use super::transport::{Connector, Transport};
+use crate::{Error, Result};
+
+/// Credentials sent with `AUTH` on every new connection.
+#[derive(Clone)]
+pub(super) struct Credentials {
+    pub(super) username: Option<String>,
+    pub(super) password: String,
+}
+
+/// Commands to send in one write, and how many replies they expect.
+#[derive(Default)]
+pub(super) struct Pipeline {
+    bytes: Vec<u8>,
+    /// The name of each command, for error messages.
+    names: Vec<&'static str>,
+}
+
+impl Pipeline {
+    /// Appends a command: its name, then its arguments.
+    pub(super) fn push(&mut self, name: &'static str, args: &[&[u8]]) {
+        let mut all: Vec<&[u8]> = Vec::with_capacity(args.len() + 1);
+        all.push(name.as_bytes());
+        all.extend_from_slice(args);
+        resp::encode_command(&mut self.bytes, &all);
+        self.names.push(name);
+    }
+}
+
+/// An open connection and the replies it has received but not yet parsed.
+struct Conn<T> {
+    transport: T,
+    decoder: Decoder,
+}
+
+impl<T: Transport> Conn<T> {
+    /// The next reply, skipping push frames (which answer no command).
+    async fn reply(&mut self) -> Result<Value> {
+        loop {
+            match self.decoder.decode()? {
+                Some(Value::Push(_)) => continue,
+                Some(value) => return Ok(value),
+                None => {}
+            }
+            match self.transport.read().await {
+                Ok(Some(bytes)) => self.decoder.feed(&bytes),
+                Ok(None) if self.decoder.buffered() == 0 => {
+                    return Err(Error::Unavailable(
+                        "the Redis server closed the connection before replying".into(),
+                    ))
+                }
+                Ok(None) => {
+                    return Err(Error::Unavailable(
+                        "the Redis server closed the connection mid-reply".into(),
+                    ))
+                }
+                Err(e) => return Err(dropped(e)),
+            }
+        }
+    }
+}
+
+/// A transport failure, said to be one.
+fn dropped(e: Error) -> Error {
+    match e {
+        Error::Unavailable(m) => Error::Unavailable(format!("Redis connection dropped: {m}")),
+        other => other,
+    }
+}
+
+/// A connection checked out of the slot for one exchange. Dropping it —
+/// because the exchange failed, or because the caller's future was dropped
+/// half-way — closes the connection, so no later call ever reads a reply
+/// meant for this one. Only [`Checkout::release`] keeps it.
+struct Checkout<T: Transport>(Option<Conn<T>>);
+
+impl<T: Transport> Checkout<T> {
+    fn release(mut self) -> Option<Conn<T>> {
+        self.0.take()
+    }
+}
+
+impl<T: Transport> Drop for Checkout<T> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.0.as_mut() {
+            conn.transport.close();
+        }
+    }
+}
+
+/// What every handle of one backend shares.
+pub(super) struct Link<C: Connector> {
+    connector: C,
+    connect_timeout: Duration,
+    credentials: Option<Credentials>,
+    /// The open connection, if any. Taken out for the length of an exchange
+    /// and put back only after it finished cleanly.
+    slot: Mutex<Option<Conn<C::Transport>>>,
+}
+
+impl<C: Connector> Link<C> {
+    pub(super) fn new(
+        connector: C,
+        connect_timeout: Duration,
+        credentials: Option<Credentials>,
+    ) -> Self {
+        Self {
+            connector,
+            connect_timeout,
+            credentials,
+            slot: Mutex::new(None),
+        }
+    }
+
+    /// Sends `pipeline` in one write (after the handshake, on a new
+    /// connection), reads one reply per command, and hands them to
+    /// `decode`. Calls are served one at a time, in order.
+    ///
+    /// Any failure — connecting, the transport, a protocol error, an error
+    /// reply, or `decode` refusing the replies — closes the connection: the
+    /// next call opens a new one.
+    pub(super) async fn exchange<R>(
+        &self,
+        pipeline: Pipeline,
+        decode: impl FnOnce(Vec<Value>) -> Result<R>,
+    ) -> Result<R> {
+        let mut slot = self.slot.lock().await;
+        let mut conn = Checkout(slot.take());
+        let mut handshake = Pipeline::default();
+        if conn.0.is_none() {
+            let transport = match self.connector.connect(self.connect_timeout).await {
+                Ok(t) => t,
+                Err(Error::Unavailable(m)) => {
+                    return Err(Error::Unavailable(format!("cannot connect to Redis: {m}")))
+                }
+                Err(e) => return Err(e),
+            };
+            conn.0 = Some(Conn {
+                transport,
+                decoder: Decoder::new(),
+            });
+            if let Some(c) = &self.credentials {
+                match &c.username {
+                    Some(user) => handshake.push("AUTH", &[user.as_bytes(), c.password.as_bytes()]),
+                    None => handshake.push("AUTH", &[c.password.as_bytes()]),
+                }
+            }
+        }
+        let Some(live) = conn.0.as_mut() else {
+            return Err(Error::Unavailable("no Redis connection".into()));
+        };
+        let mut bytes = handshake.bytes;
+        if bytes.is_empty() {
+            bytes = pipeline.bytes;
+        } else {
+            bytes.extend_from_slice(&pipeline.bytes);
+        }
+        live.transport.write(&bytes).await.map_err(dropped)?;
+        drop(bytes);
+        for name in handshake.names {
+            match live.reply().await? {
+                Value::Simple(ok) if ok == b"OK" => {}
+                Value::Error(m) => {
+                    return Err(Error::Auth(format!(
+                        "the Redis server refused AUTH: {}",
+                        String::from_utf8_lossy(&m)
+                    )))
+                }
+                other => return Err(unexpected(name, &other)),
+            }
+        }
+        let mut replies = Vec::with_capacity(pipeline.names.len());
+        for name in &pipeline.names {
+            match live.reply().await? {
+                Value::Error(m) => return Err(error_reply(name, &m)),
+                value => replies.push(value),
+            }
+        }
+        let result = decode(replies)?;
+        *slot = conn.release();
+        Ok(result)
+    }
+}
+
+/// A reply of the wrong type for `command`.
+pub(super) fn unexpected(command: &str, got: &Value) -> Error {
+    Error::Backend(format!(
+        "unexpected reply to Redis {command}: a {} ({})",
+        got.kind(),
+        preview(got)
+    ))
+}
+
+fn preview(value: &Value) -> String {
+    let text = match value {
+        Value::Simple(b) | Value::Error(b) | Value::Bulk(b) | Value::Double(b) => {
+            String::from_utf8_lossy(b.get(..64).unwrap_or(b)).into_owned()
+        }
+        Value::Integer(n) => n.to_string(),
+        Value::Array(v) | Value::Push(v) => format!("{} elements", v.len()),
+        Value::Map(v) => format!("{} pairs", v.len()),
+        other => format!("{other:?}"),
+    };
+    format!("{text:?}")
+}
+
+/// The error for an error reply to `command`: refused credentials are
+/// [`Error::Auth`], anything else [`Error::Backend`] with the server's
+/// message.
+pub(super) fn error_reply(command: &str, message: &[u8]) -> Error {
+    let text = String::from_utf8_lossy(message);
+    let auth = ["WRONGPASS", "NOAUTH"].iter().any(|p| text.starts_with(p))
+        || text.contains("without any password configured");
+    if auth {
+        Error::Auth(format!("the Redis server refused the credentials: {text}"))
+    } else {
+        Error::Backend(format!("Redis {command} failed: {text}"))
+    }
+}

@@ -1,0 +1,431 @@
+//! Test support for `tests/redis.rs`: a real `redis-server` on a free
+//! loopback port (killed on drop), a native [`Connector`] over
+//! `std::net::TcpStream` that counts what it does, and a raw RESP client for
+//! looking at the server behind the backend's back.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use edgecache::redis::resp::{self, Decoder, Value};
+use edgecache::redis::{Connector, Transport};
+use edgecache::{Error, Result};
+
+pub const REDIS_SERVER: &str = "/usr/bin/redis-server";
+
+/// A `redis-server` child process on 127.0.0.1, killed on drop.
+pub struct RedisServer {
+    pub port: u16,
+    extra: Vec<String>,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// A server with no password.
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A server with `extra` command-line options
+    /// (e.g. `["--requirepass", "pw"]`).
+    pub fn start_with(extra: &[&str]) -> Self {
+        let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
+        let port = free_port();
+        let mut server = Self {
+            port,
+            extra,
+            child: None,
+        };
+        server.spawn();
+        server
+    }
+
+    fn spawn(&mut self) {
+        assert!(
+            Path::new(REDIS_SERVER).exists(),
+            "{REDIS_SERVER} is missing: the Redis tests need a real server. Run \
+             `bash scripts/setup.sh` (it installs redis-server), then run the tests again."
+        );
+        let port = self.port.to_string();
+        let child = Command::new(REDIS_SERVER)
+            .args([
+                "--port",
+                &port,
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "no",
+            ])
+            .args(&self.extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {REDIS_SERVER}: {e}"));
+        self.child = Some(child);
+        // Ready once it answers PING (NOAUTH also means it is up).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(mut raw) = RawClient::try_connect(self.addr()) {
+                if raw.try_command(&[b"PING"]).is_ok() {
+                    return;
+                }
+            }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!(
+                    "redis-server {:?} exited at startup ({status}); run it by hand to see why",
+                    self.extra
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "redis-server on port {} did not answer within 10 s",
+                self.port
+            );
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    /// Kills the server (the port is free again once this returns).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port with the same options.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    /// A raw client (authenticated with `auth` if given).
+    pub fn raw(&self, auth: &[&[u8]]) -> RawClient {
+        let mut raw = RawClient::try_connect(self.addr()).unwrap();
+        if !auth.is_empty() {
+            let mut cmd: Vec<&[u8]> = vec![b"AUTH"];
+            cmd.extend_from_slice(auth);
+            assert_eq!(raw.command(&cmd), Value::Simple(b"OK".to_vec()));
+        }
+        raw
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A loopback port nothing listens on (just now).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A blocking RESP client for checks behind the backend's back.
+pub struct RawClient {
+    stream: TcpStream,
+    decoder: Decoder,
+}
+
+impl RawClient {
+    fn try_connect(addr: SocketAddr) -> std::io::Result<Self> {
+        let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+        stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+        Ok(Self {
+            stream,
+            decoder: Decoder::new(),
+        })
+    }
+
+    fn try_command(&mut self, args: &[&[u8]]) -> std::io::Result<Value> {
+        let mut out = Vec::new();
+        resp::encode_command(&mut out, args);
+        self.stream.write_all(&out)?;
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            if let Some(v) = self.decoder.decode().map_err(std::io::Error::other)? {
+                return Ok(v);
+            }
+            let n = self.stream.read(&mut buf)?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            self.decoder.feed(&buf[..n]);
+        }
+    }
+
+    /// Sends one command and returns its reply.
+    pub fn command(&mut self, args: &[&[u8]]) -> Value {
+        self.try_command(args).unwrap()
+    }
+
+    /// `SET key value` of a raw (non-record) value.
+    pub fn set(&mut self, key: &str, value: &[u8]) {
+        assert_eq!(
+            self.command(&[b"SET", key.as_bytes(), value]),
+            Value::Simple(b"OK".to_vec())
+        );
+    }
+
+    /// True if `key` exists on the server.
+    pub fn exists(&mut self, key: &str) -> bool {
+        self.command(&[b"EXISTS", key.as_bytes()]) == Value::Integer(1)
+    }
+
+    /// `PTTL key`.
+    pub fn pttl(&mut self, key: &str) -> i64 {
+        match self.command(&[b"PTTL", key.as_bytes()]) {
+            Value::Integer(n) => n,
+            other => panic!("PTTL answered {other:?}"),
+        }
+    }
+
+    /// The raw bytes under `key`.
+    pub fn get(&mut self, key: &str) -> Option<Vec<u8>> {
+        match self.command(&[b"GET", key.as_bytes()]) {
+            Value::Bulk(b) => Some(b),
+            Value::Null => None,
+            other => panic!("GET answered {other:?}"),
+        }
+    }
+
+    /// `DBSIZE`.
+    pub fn dbsize(&mut self) -> i64 {
+        match self.command(&[b"DBSIZE"]) {
+            Value::Integer(n) => n,
+            other => panic!("DBSIZE answered {other:?}"),
+        }
+    }
+}
+
+/// What a [`TcpConnector`] and its transports did (shared by clones).
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub connects: AtomicUsize,
+    pub writes: AtomicUsize,
+    pub closes: AtomicUsize,
+    /// The timeout of each `connect` call, in order.
+    pub timeouts: Mutex<Vec<Duration>>,
+}
+
+impl Counters {
+    pub fn connects(&self) -> usize {
+        self.connects.load(Ordering::SeqCst)
+    }
+    pub fn writes(&self) -> usize {
+        self.writes.load(Ordering::SeqCst)
+    }
+    pub fn closes(&self) -> usize {
+        self.closes.load(Ordering::SeqCst)
+    }
+}
+
+/// How a [`TcpConnector`] opens its stream.
+#[derive(Clone, Debug)]
+pub enum Dial {
+    /// `TcpStream::connect_timeout`.
+    Tcp,
+    /// A dial that never completes: the connector gives up after the
+    /// timeout, as the JavaScript glue does with a timer.
+    Never,
+}
+
+/// A native [`Connector`] over `std::net::TcpStream`. Blocking inside the
+/// async fns is fine: the tests drive them with `pollster`.
+#[derive(Clone, Debug)]
+pub struct TcpConnector {
+    pub addr: SocketAddr,
+    pub dial: Dial,
+    /// If set, every `read` first returns `Pending` once (and wakes itself),
+    /// so a test can poll a call once and drop it mid-exchange.
+    pub yield_before_read: bool,
+    pub counters: Arc<Counters>,
+}
+
+impl TcpConnector {
+    pub fn new(addr: SocketAddr) -> Self {
+        Self {
+            addr,
+            dial: Dial::Tcp,
+            yield_before_read: false,
+            counters: Arc::default(),
+        }
+    }
+}
+
+/// Runs `dial` on a thread and waits at most `timeout` for it.
+fn dial_with_timeout<F>(dial: F, timeout: Duration) -> Result<TcpStream>
+where
+    F: FnOnce() -> std::io::Result<TcpStream> + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(dial());
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(stream)) => Ok(stream),
+        Ok(Err(e)) => Err(Error::Unavailable(e.to_string())),
+        Err(_) => Err(Error::Unavailable(format!(
+            "connect timed out after {} ms",
+            timeout.as_millis()
+        ))),
+    }
+}
+
+impl Connector for TcpConnector {
+    type Transport = TcpTransport;
+
+    async fn connect(&self, timeout: Duration) -> Result<TcpTransport> {
+        self.counters.timeouts.lock().unwrap().push(timeout);
+        let stream = match self.dial {
+            Dial::Tcp => TcpStream::connect_timeout(&self.addr, timeout)
+                .map_err(|e| Error::Unavailable(format!("{}: {e}", self.addr)))?,
+            Dial::Never => dial_with_timeout(
+                || {
+                    thread::sleep(Duration::from_secs(3600));
+                    Err(std::io::ErrorKind::TimedOut.into())
+                },
+                timeout,
+            )?,
+        };
+        stream.set_nodelay(true).ok();
+        self.counters.connects.fetch_add(1, Ordering::SeqCst);
+        Ok(TcpTransport {
+            stream,
+            yield_before_read: self.yield_before_read,
+            counters: Arc::clone(&self.counters),
+        })
+    }
+}
+
+/// The stream a [`TcpConnector`] opens.
+pub struct TcpTransport {
+    stream: TcpStream,
+    yield_before_read: bool,
+    counters: Arc<Counters>,
+}
+
+impl Transport for TcpTransport {
+    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.counters.writes.fetch_add(1, Ordering::SeqCst);
+        self.stream
+            .write_all(bytes)
+            .map_err(|e| Error::Unavailable(e.to_string()))
+    }
+
+    async fn read(&mut self) -> Result<Option<Vec<u8>>> {
+        if self.yield_before_read {
+            YieldOnce(false).await;
+        }
+        let mut buf = vec![0u8; 64 * 1024];
+        match self.stream.read(&mut buf) {
+            Ok(0) => Ok(None),
+            Ok(n) => {
+                buf.truncate(n);
+                Ok(Some(buf))
+            }
+            Err(e) => Err(Error::Unavailable(e.to_string())),
+        }
+    }
+
+    fn close(&mut self) {
+        self.counters.closes.fetch_add(1, Ordering::SeqCst);
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// A future that is `Pending` once, then ready.
+struct YieldOnce(bool);
+
+impl std::future::Future for YieldOnce {
+    type Output = ();
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        if self.0 {
+            std::task::Poll::Ready(())
+        } else {
+            self.0 = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    }
+}
+
+/// A scripted fake server: a listener on a thread that serves each accepted
+/// connection with the next script in `scripts`. A script gets the stream
+/// and a function that reads one whole command (`None` at EOF).
+pub struct FakeServer {
+    pub addr: SocketAddr,
+    pub accepted: Arc<AtomicUsize>,
+}
+
+pub type Script =
+    Box<dyn FnOnce(&mut TcpStream, &mut dyn FnMut(&mut TcpStream) -> Option<Vec<Vec<u8>>>) + Send>;
+
+impl FakeServer {
+    pub fn start(scripts: Vec<Script>) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        thread::spawn(move || {
+            for script in scripts {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    return;
+                };
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut decoder = Decoder::new();
+                let mut read_command = move |s: &mut TcpStream| -> Option<Vec<Vec<u8>>> {
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        match decoder.decode().ok()? {
+                            Some(Value::Array(args)) => {
+                                return Some(
+                                    args.into_iter()
+                                        .map(|a| match a {
+                                            Value::Bulk(b) => b,
+                                            other => panic!("command arg {other:?}"),
+                                        })
+                                        .collect(),
+                                )
+                            }
+                            Some(other) => panic!("command {other:?}"),
+                            None => {}
+                        }
+                        let n = s.read(&mut buf).ok()?;
+                        if n == 0 {
+                            return None;
+                        }
+                        decoder.feed(&buf[..n]);
+                    }
+                };
+                script(&mut stream, &mut read_command);
+            }
+        });
+        Self { addr, accepted }
+    }
+
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
+}
