@@ -390,17 +390,21 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
         }
         let ttl = ttl.or(self.default_ttl);
         let expires_at = expiry_after(self.shared.clock.now_ms(), ttl);
-        let record = record::encode(expires_at, &value);
-        drop(value);
+        // The header alone; the value is copied once, into the command.
+        let header = record::encode(expires_at, &[]);
         let mut pipeline = Pipeline::default();
+        let record: &[&[u8]] = &[&header, &value];
         match ttl {
             Some(ttl) => {
                 let px = px(ttl).to_string();
-                pipeline.push("SET", &[stored.as_bytes(), &record, b"PX", px.as_bytes()]);
+                pipeline.push_parts(
+                    "SET",
+                    &[&[stored.as_bytes()], record, &[b"PX"], &[px.as_bytes()]],
+                );
             }
-            None => pipeline.push("SET", &[stored.as_bytes(), &record]),
+            None => pipeline.push_parts("SET", &[&[stored.as_bytes()], record]),
         }
-        drop(record);
+        drop(value);
         self.shared
             .link
             .exchange(pipeline, |replies| match replies.first() {

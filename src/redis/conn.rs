@@ -34,6 +34,17 @@ impl Pipeline {
         resp::encode_command(&mut self.bytes, &all);
         self.names.push(name);
     }
+
+    /// Appends a command whose arguments are each given in pieces (see
+    /// [`resp::encode_command_parts`]); the first is the name.
+    pub(super) fn push_parts(&mut self, name: &'static str, args: &[&[&[u8]]]) {
+        let name_part: [&[u8]; 1] = [name.as_bytes()];
+        let mut all: Vec<&[&[u8]]> = Vec::with_capacity(args.len() + 1);
+        all.push(&name_part);
+        all.extend_from_slice(args);
+        resp::encode_command_parts(&mut self.bytes, &all);
+        self.names.push(name);
+    }
 }
 
 /// An open connection and the replies it has received but not yet parsed.

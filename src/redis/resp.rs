@@ -110,14 +110,39 @@ impl Value {
 /// assert_eq!(out, b"*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n");
 /// ```
 pub fn encode_command(out: &mut Vec<u8>, args: &[&[u8]]) {
+    let parts: Vec<[&[u8]; 1]> = args.iter().map(|a| [*a]).collect();
+    let parts: Vec<&[&[u8]]> = parts.iter().map(|p| &p[..]).collect();
+    encode_command_parts(out, &parts);
+}
+
+/// Like [`encode_command`], with each argument given as pieces that are
+/// sent back to back, so a large argument (a record header and its value)
+/// is copied once, into `out`, instead of being assembled first.
+///
+/// ```
+/// use edgecache::redis::resp::{encode_command, encode_command_parts};
+/// let (mut a, mut b) = (Vec::new(), Vec::new());
+/// encode_command(&mut a, &[b"SET", b"k", b"headervalue"]);
+/// encode_command_parts(&mut b, &[&[b"SET"], &[b"k"], &[b"header", b"value"]]);
+/// assert_eq!(a, b);
+/// ```
+pub fn encode_command_parts(out: &mut Vec<u8>, args: &[&[&[u8]]]) {
+    let total: usize = args
+        .iter()
+        .map(|parts| parts.iter().map(|p| p.len() + 16).sum::<usize>())
+        .sum();
+    out.reserve(total + 16);
     out.push(b'*');
     out.extend_from_slice(args.len().to_string().as_bytes());
     out.extend_from_slice(b"\r\n");
-    for arg in args {
+    for parts in args {
+        let len: usize = parts.iter().map(|p| p.len()).sum();
         out.push(b'$');
-        out.extend_from_slice(arg.len().to_string().as_bytes());
+        out.extend_from_slice(len.to_string().as_bytes());
         out.extend_from_slice(b"\r\n");
-        out.extend_from_slice(arg);
+        for part in *parts {
+            out.extend_from_slice(part);
+        }
         out.extend_from_slice(b"\r\n");
     }
 }
@@ -142,6 +167,10 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Value, usize)>> {
         },
     }
 }
+
+/// Buffer capacity a [`Decoder`] keeps between replies; a larger buffer
+/// (left by a large reply) is shrunk once it has been consumed.
+const RETAINED_CAPACITY: usize = 64 * 1024;
 
 /// An incremental parser over a byte stream that arrives in chunks.
 ///
@@ -195,6 +224,13 @@ impl Decoder {
                 Step::Done(Some(value), built_end) if built_end == end => {
                     self.start = self.start.saturating_add(end);
                     self.need = 0;
+                    if self.start >= self.buf.len() {
+                        // Everything was consumed: forget the bytes, and
+                        // give back the memory of a large reply.
+                        self.start = 0;
+                        self.buf.clear();
+                        self.buf.shrink_to(RETAINED_CAPACITY);
+                    }
                     Ok(Some(value))
                 }
                 _ => Err(protocol("inconsistent parse (a bug in edgecache)")),
@@ -661,6 +697,18 @@ mod tests {
         let (value, used) = parse(&out).unwrap().unwrap();
         assert_eq!(used, out.len());
         assert_eq!(value, Value::Array(args.iter().map(|a| bulk(a)).collect()));
+    }
+
+    #[test]
+    fn decoder_gives_back_the_memory_of_a_large_reply() {
+        let mut d = Decoder::new();
+        let big = vec![7u8; 1 << 20];
+        let mut bytes = Vec::new();
+        encode_command(&mut bytes, &[&big]);
+        d.feed(&bytes);
+        assert_eq!(d.decode().unwrap(), Some(Value::Array(vec![bulk(&big)])));
+        assert_eq!(d.buffered(), 0);
+        assert!(d.buf.capacity() <= RETAINED_CAPACITY);
     }
 
     #[test]
