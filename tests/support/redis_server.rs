@@ -35,17 +35,30 @@ impl RedisServer {
     /// (e.g. `["--requirepass", "pw"]`).
     pub fn start_with(extra: &[&str]) -> Self {
         let extra: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
-        let port = free_port();
-        let mut server = Self {
-            port,
-            extra,
-            child: None,
-        };
-        server.spawn();
-        server
+        // Another test may grab the same free port first: then the server
+        // exits at startup, and it is tried again on a new port.
+        let mut last = String::new();
+        for _ in 0..5 {
+            let mut server = Self {
+                port: free_port(),
+                extra: extra.clone(),
+                child: None,
+            };
+            match server.try_spawn() {
+                Ok(()) => return server,
+                Err(e) => last = e,
+            }
+        }
+        panic!("{last}");
     }
 
     fn spawn(&mut self) {
+        if let Err(e) = self.try_spawn() {
+            panic!("{e}");
+        }
+    }
+
+    fn try_spawn(&mut self) -> Result<(), String> {
         assert!(
             Path::new(REDIS_SERVER).exists(),
             "{REDIS_SERVER} is missing: the Redis tests need a real server. Run \
@@ -76,14 +89,16 @@ impl RedisServer {
         loop {
             if let Ok(mut raw) = RawClient::try_connect(self.addr()) {
                 if raw.try_command(&[b"PING"]).is_ok() {
-                    return;
+                    return Ok(());
                 }
             }
             if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
-                panic!(
-                    "redis-server {:?} exited at startup ({status}); run it by hand to see why",
-                    self.extra
-                );
+                self.child = None;
+                return Err(format!(
+                    "redis-server {:?} on port {} exited at startup ({status}); run it by \
+                     hand to see why",
+                    self.extra, self.port
+                ));
             }
             assert!(
                 Instant::now() < deadline,
