@@ -453,15 +453,16 @@ fn a_connection_dropped_mid_reply_is_unavailable_and_the_next_call_reconnects() 
 }
 
 #[test]
-fn a_restarted_server_fails_one_call_then_works_again() {
+fn a_stale_connection_is_replaced_once_without_failing_the_call() {
     let mut server = RedisServer::start();
     let (cache, connector) = backend(&server);
     block_on(cache.set("k", b"v".to_vec(), None)).unwrap();
     server.restart();
-    let err = block_on(cache.get("k")).unwrap_err();
-    assert_eq!(err.code(), "EDGECACHE_UNAVAILABLE", "{err}");
-    // The restarted server is empty (no persistence).
+    // The kept connection died with the old server: the call finds out
+    // before any reply arrives and goes again on a new connection. The
+    // restarted server is empty (no persistence).
     assert_eq!(block_on(cache.get("k")).unwrap(), None);
+    assert_eq!(connector.counters.connects(), 2);
     block_on(cache.set("k", b"w".to_vec(), None)).unwrap();
     assert_eq!(block_on(cache.get("k")).unwrap(), Some(b"w".to_vec()));
     assert_eq!(connector.counters.connects(), 2);
@@ -469,6 +470,60 @@ fn a_restarted_server_fails_one_call_then_works_again() {
     server.stop();
     assert_eq!(code(block_on(cache.get("k"))), "EDGECACHE_UNAVAILABLE");
     assert_eq!(code(block_on(cache.get("k"))), "EDGECACHE_UNAVAILABLE");
+}
+
+#[test]
+fn a_reused_connection_dropped_mid_reply_is_not_retried() {
+    let fake = FakeServer::start(vec![
+        Box::new(|s, read| {
+            read(s).unwrap();
+            s.write_all(&mget_reply(b"hello")).unwrap();
+            read(s).unwrap();
+            let reply = mget_reply(b"hello");
+            // Part of the reply arrived: the command ran, so it is not
+            // sent again; the caller hears the connection dropped.
+            s.write_all(&reply[..reply.len() - 4]).unwrap();
+        }),
+        serve_value(b"again"),
+    ]);
+    let connector = TcpConnector::new(fake.addr);
+    let cache = RedisBackend::builder(connector.clone()).build().unwrap();
+    assert_eq!(block_on(cache.get("k")).unwrap(), Some(b"hello".to_vec()));
+    let err = block_on(cache.get("k")).unwrap_err();
+    assert_eq!(err.code(), "EDGECACHE_UNAVAILABLE", "{err}");
+    assert!(err.to_string().contains("mid-reply"), "{err}");
+    assert_eq!(connector.counters.connects(), 1);
+    assert_eq!(block_on(cache.get("k")).unwrap(), Some(b"again".to_vec()));
+    assert_eq!(connector.counters.connects(), 2);
+}
+
+#[test]
+fn a_fresh_connection_that_fails_is_not_retried() {
+    // Closed before replying, on its first use: no second connection.
+    let fake = FakeServer::start(vec![
+        Box::new(|s, read| {
+            read(s).unwrap();
+        }),
+        serve_value(b"later"),
+    ]);
+    let connector = TcpConnector::new(fake.addr);
+    let cache = RedisBackend::builder(connector.clone()).build().unwrap();
+    let err = block_on(cache.get("k")).unwrap_err();
+    assert_eq!(err.code(), "EDGECACHE_UNAVAILABLE", "{err}");
+    assert_eq!(connector.counters.connects(), 1);
+    assert_eq!(block_on(cache.get("k")).unwrap(), Some(b"later".to_vec()));
+}
+
+#[test]
+fn disconnect_closes_the_connection_and_the_next_call_reconnects() {
+    let server = RedisServer::start();
+    let (cache, connector) = backend(&server);
+    block_on(cache.set("k", b"v".to_vec(), None)).unwrap();
+    cache.disconnect();
+    cache.disconnect();
+    assert_eq!(connector.counters.closes(), 1);
+    assert_eq!(block_on(cache.get("k")).unwrap(), Some(b"v".to_vec()));
+    assert_eq!(connector.counters.connects(), 2);
 }
 
 #[test]

@@ -237,6 +237,13 @@ impl<C: Connector> RedisBackend<C> {
         })
     }
 
+    /// Closes the connection (shared by every handle of this backend), if one
+    /// is open; the next call opens a new one. A call using it now finishes
+    /// first. Never fails.
+    pub fn disconnect(&self) {
+        self.shared.link.disconnect();
+    }
+
     fn stored_key(&self, key: &str) -> Result<String> {
         check_key(key)?;
         Ok(key::encode(self.namespace.as_deref(), key))

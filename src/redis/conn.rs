@@ -2,6 +2,7 @@
 //! around it, the handshake, pipelined exchanges, and the guard that throws a
 //! connection away whenever an exchange does not finish cleanly.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::lock::Mutex;
@@ -116,6 +117,9 @@ pub(super) struct Link<C: Connector> {
     /// The open connection, if any. Taken out for the length of an exchange
     /// and put back only after it finished cleanly.
     slot: Mutex<Option<Conn<C::Transport>>>,
+    /// Set by [`Link::disconnect`] while a call holds the connection: that
+    /// call closes it instead of putting it back.
+    close_requested: AtomicBool,
 }
 
 impl<C: Connector> Link<C> {
@@ -129,6 +133,7 @@ impl<C: Connector> Link<C> {
             connect_timeout,
             credentials,
             slot: Mutex::new(None),
+            close_requested: AtomicBool::new(false),
         }
     }
 
@@ -139,6 +144,14 @@ impl<C: Connector> Link<C> {
     /// Any failure — connecting, the transport, a protocol error, an error
     /// reply, or `decode` refusing the replies — closes the connection: the
     /// next call opens a new one.
+    ///
+    /// A connection kept from an earlier call may have died since it was
+    /// last used (the server restarted or timed it out; in workerd, the
+    /// request that opened it ended, and a socket cannot outlive its
+    /// request). When such a reused connection fails before a single byte of
+    /// reply arrived, the call is sent once more on a new connection: every
+    /// command the backend sends (`MGET`, `SET`, `UNLINK`, `SCAN`, `PING`) is
+    /// idempotent, so sending it twice is safe.
     pub(super) async fn exchange<R>(
         &self,
         pipeline: Pipeline,
@@ -146,39 +159,49 @@ impl<C: Connector> Link<C> {
     ) -> Result<R> {
         let mut slot = self.slot.lock().await;
         let mut conn = Checkout(slot.take());
-        let mut handshake = Pipeline::default();
-        if conn.0.is_none() {
-            let transport = match self.connector.connect(self.connect_timeout).await {
-                Ok(t) => t,
-                Err(Error::Unavailable(m)) => {
-                    return Err(Error::Unavailable(format!("cannot connect to Redis: {m}")))
-                }
-                Err(e) => return Err(e),
+        let mut may_retry = conn.0.is_some();
+        let (handshake, first) = loop {
+            let handshake = if conn.0.is_none() {
+                self.connect(&mut conn).await?
+            } else {
+                Pipeline::default()
             };
-            conn.0 = Some(Conn {
-                transport,
-                decoder: Decoder::new(),
-            });
-            if let Some(c) = &self.credentials {
-                match &c.username {
-                    Some(user) => handshake.push("AUTH", &[user.as_bytes(), c.password.as_bytes()]),
-                    None => handshake.push("AUTH", &[c.password.as_bytes()]),
+            let Some(live) = conn.0.as_mut() else {
+                return Err(Error::Unavailable("no Redis connection".into()));
+            };
+            let sent = if handshake.bytes.is_empty() {
+                live.transport.write(&pipeline.bytes).await
+            } else {
+                let mut bytes = handshake.bytes.clone();
+                bytes.extend_from_slice(&pipeline.bytes);
+                live.transport.write(&bytes).await
+            };
+            let first = match sent {
+                Ok(()) => live.reply().await,
+                Err(e) => Err(dropped(e)),
+            };
+            match first {
+                Err(Error::Unavailable(_)) if may_retry && live.decoder.buffered() == 0 => {
+                    // Stale: close it (the guard would) and go again.
+                    may_retry = false;
+                    if let Some(mut stale) = conn.0.take() {
+                        stale.transport.close();
+                    }
                 }
+                first => break (handshake, first?),
             }
-        }
+        };
+        drop(pipeline.bytes);
         let Some(live) = conn.0.as_mut() else {
             return Err(Error::Unavailable("no Redis connection".into()));
         };
-        let mut bytes = handshake.bytes;
-        if bytes.is_empty() {
-            bytes = pipeline.bytes;
-        } else {
-            bytes.extend_from_slice(&pipeline.bytes);
-        }
-        live.transport.write(&bytes).await.map_err(dropped)?;
-        drop(bytes);
+        let mut first = Some(first);
         for name in handshake.names {
-            match live.reply().await? {
+            let reply = match first.take() {
+                Some(reply) => reply,
+                None => live.reply().await?,
+            };
+            match reply {
                 Value::Simple(ok) if ok == b"OK" => {}
                 Value::Error(m) => {
                     return Err(Error::Auth(format!(
@@ -191,14 +214,59 @@ impl<C: Connector> Link<C> {
         }
         let mut replies = Vec::with_capacity(pipeline.names.len());
         for name in &pipeline.names {
-            match live.reply().await? {
+            let reply = match first.take() {
+                Some(reply) => reply,
+                None => live.reply().await?,
+            };
+            match reply {
                 Value::Error(m) => return Err(error_reply(name, &m)),
                 value => replies.push(value),
             }
         }
         let result = decode(replies)?;
-        *slot = conn.release();
+        if self.close_requested.swap(false, Ordering::Relaxed) {
+            drop(conn);
+        } else {
+            *slot = conn.release();
+        }
         Ok(result)
+    }
+
+    /// Opens a connection into `conn`; returns the handshake (`AUTH`) to
+    /// send before the call's own commands.
+    async fn connect(&self, conn: &mut Checkout<C::Transport>) -> Result<Pipeline> {
+        let transport = match self.connector.connect(self.connect_timeout).await {
+            Ok(t) => t,
+            Err(Error::Unavailable(m)) => {
+                return Err(Error::Unavailable(format!("cannot connect to Redis: {m}")))
+            }
+            Err(e) => return Err(e),
+        };
+        conn.0 = Some(Conn {
+            transport,
+            decoder: Decoder::new(),
+        });
+        let mut handshake = Pipeline::default();
+        if let Some(c) = &self.credentials {
+            match &c.username {
+                Some(user) => handshake.push("AUTH", &[user.as_bytes(), c.password.as_bytes()]),
+                None => handshake.push("AUTH", &[c.password.as_bytes()]),
+            }
+        }
+        Ok(handshake)
+    }
+
+    /// Closes the open connection, if any; the next call opens a new one. A
+    /// connection in use by a call now is closed when that call ends.
+    pub(super) fn disconnect(&self) {
+        match self.slot.try_lock() {
+            Some(mut slot) => {
+                if let Some(mut conn) = slot.take() {
+                    conn.transport.close();
+                }
+            }
+            None => self.close_requested.store(true, Ordering::Relaxed),
+        }
     }
 }
 
