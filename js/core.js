@@ -7,8 +7,9 @@
 // (MemoryCore); for the memory cache the key index and the values stay on the
 // JS side so that a hit never copies bytes or a string across the boundary.
 
-import { IndexedDbOptions, MemoryCore, PersistentCore, checkTtlMs } from "./wasm/edgecache.js";
+import { IndexedDbOptions, MemoryCore, PersistentCore, RedisOptions, checkTtlMs } from "./wasm/edgecache.js";
 import { ErrorCode, arrayBufferCheck, codedError, describe, intrinsic, readOptions, typedArrayName } from "./options.js";
+import { readConnect } from "./redis.js";
 
 export { ErrorCode };
 
@@ -21,6 +22,7 @@ const MEMORY_OPTIONS = ["maxEntries", "maxBytes", "defaultTtlMs", "namespace"];
 const INDEXED_DB_OPTIONS = ["dbName", "storeName", "namespace", "defaultTtlMs", "maxEntries", "maxBytes", "memory"];
 const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
 const KV_OPTIONS = ["namespace", "defaultTtlMs", "memory"];
+const REDIS_OPTIONS = ["connect", "username", "password", "namespace", "defaultTtlMs", "connectTimeoutMs", "memory"];
 const WRITE_OPTIONS = ["ttlMs"];
 
 // Rust's key::MAX_KEY_BYTES; the tests check both sides refuse the same keys.
@@ -252,6 +254,8 @@ class MemoryDriver {
     return this.#core.stats();
   }
 
+  close() {}
+
   #forget(slot) {
     const key = this.#keys[slot];
     if (key === undefined) return;
@@ -305,6 +309,10 @@ class PersistentDriver {
 
   stats() {
     return this.#core.stats();
+  }
+
+  close() {
+    this.#core.close();
   }
 }
 
@@ -377,6 +385,28 @@ export class EdgeCache {
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
+  /**
+   * A cache in a Redis server (TCP: `cloudflare:sockets` in workerd,
+   * `node:net` in Node), tiered behind a memory cache when `options.memory`
+   * is given. Connects on the first call and again after a failure.
+   */
+  static redis(options) {
+    const opts = readOptions(options, REDIS_OPTIONS, "EdgeCache.redis options");
+    if (opts.connect === undefined) {
+      throw codedError(ErrorCode.INVALID_OPTIONS, 'EdgeCache.redis needs connect: a redis:// URL, "host:port", { hostname, port } or a function');
+    }
+    const { open, username, password } = readConnect(opts.connect);
+    const namespace = optionalNamespace(opts);
+    const memory =
+      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.redis memory options");
+    const rust = new RedisOptions();
+    rust.setAuth(optionalString(opts, "username") ?? username, optionalString(opts, "password") ?? password);
+    rust.setStore(namespace, optionalNumber(opts, "defaultTtlMs"), optionalNumber(opts, "connectTimeoutMs"));
+    if (memory !== undefined) rust.setMemory(optionalNumber(memory, "maxEntries"), optionalNumber(memory, "maxBytes"));
+    const core = PersistentCore.openRedis(open, rust);
+    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+  }
+
   /** The namespace this cache's keys live in, if any. */
   get namespace() {
     return this.#namespace;
@@ -423,6 +453,14 @@ export class EdgeCache {
 
   async stats() {
     return this.#driver.stats();
+  }
+
+  /**
+   * Closes the connection to the storage, if the cache holds one (IndexedDB,
+   * Redis); the next call opens a new one. Synchronous; never throws.
+   */
+  close() {
+    this.#driver.close();
   }
 
   async getText(key) {

@@ -94,6 +94,41 @@ export interface KvBinding {
   list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{ keys: { name: string }[]; list_complete: boolean; cursor?: string }>;
 }
 
+/**
+ * A socket as `cloudflare:sockets`' `connect()` returns it: Web Streams of
+ * bytes. A `connect` function may return one (or a promise of one).
+ */
+export interface RedisSocket {
+  readable: ReadableStream<Uint8Array>;
+  writable: WritableStream<Uint8Array>;
+  /** Resolves once the connection is open (awaited if present). */
+  opened?: Promise<unknown>;
+  close(): unknown;
+}
+
+/** Options of `EdgeCache.redis`. Unknown names and wrong types are refused. */
+export interface RedisOptions {
+  /**
+   * Where the server is: `"redis://[user[:password]@]host[:port]"`,
+   * `"host:port"` or `{ hostname, port }` (TCP from `cloudflare:sockets` in
+   * workerd, `node:net` in Node; port 6379 by default), or a function that
+   * opens a socket (browsers have no TCP: there this is the only way).
+   */
+  connect: string | { hostname: string; port?: number } | (() => RedisSocket | Promise<RedisSocket>);
+  /** ACL user for `AUTH` (default: none, the `default` user). Wins over the URL's. */
+  username?: string;
+  /** Password for `AUTH` (default: none). Wins over the URL's. */
+  password?: string;
+  /** A name for this cache's keys (1-256 bytes); `clear()` clears only it. */
+  namespace?: string;
+  /** TTL for writes that give none, in milliseconds (default: no expiry). */
+  defaultTtlMs?: number;
+  /** How long opening a connection may take, in milliseconds (default 5000). */
+  connectTimeoutMs?: number;
+  /** Put an isolate-local memory cache with these bounds in front (a tiered cache). */
+  memory?: MemoryTierOptions;
+}
+
 /** Options of a write. */
 export interface WriteOptions {
   /** Time to live in milliseconds: positive, finite, at most 100 years. */
@@ -143,6 +178,18 @@ export declare class EdgeCache {
    */
   static kv(binding: KvBinding, options?: KvOptions): EdgeCache;
 
+  /**
+   * A cache in a Redis server, tiered behind a memory cache when
+   * `options.memory` is given. Connects on the first call (not here) and
+   * again after a failure: a server that is down or too slow to accept
+   * rejects with EDGECACHE_UNAVAILABLE, refused credentials with
+   * EDGECACHE_AUTH. TTLs are exact to the millisecond (`SET … PX`); `clear()`
+   * deletes only this namespace's keys (`SCAN`, never `FLUSHDB`). Its `get`
+   * returns a copy. In a Worker, create it inside the request handler:
+   * workerd ties a socket to the request that opened it.
+   */
+  static redis(options: RedisOptions): EdgeCache;
+
   /** The namespace given at creation, if any. */
   readonly namespace: string | undefined;
 
@@ -164,6 +211,11 @@ export declare class EdgeCache {
   healthCheck(): Promise<boolean>;
   /** Hits, misses, inserts, evictions, expirations, entries and bytes. */
   stats(): Promise<CacheStats>;
+  /**
+   * Closes the connection to the storage, if the cache holds one (IndexedDB,
+   * Redis); the next call opens a new one. Never throws.
+   */
+  close(): void;
 
   /** The value under `key` decoded as UTF-8 (rejects with EDGECACHE_DECODE if it is not). */
   getText(key: string): Promise<string | undefined>;

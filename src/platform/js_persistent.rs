@@ -16,8 +16,9 @@ use wasm_bindgen_futures::future_to_promise;
 use super::idb::IndexedDbBackend;
 use super::js_api::{stats_object, to_js_error, whole};
 use super::kv::KvBackend;
+use super::redis::JsConnector;
 use crate::key::ttl_from_ms;
-use crate::{CacheBackend, Error, MemoryBackend, Stats, TieredBackend};
+use crate::{CacheBackend, Error, MemoryBackend, RedisBackend, Stats, TieredBackend};
 
 /// A persistent backend, alone or behind a memory tier.
 #[derive(Clone)]
@@ -26,6 +27,8 @@ pub(super) enum Persistent {
     Tiered(TieredBackend<MemoryBackend, IndexedDbBackend>),
     Kv(KvBackend),
     KvTiered(TieredBackend<MemoryBackend, KvBackend>),
+    Redis(RedisBackend<JsConnector>),
+    RedisTiered(TieredBackend<MemoryBackend, RedisBackend<JsConnector>>),
 }
 
 /// Runs `$body` with `$b` bound to whichever backend `$p` holds.
@@ -36,6 +39,8 @@ macro_rules! with_backend {
             Persistent::Tiered($b) => $body,
             Persistent::Kv($b) => $body,
             Persistent::KvTiered($b) => $body,
+            Persistent::Redis($b) => $body,
+            Persistent::RedisTiered($b) => $body,
         }
     };
 }
@@ -53,9 +58,15 @@ impl Persistent {
                     ..back
                 })
             }
-            // Workers KV cannot count its keys or bytes: a tiered KV cache
-            // reports its memory tier, a bare one nothing.
+            // Workers KV and a shared Redis cannot count one cache's keys
+            // or bytes cheaply: a tiered cache reports its memory tier, a
+            // bare one nothing.
             Persistent::KvTiered(tiered) => Ok(tiered.l1().stats()),
+            Persistent::RedisTiered(tiered) => Ok(tiered.l1().stats()),
+            Persistent::Redis(_) => Err(Error::Unsupported(
+                "Redis cannot report one cache's entries or bytes; give the cache a memory tier for stats"
+                    .into(),
+            )),
             Persistent::Kv(_) => Err(Error::Unsupported(
                 "Workers KV cannot report entries or bytes; give the cache a memory tier for stats"
                     .into(),
@@ -328,12 +339,14 @@ impl PersistentCore {
         promise(async move { Ok(stats_object(backend.stats().await?)) })
     }
 
-    /// Closes the database connection, if there is one (the next call
-    /// reopens it).
+    /// Closes the database or server connection, if there is one (the next
+    /// call reopens it).
     pub fn close(&self) {
         match &self.backend {
             Persistent::Idb(idb) => idb.close(),
             Persistent::Tiered(tiered) => tiered.l2().close(),
+            Persistent::Redis(redis) => redis.disconnect(),
+            Persistent::RedisTiered(tiered) => tiered.l2().disconnect(),
             Persistent::Kv(_) | Persistent::KvTiered(_) => {}
         }
     }

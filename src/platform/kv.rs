@@ -136,7 +136,7 @@
 //! [`record::encode`]: crate::record::encode
 
 mod binding;
-mod js_error;
+pub(crate) mod js_error;
 
 use std::fmt;
 use std::future::Future;

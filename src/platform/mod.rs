@@ -5,5 +5,7 @@ pub(crate) mod idb;
 mod js_api;
 mod js_http;
 mod js_persistent;
+mod js_redis;
 pub(crate) mod kv;
+pub(crate) mod redis;
 pub(crate) mod sys;

@@ -30,6 +30,8 @@ export async function bundleLikeWrangler(entry, outdir) {
     conditions: ["workerd", "worker", "browser"],
     mainFields: ["browser", "module", "main"],
     plugins: [wasmModules],
+    // workerd's built-in modules, left to the runtime as wrangler does.
+    external: ["cloudflare:*"],
     logLevel: "error",
   });
   return outfile;

@@ -28,7 +28,7 @@ pub(super) fn unexpected(doing: &str, expected: &str, got: &JsValue) -> Error {
 /// The message of a thrown value: an `Error`'s (or any object's string
 /// `message`, so errors from another realm work too) with its name unless it
 /// is the plain `Error`; a string as it is; anything else described.
-fn message(value: &JsValue) -> String {
+pub(crate) fn message(value: &JsValue) -> String {
     if let Some(s) = value.as_string() {
         return quote(&s);
     }
@@ -51,7 +51,7 @@ fn message(value: &JsValue) -> String {
 }
 
 /// A short description of any JavaScript value, for error messages.
-pub(super) fn describe(value: &JsValue) -> String {
+pub(crate) fn describe(value: &JsValue) -> String {
     if value.is_undefined() {
         return "undefined".into();
     }

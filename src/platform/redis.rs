@@ -1,0 +1,222 @@
+//! The JavaScript half of a [`RedisBackend`](crate::RedisBackend) in wasm: a
+//! [`Connector`] over a JavaScript function that opens sockets, and the
+//! [`Transport`] over the socket it returns.
+//!
+//! The JavaScript side (`js/redis.js`) turns whatever the caller passed as
+//! `connect` — a `redis://` URL or `{ hostname, port }` (a `cloudflare:sockets`
+//! socket in workerd, a `node:net` socket in Node), or a function returning
+//! a socket of either kind — into one function `open(timeoutMs)` that resolves
+//! to an object with three methods, and that is all this module calls:
+//!
+//! | call | does |
+//! |---|---|
+//! | `write(bytes: Uint8Array)` | a promise that settles once the bytes are written |
+//! | `read()` | a promise of the next bytes the server sent (`Uint8Array`), or `null` once it closed the stream |
+//! | `close()` | closes the socket (its result is ignored) |
+//!
+//! Every failure of the opener or the socket (a throw, a rejection, an answer
+//! of the wrong type) is [`Error::Unavailable`]: the backend then drops the
+//! connection and the next call opens a new one.
+//!
+//! Like the other bindings, the JavaScript objects live in a `thread_local!`
+//! table under a numeric id, so the handles are plain data and `Send + Sync`
+//! without `unsafe`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use js_sys::{ArrayBuffer, Function, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::kv::js_error::{describe, message};
+use super::sys;
+use crate::redis::transport::{Connector, Transport};
+use crate::{Error, Result};
+
+thread_local! {
+    /// Every live opener function and socket on this thread, by id.
+    static OBJECTS: RefCell<HashMap<u64, JsValue>> = RefCell::new(HashMap::new());
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+fn register(value: JsValue) -> Result<u64> {
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let stored = OBJECTS
+        .try_with(|table| {
+            table
+                .try_borrow_mut()
+                .map(|mut table| table.insert(id, value))
+                .is_ok()
+        })
+        .unwrap_or(false);
+    if stored {
+        Ok(id)
+    } else {
+        Err(Error::Unavailable(
+            "cannot keep the Redis socket: this thread is shutting down".into(),
+        ))
+    }
+}
+
+fn unregister(id: u64) -> Option<JsValue> {
+    OBJECTS
+        .try_with(|table| table.try_borrow_mut().ok()?.remove(&id))
+        .ok()
+        .flatten()
+}
+
+fn lookup(id: u64) -> Result<JsValue> {
+    OBJECTS
+        .try_with(|table| table.try_borrow().ok()?.get(&id).cloned())
+        .ok()
+        .flatten()
+        .ok_or_else(|| {
+            Error::Unavailable(
+                "the Redis connection of this backend lives on another thread (JavaScript \
+                 objects cannot cross threads): build the backend on the thread that uses it"
+                    .into(),
+            )
+        })
+}
+
+/// Awaits what a JavaScript call returned (a promise or a plain value).
+async fn settle(called: std::result::Result<JsValue, JsValue>, doing: &str) -> Result<JsValue> {
+    let promise = called
+        .and_then(|value| sys::promise_resolve(&value))
+        .map_err(|e| unavailable(doing, &e))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(|e| unavailable(doing, &e))
+}
+
+fn unavailable(doing: &str, thrown: &JsValue) -> Error {
+    Error::Unavailable(format!("{doing}: {}", message(thrown)))
+}
+
+/// The opener function, dropped from the table with the last handle.
+#[derive(Debug)]
+struct Opener {
+    id: u64,
+}
+
+impl Drop for Opener {
+    fn drop(&mut self) {
+        drop(unregister(self.id));
+    }
+}
+
+/// A [`Connector`] that calls a JavaScript `open(timeoutMs)` function.
+#[derive(Debug, Clone)]
+pub(crate) struct JsConnector {
+    opener: Arc<Opener>,
+}
+
+impl JsConnector {
+    /// Wraps `open`, which must resolve to a socket object (see the module
+    /// docs).
+    pub(crate) fn new(open: Function) -> Result<Self> {
+        let id = register(open.into())?;
+        Ok(Self {
+            opener: Arc::new(Opener { id }),
+        })
+    }
+}
+
+impl Connector for JsConnector {
+    type Transport = JsSocket;
+
+    async fn connect(&self, timeout: Duration) -> Result<JsSocket> {
+        const DOING: &str = "cannot connect to Redis";
+        let open: Function = lookup(self.opener.id)?.unchecked_into();
+        // At most u64::MAX ms; an f64 holds every value we pass (≤ 1 day).
+        let timeout_ms = JsValue::from_f64(timeout.as_millis() as f64);
+        let socket = settle(open.call1(&JsValue::UNDEFINED, &timeout_ms), DOING).await?;
+        for method in ["write", "read", "close"] {
+            let callable = js_sys::Reflect::get(&socket, &JsValue::from_str(method))
+                .map(|f| f.is_function())
+                .unwrap_or(false);
+            if !callable {
+                let socket: sys::RedisSocket = socket.unchecked_into();
+                let _ = socket.close();
+                return Err(Error::Unavailable(format!(
+                    "{DOING}: the opener returned {} without a `{method}` method",
+                    describe(&socket)
+                )));
+            }
+        }
+        Ok(JsSocket {
+            id: Some(register(socket)?),
+        })
+    }
+}
+
+/// One open socket: a [`Transport`] over the JavaScript object's `write`,
+/// `read` and `close`. Closed when dropped.
+#[derive(Debug)]
+pub(crate) struct JsSocket {
+    /// `None` once closed.
+    id: Option<u64>,
+}
+
+impl JsSocket {
+    fn socket(&self) -> Result<sys::RedisSocket> {
+        let id = self
+            .id
+            .ok_or_else(|| Error::Unavailable("the Redis connection is closed".into()))?;
+        Ok(lookup(id)?.unchecked_into())
+    }
+}
+
+impl Transport for JsSocket {
+    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let socket = self.socket()?;
+        let chunk = Uint8Array::new_from_slice(bytes);
+        settle(socket.write(&chunk), "writing to Redis failed").await?;
+        Ok(())
+    }
+
+    async fn read(&mut self) -> Result<Option<Vec<u8>>> {
+        const DOING: &str = "reading from Redis failed";
+        loop {
+            let socket = self.socket()?;
+            let value = settle(socket.read(), DOING).await?;
+            if value.is_null() || value.is_undefined() {
+                return Ok(None);
+            }
+            let bytes = if let Some(array) = value.dyn_ref::<Uint8Array>() {
+                array.to_vec()
+            } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
+                Uint8Array::new(buffer).to_vec()
+            } else {
+                return Err(Error::Unavailable(format!(
+                    "{DOING}: expected a Uint8Array or null, got {}",
+                    describe(&value)
+                )));
+            };
+            // A stream may hand out empty chunks; the contract is "at least
+            // one byte", so wait for the next.
+            if !bytes.is_empty() {
+                return Ok(Some(bytes));
+            }
+        }
+    }
+
+    fn close(&mut self) {
+        if let Some(socket) = self.id.take().and_then(unregister) {
+            let socket: sys::RedisSocket = socket.unchecked_into();
+            // Best effort: a throwing close changes nothing for us.
+            let _ = socket.close();
+        }
+    }
+}
+
+impl Drop for JsSocket {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
