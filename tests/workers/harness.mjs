@@ -2,7 +2,9 @@
 // fixture, workers bundled from it like wrangler, Miniflare with KV, and a
 // local origin server whose routes a test defines and whose hits it counts.
 
+import assert from "node:assert/strict";
 import http from "node:http";
+import { after, before, describe, test } from "node:test";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { bundleLikeWrangler, fixture, packTarball, root } from "../support/package.mjs";
@@ -112,4 +114,33 @@ export async function startOrigin() {
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/**
+ * Runs a test worker's cases (see checks.js `serveCases`) as one node:test
+ * each: `cases` is [[name, title], ...], `options()` gives the Miniflare
+ * options (after any servers the cases need are up). Also checks the worker
+ * defines exactly these cases.
+ */
+export function describeCases(title, script, options, cases) {
+  describe(title, () => {
+    let mf;
+    before(async () => {
+      mf = await startMiniflare(workerOptions(script, await options()));
+    });
+    after(() => mf?.dispose());
+
+    test("the worker defines exactly the cases this file runs", async () => {
+      const names = await (await mf.dispatchFetch("http://worker/cases")).json();
+      assert.deepEqual(names.toSorted(), cases.map(([name]) => name).toSorted());
+    });
+
+    for (const [name, caseTitle] of cases) {
+      test(caseTitle, async () => {
+        const response = await mf.dispatchFetch(`http://worker/case/${name}`);
+        const { ok, details } = await response.json();
+        assert.equal(ok, true, `case ${name} failed:\n${JSON.stringify(details, null, 2)}`);
+      });
+    }
+  });
 }

@@ -8,6 +8,7 @@
 // packed tarball installed in a fixture, like wrangler (workerd condition,
 // .wasm as a CompiledWasm module).
 import { EdgeCache, ResponseCache } from "edgecache";
+import { serveCases, show } from "./checks.js";
 
 const encoder = new TextEncoder();
 const MIB = 1024 * 1024;
@@ -21,46 +22,6 @@ const bytes = (text) => encoder.encode(text);
 const utf8 = (text) => encoder.encode(text).length;
 /** The key as KvBackend stores it: "{len}:{namespace}:{key}". */
 const storedKey = (namespace, key) => `${utf8(namespace ?? "")}:${namespace ?? ""}:${key}`;
-
-/** JSON with Uint8Arrays as arrays and undefined kept visible. */
-function show(value) {
-  return JSON.stringify(value, (_, v) =>
-    v === undefined ? "<undefined>" : v instanceof Uint8Array ? `<Uint8Array ${Array.from(v.slice(0, 16))}${v.length > 16 ? "…" : ""} (${v.length} bytes)>` : v,
-  );
-}
-
-/** Collects failed expectations instead of throwing, so a case reports all of them. */
-class Checks {
-  failures = [];
-  notes = {};
-
-  equal(actual, expected, what) {
-    if (show(actual) !== show(expected)) this.failures.push({ what, actual: show(actual), expected: show(expected) });
-  }
-
-  ok(condition, what, detail) {
-    if (!condition) this.failures.push({ what, detail: detail === undefined ? undefined : show(detail) });
-  }
-
-  /** Awaits `promise`, which must reject with an EdgeCacheError of `code`; returns the error. */
-  async rejects(promise, code, what) {
-    try {
-      const value = await promise;
-      this.failures.push({ what, expected: `a rejection with ${code}`, actual: `resolved to ${show(value)}` });
-      return undefined;
-    } catch (error) {
-      const coded = error instanceof Error && error.name === "EdgeCacheError" && error.code === code;
-      if (!coded) {
-        this.failures.push({ what, expected: `an EdgeCacheError with code ${code}`, actual: `${error?.name} ${error?.code}: ${error?.message ?? error}` });
-      }
-      return error;
-    }
-  }
-
-  note(name, value) {
-    this.notes[name] = value;
-  }
-}
 
 /**
  * A Proxy over a KV binding that counts the calls the cache makes, tracks how
@@ -476,19 +437,4 @@ const cases = {
   },
 };
 
-export default {
-  async fetch(request, env) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/cases") return Response.json(Object.keys(cases));
-    const name = decodeURIComponent(pathname.replace(/^\/case\//, ""));
-    const run = Object.hasOwn(cases, name) ? cases[name] : undefined;
-    if (!run) return Response.json({ ok: false, details: { error: `no case ${name}` } }, { status: 404 });
-    const t = new Checks();
-    try {
-      await run(env, t);
-    } catch (error) {
-      t.failures.push({ what: "the case threw", error: `${error?.name} ${error?.code ?? ""}: ${error?.message ?? error}`, stack: error?.stack });
-    }
-    return Response.json({ ok: t.failures.length === 0, details: { failures: t.failures, notes: t.notes } });
-  },
-};
+export default { fetch: serveCases(cases) };

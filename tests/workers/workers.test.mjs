@@ -17,10 +17,11 @@ import http from "node:http";
 import { brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DROP, bundleWorkers, root, startMiniflare, startOrigin, workerOptions } from "./harness.mjs";
+import { DROP, bundleWorkers, describeCases, root, startMiniflare, startOrigin, workerOptions } from "./harness.mjs";
 
 const scripts = await bundleWorkers("workers", {
   "kv-worker.js": join(root, "tests/workers/kv-worker.js"),
+  "checks.js": join(root, "tests/workers/checks.js"),
   "proxy-worker.js": join(root, "examples/caching-proxy/worker.js"),
 });
 
@@ -36,26 +37,7 @@ const KV_CASES = [
   ["response-cache-survives-kv-failures", "ResponseCache serves the origin's response when KV put rejects (429) or get throws"],
 ];
 
-describe("KV semantics inside workerd (test worker, one route per case)", () => {
-  let mf;
-  before(async () => {
-    mf = await startMiniflare(workerOptions(scripts["kv-worker.js"], { kvNamespaces: ["CACHE"] }));
-  });
-  after(() => mf?.dispose());
-
-  test("the worker defines exactly the cases this file runs", async () => {
-    const names = await (await mf.dispatchFetch("http://worker/cases")).json();
-    assert.deepEqual(names.toSorted(), KV_CASES.map(([name]) => name).toSorted());
-  });
-
-  for (const [name, title] of KV_CASES) {
-    test(title, async () => {
-      const response = await mf.dispatchFetch(`http://worker/case/${name}`);
-      const { ok, details } = await response.json();
-      assert.equal(ok, true, `case ${name} failed:\n${JSON.stringify(details, null, 2)}`);
-    });
-  }
-});
+describeCases("KV semantics inside workerd (test worker, one route per case)", scripts["kv-worker.js"], () => ({ kvNamespaces: ["CACHE"] }), KV_CASES);
 
 describe("the caching-proxy example in workerd: RFC 9111 end to end", () => {
   let origin;

@@ -1,0 +1,75 @@
+// Latency of every backend from a worker, in one Miniflare run over the
+// PACKED package: set and get of a 1 KiB value (p50 / p99 of per-op window
+// averages, timed inside workerd), and a hot get through a memory tier in
+// front of each persistent backend. Local stores: Miniflare's KV, D1 and R2
+// (SQLite and files behind workerd) and a redis-server on loopback, so the
+// figures compare the backends' own costs, not a network.
+//
+// Usage: bash scripts/build.sh && node benches/backends.mjs [--json out.json]
+// Not a test: it asserts nothing and prints a markdown table.
+
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bundleWorkers, root, startMiniflare, workerOptions } from "../tests/workers/harness.mjs";
+import { startRedis } from "../tests/support/redis-server.mjs";
+
+const WINDOWS = Number(process.env.WINDOWS ?? 30);
+const BACKENDS = ["memory", "kv", "d1", "r2", "redis"];
+const jsonOut = process.argv.includes("--json") ? process.argv[process.argv.indexOf("--json") + 1] : undefined;
+
+const scripts = await bundleWorkers("bench-backends", { "bench.js": join(root, "benches/backends-worker.js") });
+const redis = await startRedis();
+const mf = await startMiniflare(
+  workerOptions(scripts["bench.js"], {
+    kvNamespaces: ["KV"],
+    d1Databases: ["DB"],
+    r2Buckets: ["BUCKET"],
+    bindings: { REDIS_PORT: String(redis.port) },
+  }),
+);
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+const summary = (values) => {
+  const sorted = values.toSorted((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+};
+const us = (v) => (v === undefined ? "–" : v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
+
+const results = {};
+try {
+  for (const backend of BACKENDS) {
+    // Memory is fast enough to need long windows to read a 1 ms clock.
+    const ops = backend === "memory" ? 2_000 : 10;
+    await mf.dispatchFetch(`http://bench/measure?backend=${backend}&windows=3&ops=${ops}&hotOps=200`); // warm-up
+    const response = await mf.dispatchFetch(`http://bench/measure?backend=${backend}&windows=${WINDOWS}&ops=${ops}`);
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`${backend}: ${response.status} ${body.slice(0, 500)}`);
+    const r = JSON.parse(body);
+    results[backend] = {
+      set: summary(r.set.perOpUs),
+      get: summary(r.get.perOpUs),
+      hot: r.hot && summary(r.hot.perOpUs),
+      frozenWindows: r.set.frozen + r.get.frozen + (r.hot?.frozen ?? 0),
+    };
+  }
+} finally {
+  await mf.dispose();
+  await redis.stop();
+}
+
+const memoryGet = results.memory.get.p50;
+const rows = [
+  ["backend", "set p50", "get p50", "get p99", "hot get via memory tier p50", "get p50 / memory get p50"],
+  ["---", "---:", "---:", "---:", "---:", "---:"],
+  ...BACKENDS.map((b) => {
+    const r = results[b];
+    return [b, us(r.set.p50), us(r.get.p50), us(r.get.p99), us(r.hot?.p50), `${(r.get.p50 / memoryGet).toFixed(0)}×`];
+  }),
+];
+console.log(`Backends from a worker (Miniflare 4, local stores), 1 KiB values, ${WINDOWS} windows each\n`);
+console.log(rows.map((r) => `| ${r.join(" | ")} |`).join("\n"));
+const frozen = Object.values(results).reduce((a, r) => a + r.frozenWindows, 0);
+if (frozen > 0) console.log(`\n(${frozen} windows read 0 ms and count as 0 µs)`);
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));

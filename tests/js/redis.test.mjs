@@ -1,0 +1,348 @@
+// EdgeCache.redis from Node (node:net), against real redis-server processes
+// started on free loopback ports (tests/support/redis-server.mjs) and looked
+// at with an independent raw RESP client. The trait-level conformance suite
+// runs natively in tests/redis.rs; this file checks the JavaScript surface,
+// the Node transport and the failure paths a user meets.
+//
+// Run: node --test tests/js/redis.test.mjs   (after scripts/build.sh)
+
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import { spawnSync } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
+import { EdgeCache, ErrorCode } from "../../pkg/node.js";
+import { freePort, rawClient, startRedis } from "../support/redis-server.mjs";
+
+const bytes = (text) => new TextEncoder().encode(text);
+const text = (value) => (value === undefined ? undefined : new TextDecoder().decode(value));
+const utf8 = (s) => Buffer.byteLength(s);
+/** The key as the Redis backend stores it: "{len}:{namespace}:{key}". */
+const storedKey = (namespace, key) => `${utf8(namespace ?? "")}:${namespace ?? ""}:${key}`;
+
+async function rejectsWith(promise, code) {
+  await assert.rejects(promise, (error) => {
+    assert.equal(error.name, "EdgeCacheError", `${error.name}: ${error.message}`);
+    assert.equal(error.code, code, error.message);
+    return true;
+  });
+}
+
+/**
+ * A TCP proxy in front of `port` that can cut connections: after
+ * `cutAfter(n)`, the next server→client reply is forwarded only up to n bytes
+ * and then the connection is destroyed (a connection dropped mid-reply).
+ */
+async function startProxy(port) {
+  let cut = null;
+  let connections = 0;
+  const server = net.createServer((client) => {
+    connections++;
+    const upstream = net.connect({ host: "127.0.0.1", port });
+    client.on("data", (d) => upstream.write(d));
+    upstream.on("data", (d) => {
+      if (cut !== null) {
+        const n = cut;
+        cut = null;
+        client.end(d.subarray(0, n), () => client.destroy());
+        upstream.destroy();
+        return;
+      }
+      client.write(d);
+    });
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close);
+    upstream.on("error", close);
+    client.on("close", close);
+    upstream.on("close", close);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: server.address().port,
+    cutAfter: (n) => {
+      cut = n;
+    },
+    connections: () => connections,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+describe("EdgeCache.redis in Node against a real redis-server", () => {
+  let server;
+  let raw;
+  const caches = [];
+  const open = (options = {}) => {
+    const cache = EdgeCache.redis({ connect: `redis://127.0.0.1:${server.port}`, ...options });
+    caches.push(cache);
+    return cache;
+  };
+
+  before(async () => {
+    server = await startRedis();
+    raw = await rawClient(server.port);
+  });
+  after(async () => {
+    for (const cache of caches) cache.close();
+    raw?.close();
+    await server?.stop();
+  });
+
+  it("stores binary values under injective keys with exact PX TTLs", async () => {
+    const cache = open({ namespace: "pages" });
+    const all = Uint8Array.from({ length: 256 }, (_, i) => i);
+    await cache.set("bin", all);
+    await cache.set("ttl", bytes("x"), { ttlMs: 60_000 });
+    assert.deepEqual(await cache.get("bin"), all);
+    // What the server holds: the 11-byte record header, then the bytes.
+    const stored = await raw.command("GET", storedKey("pages", "bin"));
+    assert.equal(stored.length, 11 + 256);
+    assert.deepEqual(new Uint8Array(stored.subarray(11)), all);
+    assert.equal(await raw.command("PTTL", storedKey("pages", "bin")), -1, "no TTL means no expiry");
+    const pttl = await raw.command("PTTL", storedKey("pages", "ttl"));
+    assert.ok(pttl > 59_000 && pttl <= 60_000, `PTTL ${pttl} is the TTL in milliseconds`);
+    assert.equal(await cache.has("ttl"), true);
+    await cache.delete("ttl");
+    assert.equal(await raw.command("EXISTS", storedKey("pages", "ttl")), 0);
+  });
+
+  it("expires a 150 ms TTL on time, in the cache and on the server", async () => {
+    const cache = open({ namespace: "short" });
+    await cache.set("k", bytes("v"), { ttlMs: 150 });
+    assert.equal(text(await cache.get("k")), "v");
+    await sleep(200);
+    assert.equal(await cache.get("k"), undefined);
+    assert.equal(await raw.command("EXISTS", storedKey("short", "k")), 0, "Redis removed the key itself");
+  });
+
+  it("applies defaultTtlMs, and getText/getJson/getOrSet work over Redis", async () => {
+    const cache = open({ namespace: "defaults", defaultTtlMs: 30_000 });
+    await cache.setJson("j", { a: [1, 2] });
+    assert.deepEqual(await cache.getJson("j"), { a: [1, 2] });
+    const pttl = await raw.command("PTTL", storedKey("defaults", "j"));
+    assert.ok(pttl > 29_000 && pttl <= 30_000, `PTTL ${pttl}`);
+    let runs = 0;
+    const loader = async () => {
+      runs++;
+      await sleep(10);
+      return bytes("loaded");
+    };
+    const got = await Promise.all([cache.getOrSet("l", loader), cache.getOrSet("l", loader)]);
+    assert.deepEqual(got.map(text), ["loaded", "loaded"]);
+    assert.equal(runs, 1);
+  });
+
+  it("getMany uses one MGET and deleteMany one UNLINK, in order, for 500 keys", async () => {
+    const cache = open({ namespace: "many" });
+    const keys = Array.from({ length: 500 }, (_, i) => `k${i}`);
+    await Promise.all(keys.filter((_, i) => i % 2 === 0).map((k) => cache.set(k, bytes(k))));
+    await raw.command("CONFIG", "RESETSTAT");
+    const values = await cache.getMany(keys);
+    assert.deepEqual(values.map(text), keys.map((k, i) => (i % 2 === 0 ? k : undefined)));
+    await cache.deleteMany(keys);
+    assert.deepEqual((await cache.getMany(keys.slice(0, 4))).map(text), [undefined, undefined, undefined, undefined]);
+    const stats = (await raw.command("INFO", "commandstats")).toString();
+    const calls = (name) => Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    assert.equal(calls("mget"), 2, stats);
+    assert.equal(calls("unlink"), 1, stats);
+    assert.equal(calls("get"), 0, stats);
+  });
+
+  it("answers 200 concurrent calls on one connection, each with its own reply", async () => {
+    const cache = open({ namespace: "concurrent" });
+    await Promise.all(Array.from({ length: 200 }, (_, i) => cache.set(`k${i}`, bytes(`v${i}`))));
+    const got = await Promise.all(Array.from({ length: 200 }, (_, i) => cache.get(`k${i}`)));
+    assert.deepEqual(got.map(text), Array.from({ length: 200 }, (_, i) => `v${i}`));
+  });
+
+  it("clear() deletes only its namespace, over many SCAN pages, never other keys", async () => {
+    const mine = open({ namespace: "a*b?" });
+    const other = open({ namespace: "other" });
+    const root = open();
+    await Promise.all(Array.from({ length: 2500 }, (_, i) => mine.set(`k${i}`, bytes("x"))));
+    await other.set("k1", bytes("o"));
+    await root.set("k1", bytes("r"));
+    await raw.command("SET", "user:1", "foreign");
+    await raw.command("SET", "4:a*bc:k1", "glob lookalike");
+    await mine.clear();
+    assert.equal(await mine.get("k1"), undefined);
+    assert.equal(await raw.command("EXISTS", storedKey("a*b?", "k2499")), 0);
+    assert.equal(text(await other.get("k1")), "o");
+    assert.equal(text(await root.get("k1")), "r");
+    assert.equal((await raw.command("GET", "user:1")).toString(), "foreign");
+    assert.equal((await raw.command("GET", "4:a*bc:k1")).toString(), "glob lookalike");
+  });
+
+  it("keeps hot reads in the memory tier", async () => {
+    const cache = open({ namespace: "tiered", memory: { maxEntries: 100 } });
+    await cache.set("hot", bytes("h"));
+    await raw.command("DEL", storedKey("tiered", "hot"));
+    assert.equal(text(await cache.get("hot")), "h", "served by the memory tier");
+    const stats = await cache.stats();
+    assert.equal(stats.entries, 1);
+    await rejectsWith(open({ namespace: "bare" }).stats(), ErrorCode.UNSUPPORTED);
+  });
+
+  it("healthCheck answers PING; close() drops the connection and the next call reconnects", async () => {
+    const cache = open({ namespace: "close" });
+    assert.equal(await cache.healthCheck(), true);
+    await cache.set("k", bytes("v"));
+    const before = Number(/connected_clients:(\d+)/.exec((await raw.command("INFO", "clients")).toString())[1]);
+    cache.close();
+    cache.close();
+    await sleep(50);
+    const afterClose = Number(/connected_clients:(\d+)/.exec((await raw.command("INFO", "clients")).toString())[1]);
+    assert.equal(afterClose, before - 1);
+    assert.equal(text(await cache.get("k")), "v");
+  });
+
+  it("an idle connection does not keep the Node process alive", async () => {
+    const script = `
+      import { EdgeCache } from ${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)};
+      const cache = EdgeCache.redis({ connect: { hostname: "127.0.0.1", port: ${server.port} } });
+      await cache.set("exit", new Uint8Array([1]));
+      console.log((await cache.get("exit")).length);
+    `;
+    const started = Date.now();
+    const child = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8", timeout: 10_000 });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), "1");
+    assert.ok(Date.now() - started < 5_000, "exited without close()");
+  });
+});
+
+describe("EdgeCache.redis failures", () => {
+  it("a server that is down is EDGECACHE_UNAVAILABLE, fast; once it is up the next call works", async () => {
+    const port = await freePort();
+    const cache = EdgeCache.redis({ connect: `127.0.0.1:${port}` });
+    const started = Date.now();
+    await rejectsWith(cache.get("k"), ErrorCode.UNAVAILABLE);
+    assert.ok(Date.now() - started < 2_000);
+    assert.equal(await cache.healthCheck().catch((e) => e.code), ErrorCode.UNAVAILABLE);
+    const server = await startRedis([], { port });
+    try {
+      await cache.set("k", bytes("up"));
+      assert.equal(text(await cache.get("k")), "up");
+      // Restarted underneath: the first call sees the dead connection, a later one reconnects.
+      await server.restart();
+      // (A miss is fine too: the backend may retry an idempotent command once
+      // on a fresh connection when a reused one turns out to be dead.)
+      const first = await cache.get("k").then(
+        (value) => ({ value }),
+        (error) => ({ code: error.code }),
+      );
+      assert.ok(first.code === ErrorCode.UNAVAILABLE || ("value" in first && first.value === undefined), JSON.stringify(first));
+      assert.equal(await cache.get("k"), undefined, "a fresh server is empty");
+      await cache.set("k", bytes("again"));
+      assert.equal(text(await cache.get("k")), "again");
+    } finally {
+      cache.close();
+      await server.stop();
+    }
+  });
+
+  it("honours connectTimeoutMs when the socket never opens", async () => {
+    const cache = EdgeCache.redis({ connect: () => new Promise(() => {}), connectTimeoutMs: 100 });
+    const started = Date.now();
+    await rejectsWith(cache.get("k"), ErrorCode.UNAVAILABLE);
+    const took = Date.now() - started;
+    assert.ok(took >= 90 && took < 2_000, `took ${took} ms`);
+  });
+
+  it("a connection dropped mid-reply is EDGECACHE_UNAVAILABLE, and the next call reconnects", async () => {
+    const server = await startRedis();
+    const proxy = await startProxy(server.port);
+    const cache = EdgeCache.redis({ connect: `redis://127.0.0.1:${proxy.port}`, namespace: "drop" });
+    try {
+      await cache.set("big", new Uint8Array(100_000).fill(7));
+      proxy.cutAfter(5_000);
+      await rejectsWith(cache.get("big"), ErrorCode.UNAVAILABLE);
+      const value = await cache.get("big");
+      assert.equal(value.length, 100_000);
+      assert.ok(value.every((b) => b === 7));
+      assert.equal(proxy.connections(), 2);
+    } finally {
+      cache.close();
+      await proxy.close();
+      await server.stop();
+    }
+  });
+
+  it("AUTH: password and ACL user work; wrong or missing credentials are EDGECACHE_AUTH", async () => {
+    const server = await startRedis(["--requirepass", "s3cret", "--user", "alice", "on", ">wonder", "~*", "&*", "+@all"]);
+    const opened = [];
+    const open = (options) => {
+      const cache = EdgeCache.redis({ connect: `127.0.0.1:${server.port}`, ...options });
+      opened.push(cache);
+      return cache;
+    };
+    try {
+      await open({ password: "s3cret" }).set("k", bytes("v"));
+      assert.equal(text(await open({ username: "alice", password: "wonder" }).get("k")), "v");
+      assert.equal(text(await EdgeCache.redis({ connect: `redis://alice:wonder@127.0.0.1:${server.port}` }).get("k")), "v");
+      await rejectsWith(open({ password: "wrong" }).get("k"), ErrorCode.AUTH);
+      await rejectsWith(open({ username: "alice", password: "s3cret" }).get("k"), ErrorCode.AUTH);
+      await rejectsWith(open({ username: "mallory", password: "wonder" }).get("k"), ErrorCode.AUTH);
+      await rejectsWith(open({}).get("k"), ErrorCode.AUTH);
+    } finally {
+      for (const cache of opened) cache.close();
+      await server.stop();
+    }
+  });
+
+  it("a password the server does not need is EDGECACHE_AUTH", async () => {
+    const server = await startRedis();
+    const cache = EdgeCache.redis({ connect: `127.0.0.1:${server.port}`, password: "unneeded" });
+    try {
+      await rejectsWith(cache.get("k"), ErrorCode.AUTH);
+    } finally {
+      cache.close();
+      await server.stop();
+    }
+  });
+
+  it("refuses bad options with EDGECACHE_INVALID_OPTIONS before connecting", () => {
+    const bad = [
+      undefined,
+      {},
+      { connect: 42 },
+      { connect: "" },
+      { connect: "rediss://127.0.0.1:6379" },
+      { connect: "http://127.0.0.1" },
+      { connect: "redis://127.0.0.1:6379/2" },
+      { connect: "redis://127.0.0.1:99999" },
+      { connect: { hostname: "", port: 6379 } },
+      { connect: { hostname: "127.0.0.1", port: 0 } },
+      { connect: "127.0.0.1", password: 42 },
+      { connect: "127.0.0.1", username: "" },
+      { connect: "127.0.0.1", connectTimeoutMs: -1 },
+      { connect: "127.0.0.1", connectTimeoutMs: Number.NaN },
+      { connect: "127.0.0.1", defaultTtlMs: 0 },
+      { connect: "127.0.0.1", namespace: "" },
+      { connect: "127.0.0.1", memory: { maxEntries: -1 } },
+      { connect: "127.0.0.1", db: 1 },
+    ];
+    for (const options of bad) {
+      assert.throws(
+        () => EdgeCache.redis(options),
+        (error) => error.code === ErrorCode.INVALID_OPTIONS,
+        JSON.stringify(options),
+      );
+    }
+  });
+
+  it("a connect function returning something that is not a socket is EDGECACHE_UNAVAILABLE", async () => {
+    for (const returned of [null, 42, {}, { readable: {}, writable: {} }]) {
+      const cache = EdgeCache.redis({ connect: () => returned });
+      await rejectsWith(cache.get("k"), ErrorCode.UNAVAILABLE);
+    }
+    const throwing = EdgeCache.redis({
+      connect: () => {
+        throw new Error("no route");
+      },
+    });
+    await rejectsWith(throwing.get("k"), ErrorCode.UNAVAILABLE);
+  });
+});
