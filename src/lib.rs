@@ -50,6 +50,7 @@ pub mod key;
 mod memory;
 pub mod policy;
 pub mod record;
+pub mod sql;
 mod tiered;
 pub mod time;
 
