@@ -64,6 +64,8 @@ pub use policy::Stats;
 pub use tiered::TieredBackend;
 
 #[cfg(target_arch = "wasm32")]
+pub use platform::d1::{D1Backend, D1BackendBuilder};
+#[cfg(target_arch = "wasm32")]
 pub use platform::idb::{IndexedDbBackend, IndexedDbBackendBuilder};
 #[cfg(target_arch = "wasm32")]
 pub use platform::kv::{KvBackend, KvBackendBuilder};

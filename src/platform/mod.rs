@@ -1,6 +1,7 @@
 //! WebAssembly glue: converts between JavaScript and the pure core, and
 //! nothing else. Built for `wasm32` only.
 
+pub(crate) mod d1;
 pub(crate) mod idb;
 mod js_api;
 mod js_http;
