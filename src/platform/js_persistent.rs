@@ -13,6 +13,7 @@ use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use super::d1::D1Backend;
 use super::idb::IndexedDbBackend;
 use super::js_api::{stats_object, to_js_error, whole};
 use super::kv::KvBackend;
@@ -26,6 +27,8 @@ pub(super) enum Persistent {
     Tiered(TieredBackend<MemoryBackend, IndexedDbBackend>),
     Kv(KvBackend),
     KvTiered(TieredBackend<MemoryBackend, KvBackend>),
+    D1(D1Backend),
+    D1Tiered(TieredBackend<MemoryBackend, D1Backend>),
 }
 
 /// Runs `$body` with `$b` bound to whichever backend `$p` holds.
@@ -36,6 +39,8 @@ macro_rules! with_backend {
             Persistent::Tiered($b) => $body,
             Persistent::Kv($b) => $body,
             Persistent::KvTiered($b) => $body,
+            Persistent::D1($b) => $body,
+            Persistent::D1Tiered($b) => $body,
         }
     };
 }
@@ -60,6 +65,14 @@ impl Persistent {
                 "Workers KV cannot report entries or bytes; give the cache a memory tier for stats"
                     .into(),
             )),
+            Persistent::D1(d1) => d1.stats().await,
+            Persistent::D1Tiered(tiered) => {
+                let (front, back) = (tiered.l1().stats(), tiered.l2().stats().await?);
+                Ok(Stats {
+                    hits: front.hits + back.hits,
+                    ..back
+                })
+            }
         }
     }
 }
@@ -334,7 +347,10 @@ impl PersistentCore {
         match &self.backend {
             Persistent::Idb(idb) => idb.close(),
             Persistent::Tiered(tiered) => tiered.l2().close(),
-            Persistent::Kv(_) | Persistent::KvTiered(_) => {}
+            Persistent::Kv(_)
+            | Persistent::KvTiered(_)
+            | Persistent::D1(_)
+            | Persistent::D1Tiered(_) => {}
         }
     }
 }

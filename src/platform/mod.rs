@@ -4,6 +4,7 @@
 pub(crate) mod d1;
 pub(crate) mod idb;
 mod js_api;
+mod js_d1;
 mod js_http;
 mod js_persistent;
 pub(crate) mod kv;
