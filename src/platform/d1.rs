@@ -558,7 +558,8 @@ impl CacheBackend for D1Backend {
     }
 
     /// One upsert (`run()`), or a batch of the upsert and a bounded purge
-    /// on the first and every `purge_every`-th write.
+    /// on the first and every `purge_every`-th write (one transaction: if
+    /// the purge fails, so does the write).
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
         check_key(key)?;
         check_ttl(ttl)?;
@@ -588,8 +589,9 @@ impl CacheBackend for D1Backend {
         if every > 0 && n % every == 0 {
             let purge = self.purge_statement(&binding, self.shared.purge_rows)?;
             let outcomes = self.run_writes(&binding, vec![upsert, purge]).await?;
-            if let Some(purge) = outcomes.get(1) {
-                let purged = purge.changes()?;
+            // The write is done: an answer without a row count only goes
+            // uncounted in `stats().expirations`.
+            if let Some(Ok(purged)) = outcomes.get(1).map(Outcome::changes) {
                 self.shared.purged.fetch_add(purged, Ordering::Relaxed);
             }
         } else {
