@@ -23,6 +23,8 @@ const INDEXED_DB_OPTIONS = ["dbName", "storeName", "namespace", "defaultTtlMs", 
 const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
 const KV_OPTIONS = ["namespace", "defaultTtlMs", "memory"];
 const REDIS_OPTIONS = ["connect", "username", "password", "namespace", "defaultTtlMs", "connectTimeoutMs", "memory"];
+const D1_OPTIONS = ["table", "namespace", "defaultTtlMs", "memory"];
+const PURGE_OPTIONS = ["maxRows"];
 const WRITE_OPTIONS = ["ttlMs"];
 
 // Rust's key::MAX_KEY_BYTES; the tests check both sides refuse the same keys.
@@ -314,6 +316,10 @@ class PersistentDriver {
   close() {
     this.#core.close();
   }
+
+  purgeExpired(maxRows) {
+    return this.#core.purgeExpired(maxRows);
+  }
 }
 
 /**
@@ -325,7 +331,7 @@ export class EdgeCache {
   #namespace;
   #inflight = new Map();
 
-  /** @private Use EdgeCache.memory(), EdgeCache.indexedDb() or EdgeCache.kv(). */
+  /** @private Use EdgeCache.memory(), EdgeCache.indexedDb(), EdgeCache.kv() or EdgeCache.d1(). */
   constructor(token, driver, namespace) {
     if (token !== PRIVATE) {
       throw codedError(ErrorCode.INVALID_OPTIONS, "use EdgeCache.memory(options) to create a cache");
@@ -405,6 +411,42 @@ export class EdgeCache {
     if (memory !== undefined) rust.setMemory(optionalNumber(memory, "maxEntries"), optionalNumber(memory, "maxBytes"));
     const core = PersistentCore.openRedis(open, rust);
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+  }
+
+  /**
+   * A cache in a table of a Cloudflare D1 database (`env.DB`), tiered behind
+   * an isolate-local memory cache when `options.memory` is given. Resolves
+   * once the table exists: it is created (with its expiry index) if missing,
+   * once per binding and table in an isolate. Strongly consistent; TTLs exact.
+   */
+  static async d1(binding, options) {
+    const opts = readOptions(options, D1_OPTIONS, "EdgeCache.d1 options");
+    const namespace = optionalNamespace(opts);
+    const memory =
+      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.d1 memory options");
+    const core = await PersistentCore.openD1(
+      binding,
+      optionalString(opts, "table"),
+      namespace,
+      optionalNumber(opts, "defaultTtlMs"),
+      memory !== undefined,
+      memory && optionalNumber(memory, "maxEntries"),
+      memory && optionalNumber(memory, "maxBytes"),
+    );
+    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+  }
+
+  /**
+   * D1 caches only: deletes at most `options.maxRows` (default 1,000) expired
+   * rows of the table, resolving to how many. Writes already purge a little
+   * now and then; call this from a cron trigger to purge more.
+   */
+  async purgeExpired(options) {
+    const maxRows = optionalNumber(readOptions(options, PURGE_OPTIONS, "purgeExpired options"), "maxRows");
+    if (typeof this.#driver.purgeExpired !== "function") {
+      throw codedError(ErrorCode.UNSUPPORTED, "purgeExpired is for D1 caches: other stores expire entries themselves");
+    }
+    return this.#driver.purgeExpired(maxRows);
   }
 
   /** The namespace this cache's keys live in, if any. */

@@ -129,6 +129,41 @@ export interface RedisOptions {
   memory?: MemoryTierOptions;
 }
 
+/** Options of `EdgeCache.d1`. Unknown names and wrong types are refused. */
+export interface D1Options {
+  /**
+   * Table name (default "edgecache"): 1-64 ASCII letters, digits and
+   * underscores, not starting with a digit, not `sqlite_*` or `_cf_*`.
+   * Created with its expiry index if missing.
+   */
+  table?: string;
+  /** A name for this cache's keys (1-256 bytes); `clear()` clears only it. */
+  namespace?: string;
+  /** TTL for writes that give none, in milliseconds (default: no expiry). */
+  defaultTtlMs?: number;
+  /** Put an isolate-local memory cache with these bounds in front (a tiered cache). */
+  memory?: MemoryTierOptions;
+}
+
+/** The part of a D1 database binding (`env.DB`) edgecache calls. */
+export interface D1Binding {
+  prepare(sql: string): D1StatementLike;
+  batch(statements: D1StatementLike[]): Promise<unknown[]>;
+}
+
+/** The part of a D1 prepared statement edgecache calls. */
+export interface D1StatementLike {
+  bind(...values: unknown[]): D1StatementLike;
+  all(): Promise<unknown>;
+  run(): Promise<unknown>;
+}
+
+/** Options of `EdgeCache.purgeExpired`. */
+export interface PurgeOptions {
+  /** Most rows deleted by this call: a whole number from 1 to 10,000 (default 1,000). */
+  maxRows?: number;
+}
+
 /** Options of a write. */
 export interface WriteOptions {
   /** Time to live in milliseconds: positive, finite, at most 100 years. */
@@ -185,10 +220,30 @@ export declare class EdgeCache {
    * rejects with EDGECACHE_UNAVAILABLE, refused credentials with
    * EDGECACHE_AUTH. TTLs are exact to the millisecond (`SET … PX`); `clear()`
    * deletes only this namespace's keys (`SCAN`, never `FLUSHDB`). Its `get`
-   * returns a copy. In a Worker, create it inside the request handler:
-   * workerd ties a socket to the request that opened it.
+   * returns a copy. In a Worker it may live in module scope: workerd ties a
+   * socket to the request that opened it, and a later request's call
+   * replaces such a connection on its own.
    */
   static redis(options: RedisOptions): EdgeCache;
+
+  /**
+   * A cache in a table of a Cloudflare D1 database (`env.DB`), tiered behind
+   * an isolate-local memory cache when `options.memory` is given. Resolves
+   * once the table exists (created with its index if missing, once per
+   * binding and table in an isolate); rejects with EDGECACHE_INVALID_OPTIONS
+   * for a bad binding or table name and EDGECACHE_BACKEND with D1's message
+   * if D1 refuses. Strongly consistent; TTLs exact; rows (key + value + ~20
+   * bytes) of at most 2,000,000 bytes. Its `get` returns a copy.
+   */
+  static d1(binding: D1Binding, options?: D1Options): Promise<EdgeCache>;
+
+  /**
+   * D1 caches only (others reject with EDGECACHE_UNSUPPORTED): deletes at
+   * most `maxRows` expired rows of the table in one bounded statement and
+   * resolves to how many. Writes purge a little now and then already; call
+   * this from a cron trigger to purge more.
+   */
+  purgeExpired(options?: PurgeOptions): Promise<number>;
 
   /** The namespace given at creation, if any. */
   readonly namespace: string | undefined;

@@ -51,6 +51,7 @@ mod memory;
 pub mod policy;
 pub mod record;
 pub mod redis;
+pub mod sql;
 mod tiered;
 pub mod time;
 
@@ -64,6 +65,8 @@ pub use policy::Stats;
 pub use redis::{RedisBackend, RedisBackendBuilder};
 pub use tiered::TieredBackend;
 
+#[cfg(target_arch = "wasm32")]
+pub use platform::d1::{D1Backend, D1BackendBuilder};
 #[cfg(target_arch = "wasm32")]
 pub use platform::idb::{IndexedDbBackend, IndexedDbBackendBuilder};
 #[cfg(target_arch = "wasm32")]

@@ -13,6 +13,7 @@ use js_sys::{Array, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
+use super::d1::D1Backend;
 use super::idb::IndexedDbBackend;
 use super::js_api::{stats_object, to_js_error, whole};
 use super::kv::KvBackend;
@@ -29,6 +30,8 @@ pub(super) enum Persistent {
     KvTiered(TieredBackend<MemoryBackend, KvBackend>),
     Redis(RedisBackend<JsConnector>),
     RedisTiered(TieredBackend<MemoryBackend, RedisBackend<JsConnector>>),
+    D1(D1Backend),
+    D1Tiered(TieredBackend<MemoryBackend, D1Backend>),
 }
 
 /// Runs `$body` with `$b` bound to whichever backend `$p` holds.
@@ -41,6 +44,8 @@ macro_rules! with_backend {
             Persistent::KvTiered($b) => $body,
             Persistent::Redis($b) => $body,
             Persistent::RedisTiered($b) => $body,
+            Persistent::D1($b) => $body,
+            Persistent::D1Tiered($b) => $body,
         }
     };
 }
@@ -71,6 +76,14 @@ impl Persistent {
                 "Workers KV cannot report entries or bytes; give the cache a memory tier for stats"
                     .into(),
             )),
+            Persistent::D1(d1) => d1.stats().await,
+            Persistent::D1Tiered(tiered) => {
+                let (front, back) = (tiered.l1().stats(), tiered.l2().stats().await?);
+                Ok(Stats {
+                    hits: front.hits + back.hits,
+                    ..back
+                })
+            }
         }
     }
 }
@@ -347,7 +360,10 @@ impl PersistentCore {
             Persistent::Tiered(tiered) => tiered.l2().close(),
             Persistent::Redis(redis) => redis.disconnect(),
             Persistent::RedisTiered(tiered) => tiered.l2().disconnect(),
-            Persistent::Kv(_) | Persistent::KvTiered(_) => {}
+            Persistent::Kv(_)
+            | Persistent::KvTiered(_)
+            | Persistent::D1(_)
+            | Persistent::D1Tiered(_) => {}
         }
     }
 }
