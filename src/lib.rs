@@ -49,6 +49,7 @@ pub mod http;
 pub mod key;
 mod memory;
 pub mod policy;
+pub mod r2_layout;
 pub mod record;
 mod tiered;
 pub mod time;
@@ -66,3 +67,5 @@ pub use tiered::TieredBackend;
 pub use platform::idb::{IndexedDbBackend, IndexedDbBackendBuilder};
 #[cfg(target_arch = "wasm32")]
 pub use platform::kv::{KvBackend, KvBackendBuilder};
+#[cfg(target_arch = "wasm32")]
+pub use platform::r2::{R2Backend, R2BackendBuilder};

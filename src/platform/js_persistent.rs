@@ -16,6 +16,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::idb::IndexedDbBackend;
 use super::js_api::{stats_object, to_js_error, whole};
 use super::kv::KvBackend;
+use super::r2::R2Backend;
 use crate::key::ttl_from_ms;
 use crate::{CacheBackend, Error, MemoryBackend, Stats, TieredBackend};
 
@@ -26,6 +27,8 @@ pub(super) enum Persistent {
     Tiered(TieredBackend<MemoryBackend, IndexedDbBackend>),
     Kv(KvBackend),
     KvTiered(TieredBackend<MemoryBackend, KvBackend>),
+    R2(R2Backend),
+    R2Tiered(TieredBackend<MemoryBackend, R2Backend>),
 }
 
 /// Runs `$body` with `$b` bound to whichever backend `$p` holds.
@@ -36,6 +39,8 @@ macro_rules! with_backend {
             Persistent::Tiered($b) => $body,
             Persistent::Kv($b) => $body,
             Persistent::KvTiered($b) => $body,
+            Persistent::R2($b) => $body,
+            Persistent::R2Tiered($b) => $body,
         }
     };
 }
@@ -56,6 +61,13 @@ impl Persistent {
             // Workers KV cannot count its keys or bytes: a tiered KV cache
             // reports its memory tier, a bare one nothing.
             Persistent::KvTiered(tiered) => Ok(tiered.l1().stats()),
+            // Nor can R2 without listing the whole bucket.
+            Persistent::R2Tiered(tiered) => Ok(tiered.l1().stats()),
+            Persistent::R2(_) => Err(Error::Unsupported(
+                "R2 cannot report entries or bytes without listing the bucket; give the cache \
+                 a memory tier for stats"
+                    .into(),
+            )),
             Persistent::Kv(_) => Err(Error::Unsupported(
                 "Workers KV cannot report entries or bytes; give the cache a memory tier for stats"
                     .into(),
@@ -335,6 +347,7 @@ impl PersistentCore {
             Persistent::Idb(idb) => idb.close(),
             Persistent::Tiered(tiered) => tiered.l2().close(),
             Persistent::Kv(_) | Persistent::KvTiered(_) => {}
+            Persistent::R2(_) | Persistent::R2Tiered(_) => {}
         }
     }
 }

@@ -5,5 +5,7 @@ pub(crate) mod idb;
 mod js_api;
 mod js_http;
 mod js_persistent;
+mod js_r2;
 pub(crate) mod kv;
+pub(crate) mod r2;
 pub(crate) mod sys;
