@@ -546,11 +546,26 @@ const blobSizeOf = typeof Blob === "function" ? intrinsic(Blob.prototype, "size"
 // The body of setStream and its size in bytes (undefined for a stream whose
 // length is not given). A stream with a `length` is wrapped in workerd's
 // FixedLengthStream, which R2's put needs for a stream of known length.
+// Brand check through the intrinsic `locked` getter: a Proxy or an object
+// with a spoofed prototype cannot pass, and nothing here can throw.
+const streamLockedOf = typeof ReadableStream === "function" ? intrinsic(ReadableStream.prototype, "locked") : undefined;
+function isReadableStream(value) {
+  try {
+    if (streamLockedOf !== undefined) {
+      streamLockedOf.call(value);
+      return true;
+    }
+    return value instanceof ReadableStream;
+  } catch {
+    return false;
+  }
+}
+
 function streamBody(body, length) {
-  if (typeof ReadableStream === "function" && body instanceof ReadableStream) {
+  if (isReadableStream(body)) {
     if (length === undefined) return { body, size: undefined };
     if (typeof FixedLengthStream !== "function") return { body, size: length };
-    if (body.locked) throw codedError(ErrorCode.INVALID_VALUE, "the stream is locked (already being read)");
+    if (streamLockedOf?.call(body)) throw codedError(ErrorCode.INVALID_VALUE, "the stream is locked (already being read)");
     // eslint-disable-next-line no-undef
     const fixed = new FixedLengthStream(length);
     // A source that fails, or is shorter or longer than `length`, errors the
