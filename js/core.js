@@ -25,6 +25,8 @@ const R2_OPTIONS = ["prefix", "namespace", "defaultTtlMs", "memory"];
 const STREAM_WRITE_OPTIONS = ["ttlMs", "length"];
 // R2's single-put limit (5 GiB less 5 MiB): Rust's r2_layout::MAX_VALUE_BYTES.
 const R2_MAX_VALUE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
+// R2's object key limit (r2_layout::MAX_KEY_BYTES).
+const R2_MAX_KEY_BYTES = 1024;
 const WRITE_OPTIONS = ["ttlMs"];
 
 // Rust's key::MAX_KEY_BYTES; the tests check both sides refuse the same keys.
@@ -408,7 +410,10 @@ export class EdgeCache {
       memory && optionalNumber(memory, "maxEntries"),
       memory && optionalNumber(memory, "maxBytes"),
     );
-    return new R2Cache(PRIVATE, new PersistentDriver(core), namespace, core);
+    // The bytes "{prefix}{len}:{namespace}:" adds to every object key.
+    const nsBytes = namespace === undefined ? 0 : utf8Length(namespace);
+    const overhead = utf8Length(prefix ?? "") + String(nsBytes).length + 2 + nsBytes;
+    return new R2Cache(PRIVATE, new PersistentDriver(core), namespace, core, overhead);
   }
 
   /** The namespace this cache's keys live in, if any. */
@@ -607,10 +612,12 @@ function streamBody(body, length) {
  */
 class R2Cache extends EdgeCache {
   #core;
+  #keyOverhead;
 
-  constructor(token, driver, namespace, core) {
+  constructor(token, driver, namespace, core, keyOverhead) {
     super(token, driver, namespace);
     this.#core = core;
+    this.#keyOverhead = keyOverhead;
   }
 
   /**
@@ -629,6 +636,11 @@ class R2Cache extends EdgeCache {
    */
   async setStream(key, body, options) {
     checkKey(key);
+    // Rust refuses the same keys; checked here too so that a stream is not
+    // piped into a FixedLengthStream that no put will read.
+    if (this.#keyOverhead + utf8Length(key) > R2_MAX_KEY_BYTES) {
+      throw codedError(ErrorCode.INVALID_KEY, `the key is over R2's ${R2_MAX_KEY_BYTES}-byte object keys with this cache's prefix and namespace`);
+    }
     const opts = readOptions(options, STREAM_WRITE_OPTIONS, "setStream options");
     const ttlMs = optionalNumber(opts, "ttlMs");
     if (ttlMs !== undefined) checkTtlMs(ttlMs);

@@ -328,6 +328,12 @@ const cases = {
     t.equal(accepted, true, "a key of exactly 1,024 bytes with prefix and namespace is accepted");
     t.equal(spy.calls.put, 1, "only the valid write reached R2");
     t.equal(spy.calls.get + spy.calls.head, 0, "no reads reached R2");
+    await t.rejects(cache.setStream(long, patternStream(5), { length: 5 }), "EDGECACHE_INVALID_KEY", "(setStream of a stream with a length)");
+    t.equal(spy.calls.put, 1, "still no put");
+    const fitsKey = "k".repeat(1_024 - "bad/1:n:".length);
+    const streamed = await cache.setStream(fitsKey, patternStream(5), { length: 5 }).then(() => true, (e) => e.message);
+    t.equal(streamed, true, "setStream takes a key of exactly 1,024 bytes with prefix and namespace");
+    t.equal(await cache.get(fitsKey), new Uint8Array([0, 31, 62, 93, 124]), "and stores the stream");
     t.equal(typeof EdgeCache.memory().getStream, "undefined", "memory caches have no stream methods");
     await cache.clear();
   },
