@@ -21,6 +21,12 @@ const REMOVED_SATURATED = 2 ** 21 - 1;
 const MEMORY_OPTIONS = ["maxEntries", "maxBytes", "defaultTtlMs", "namespace"];
 const INDEXED_DB_OPTIONS = ["dbName", "storeName", "namespace", "defaultTtlMs", "maxEntries", "maxBytes", "memory"];
 const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
+const R2_OPTIONS = ["prefix", "namespace", "defaultTtlMs", "memory"];
+const STREAM_WRITE_OPTIONS = ["ttlMs", "length"];
+// R2's single-put limit (5 GiB less 5 MiB): Rust's r2_layout::MAX_VALUE_BYTES.
+const R2_MAX_VALUE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
+// R2's object key limit (r2_layout::MAX_KEY_BYTES).
+const R2_MAX_KEY_BYTES = 1024;
 const KV_OPTIONS = ["namespace", "defaultTtlMs", "memory"];
 const REDIS_OPTIONS = ["connect", "username", "password", "namespace", "defaultTtlMs", "connectTimeoutMs", "memory"];
 const D1_OPTIONS = ["table", "namespace", "defaultTtlMs", "memory"];
@@ -449,6 +455,39 @@ export class EdgeCache {
     return this.#driver.purgeExpired(maxRows);
   }
 
+  /**
+   * A cache over a Cloudflare R2 bucket binding (or any object of its
+   * shape), tiered behind an isolate-local memory cache when
+   * `options.memory` is given. TTLs are exact (kept in each object's
+   * customMetadata). The cache also has getStream/setStream, which pass
+   * bodies to and from the bucket without copying them into wasm.
+   */
+  static r2(binding, options) {
+    const opts = readOptions(options, R2_OPTIONS, "EdgeCache.r2 options");
+    const namespace = optionalNamespace(opts);
+    const prefix = opts.prefix;
+    // Rust checks the form (empty, or ending in "/" without ":"); a lone
+    // surrogate would reach it as U+FFFD and merge two prefixes.
+    if (prefix !== undefined && (typeof prefix !== "string" || !prefix.isWellFormed())) {
+      throw codedError(ErrorCode.INVALID_OPTIONS, `prefix must be a well-formed string, got ${describe(prefix)}`);
+    }
+    const memory =
+      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.r2 memory options");
+    const core = PersistentCore.openR2(
+      binding,
+      prefix,
+      namespace,
+      optionalNumber(opts, "defaultTtlMs"),
+      memory !== undefined,
+      memory && optionalNumber(memory, "maxEntries"),
+      memory && optionalNumber(memory, "maxBytes"),
+    );
+    // The bytes "{prefix}{len}:{namespace}:" adds to every object key.
+    const nsBytes = namespace === undefined ? 0 : utf8Length(namespace);
+    const overhead = utf8Length(prefix ?? "") + String(nsBytes).length + 2 + nsBytes;
+    return new R2Cache(PRIVATE, new PersistentDriver(core), namespace, core, overhead);
+  }
+
   /** The namespace this cache's keys live in, if any. */
   get namespace() {
     return this.#namespace;
@@ -584,5 +623,118 @@ export class EdgeCache {
     } finally {
       this.#inflight.delete(key);
     }
+  }
+}
+
+const blobSizeOf = typeof Blob === "function" ? intrinsic(Blob.prototype, "size") : undefined;
+
+// The body of setStream and its size in bytes (undefined for a stream whose
+// length is not given). A stream with a `length` is wrapped in workerd's
+// FixedLengthStream, which R2's put needs for a stream of known length.
+// Brand check through the intrinsic `locked` getter: a Proxy or an object
+// with a spoofed prototype cannot pass, and nothing here can throw.
+const streamLockedOf = typeof ReadableStream === "function" ? intrinsic(ReadableStream.prototype, "locked") : undefined;
+function isReadableStream(value) {
+  try {
+    if (streamLockedOf !== undefined) {
+      streamLockedOf.call(value);
+      return true;
+    }
+    return value instanceof ReadableStream;
+  } catch {
+    return false;
+  }
+}
+
+function streamBody(body, length) {
+  if (isReadableStream(body)) {
+    if (length === undefined) return { body, size: undefined };
+    if (typeof FixedLengthStream !== "function") return { body, size: length };
+    if (streamLockedOf?.call(body)) throw codedError(ErrorCode.INVALID_VALUE, "the stream is locked (already being read)");
+    // eslint-disable-next-line no-undef
+    const fixed = new FixedLengthStream(length);
+    // A source that fails, or is shorter or longer than `length`, errors the
+    // readable side: R2's put rejects, and that is the error reported.
+    body.pipeTo(fixed.writable).catch(() => {});
+    return { body: fixed.readable, size: length };
+  }
+  if (length !== undefined) {
+    throw codedError(ErrorCode.INVALID_OPTIONS, "length is only for ReadableStream bodies (others know their size)");
+  }
+  if (blobSizeOf !== undefined) {
+    try {
+      return { body, size: blobSizeOf.call(body) };
+    } catch {
+      // Not a Blob.
+    }
+  }
+  if (typedArrayName.call(body) === "Uint8Array") {
+    const value = checkValue(body);
+    return { body: value, size: byteLengthOf.call(value) };
+  }
+  let size;
+  try {
+    // Throws for anything but an ArrayBuffer (a SharedArrayBuffer included).
+    arrayBufferCheck.call(body);
+    size = intrinsic(ArrayBuffer.prototype, "byteLength").call(body);
+  } catch {
+    throw codedError(
+      ErrorCode.INVALID_VALUE,
+      `setStream expects a ReadableStream, Blob, ArrayBuffer or Uint8Array, got ${describe(body)}`,
+    );
+  }
+  return { body, size };
+}
+
+/**
+ * An EdgeCache over R2 (`EdgeCache.r2`), with the stream methods only R2
+ * caches have. Not exported: `instanceof EdgeCache` holds.
+ */
+class R2Cache extends EdgeCache {
+  #core;
+  #keyOverhead;
+
+  constructor(token, driver, namespace, core, keyOverhead) {
+    super(token, driver, namespace);
+    this.#core = core;
+    this.#keyOverhead = keyOverhead;
+  }
+
+  /**
+   * The live value under `key` as the bucket's body stream, or undefined.
+   * Read from R2 directly (not from the memory tier), never through wasm.
+   */
+  async getStream(key) {
+    checkKey(key);
+    return this.#core.getStream(key);
+  }
+
+  /**
+   * Stores `body` (ReadableStream, Blob, ArrayBuffer or Uint8Array) under
+   * `key` without copying it into wasm. A ReadableStream needs a known
+   * length: a request or response body that has one, or `options.length`.
+   */
+  async setStream(key, body, options) {
+    checkKey(key);
+    // Rust refuses the same keys; checked here too so that a stream is not
+    // piped into a FixedLengthStream that no put will read.
+    if (this.#keyOverhead + utf8Length(key) > R2_MAX_KEY_BYTES) {
+      throw codedError(ErrorCode.INVALID_KEY, `the key is over R2's ${R2_MAX_KEY_BYTES}-byte object keys with this cache's prefix and namespace`);
+    }
+    const opts = readOptions(options, STREAM_WRITE_OPTIONS, "setStream options");
+    const ttlMs = optionalNumber(opts, "ttlMs");
+    if (ttlMs !== undefined) checkTtlMs(ttlMs);
+    const length = optionalNumber(opts, "length");
+    if (length !== undefined && !(Number.isSafeInteger(length) && length >= 0)) {
+      throw codedError(ErrorCode.INVALID_OPTIONS, `length must be a whole number of bytes, got ${length}`);
+    }
+    if (length !== undefined && length > R2_MAX_VALUE_BYTES) {
+      throw codedError(ErrorCode.VALUE_TOO_LARGE, `length ${length} is over R2's single-put limit of ${R2_MAX_VALUE_BYTES} bytes`);
+    }
+    const { body: stored, size } = streamBody(body, length);
+    if (size !== undefined && size > R2_MAX_VALUE_BYTES) {
+      throw codedError(ErrorCode.VALUE_TOO_LARGE, `the body is ${size} bytes; R2's single-put limit is ${R2_MAX_VALUE_BYTES}`);
+    }
+    return this.#core.setStream(key, stored, ttlMs);
   }
 }

@@ -164,6 +164,57 @@ export interface PurgeOptions {
   maxRows?: number;
 }
 
+/** Options of `EdgeCache.r2`. Unknown names and wrong types are refused. */
+export interface R2Options {
+  /**
+   * A fixed start for every object key, so the cache can share a bucket:
+   * empty (the default), or ending in "/" and without ":" (e.g. "cache/").
+   * It counts toward R2's 1,024-byte keys.
+   */
+  prefix?: string;
+  /** A name for this cache's keys (1-256 bytes); `clear()` clears only it. */
+  namespace?: string;
+  /** TTL for writes that give none, in milliseconds (default: no expiry). */
+  defaultTtlMs?: number;
+  /** Put an isolate-local memory cache with these bounds in front (a tiered cache). */
+  memory?: MemoryTierOptions;
+}
+
+/** The object R2's `get`/`head` resolve to, as far as edgecache reads it. */
+export interface R2ObjectLike {
+  customMetadata?: Record<string, string>;
+  body?: ReadableStream<Uint8Array>;
+  arrayBuffer?(): Promise<ArrayBuffer>;
+}
+
+/** The shape of an R2 bucket binding (`env.BUCKET`); any object with these methods works. */
+export interface R2Binding {
+  get(key: string): Promise<R2ObjectLike | null>;
+  head(key: string): Promise<R2ObjectLike | null>;
+  put(
+    key: string,
+    value: ReadableStream | ArrayBuffer | ArrayBufferView | Blob | string | null,
+    options?: { customMetadata?: Record<string, string> },
+  ): Promise<unknown>;
+  delete(keys: string | string[]): Promise<void>;
+  list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{
+    objects: { key: string }[];
+    truncated: boolean;
+    cursor?: string;
+  }>;
+}
+
+/** Options of `R2Cache.setStream`. */
+export interface StreamWriteOptions extends WriteOptions {
+  /**
+   * The stream's exact length in bytes. R2 stores a `ReadableStream` only if
+   * its length is known: a request/response body with Content-Length has
+   * one; for any other stream give `length` (in workerd it is then piped
+   * through a `FixedLengthStream`; a stream of another length fails the put).
+   */
+  length?: number;
+}
+
 /** Options of a write. */
 export interface WriteOptions {
   /** Time to live in milliseconds: positive, finite, at most 100 years. */
@@ -245,6 +296,17 @@ export declare class EdgeCache {
    */
   purgeExpired(options?: PurgeOptions): Promise<number>;
 
+  /**
+   * A cache over a Cloudflare R2 bucket binding, for values too large for KV
+   * (up to 5 GiB less 5 MiB per object through `setStream`), tiered behind
+   * an isolate-local memory cache when `options.memory` is given. TTLs are
+   * exact, kept in each object's customMetadata and checked on every read;
+   * expired objects are misses (left for the next write, `clear()` or a
+   * bucket lifecycle rule). R2 is strongly consistent. Keys are at most
+   * 1,024 bytes with the prefix and namespace. Its `get` returns a copy.
+   */
+  static r2(binding: R2Binding, options?: R2Options): R2Cache;
+
   /** The namespace given at creation, if any. */
   readonly namespace: string | undefined;
 
@@ -291,6 +353,31 @@ export declare class EdgeCache {
     loader: (key: string) => Uint8Array | PromiseLike<Uint8Array>,
     options?: WriteOptions,
   ): Promise<Uint8Array>;
+}
+
+/**
+ * An EdgeCache over R2 (from `EdgeCache.r2`), with stream methods that pass
+ * bodies between the caller and the bucket without copying them into wasm.
+ * Streamed and byte values are the same objects: `get` reads what
+ * `setStream` wrote and `getStream` what `set` wrote.
+ */
+export interface R2Cache extends EdgeCache {
+  /**
+   * The live value under `key` as the bucket's body stream, or `undefined`.
+   * Always read from R2 (not the memory tier).
+   */
+  getStream(key: string): Promise<ReadableStream<Uint8Array> | undefined>;
+  /**
+   * Stores `body` under `key`. A `ReadableStream` needs a known length (see
+   * {@link StreamWriteOptions.length}); more than R2's single-put limit is
+   * EDGECACHE_VALUE_TOO_LARGE. On a tiered cache the key is first removed
+   * from both tiers.
+   */
+  setStream(
+    key: string,
+    body: ReadableStream | Blob | ArrayBuffer | Uint8Array,
+    options?: StreamWriteOptions,
+  ): Promise<void>;
 }
 
 /** Options of `new ResponseCache(cache, options)`. */

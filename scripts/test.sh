@@ -13,19 +13,21 @@ step "clippy (native and wasm32)"
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --all-targets --quiet --target wasm32-unknown-unknown -- -D warnings
 
-step "native tests (unit, property, conformance, doc)"
+step "native tests (unit, property, conformance, doc; Redis against real redis-server processes)"
 cargo test --quiet
 
-step "wasm32 tests in Node (wasm-pack test --node)"
+step "wasm32 tests in Node (wasm-pack test --node; D1 and R2 against Miniflare's local stores)"
 wasm-pack --log-level warn test --node -- --test wasm
 wasm-pack --log-level warn test --node -- --test kv
+wasm-pack --log-level warn test --node -- --test d1
+wasm-pack --log-level warn test --node -- --test r2
 
 step "IndexedDB backend in headless Chromium (wasm-pack test --chrome)"
 CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headless --chrome -- --test browser
 
 bash scripts/build.sh
 
-step "JavaScript API tests (node --test)"
+step "JavaScript API tests (node --test; EdgeCache.redis against real redis-server processes)"
 node --test tests/js/
 
 step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd"
@@ -34,5 +36,5 @@ node --test --test-concurrency=1 tests/pkg/
 step "fuzzing (short run)"
 bash scripts/fuzz.sh 10
 
-step "Workers: KV semantics and the caching-proxy example in workerd (packed package, Miniflare)"
+step "Workers: KV, D1, R2 and Redis from workerd, and the caching-proxy example (packed package, Miniflare)"
 node --test --test-concurrency=1 tests/workers/

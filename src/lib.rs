@@ -43,12 +43,16 @@
 //! ```
 
 mod backend;
+// Used by the wasm32 backends; built natively for its tests.
+#[cfg(any(target_arch = "wasm32", test))]
+pub(crate) mod concurrent;
 pub mod conformance;
 mod error;
 pub mod http;
 pub mod key;
 mod memory;
 pub mod policy;
+pub mod r2_layout;
 pub mod record;
 pub mod redis;
 pub mod sql;
@@ -71,3 +75,5 @@ pub use platform::d1::{D1Backend, D1BackendBuilder};
 pub use platform::idb::{IndexedDbBackend, IndexedDbBackendBuilder};
 #[cfg(target_arch = "wasm32")]
 pub use platform::kv::{KvBackend, KvBackendBuilder};
+#[cfg(target_arch = "wasm32")]
+pub use platform::r2::{R2Backend, R2BackendBuilder};

@@ -69,13 +69,6 @@
 //! [`record`]: crate::record
 
 mod binding;
-// The JavaScript error mapping is the KV backend's, compiled here too so
-// the two backends describe failures the same way without editing the KV
-// module (its items are `pub(super)`). Moving the file up to
-// `platform/js_error.rs`, shared by both, would remove the duplicate.
-#[allow(clippy::duplicate_mod)]
-#[path = "kv/js_error.rs"]
-mod js_error;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -17,6 +17,7 @@ use super::d1::D1Backend;
 use super::idb::IndexedDbBackend;
 use super::js_api::{stats_object, to_js_error, whole};
 use super::kv::KvBackend;
+use super::r2::R2Backend;
 use super::redis::JsConnector;
 use crate::key::ttl_from_ms;
 use crate::{CacheBackend, Error, MemoryBackend, RedisBackend, Stats, TieredBackend};
@@ -32,6 +33,8 @@ pub(super) enum Persistent {
     RedisTiered(TieredBackend<MemoryBackend, RedisBackend<JsConnector>>),
     D1(D1Backend),
     D1Tiered(TieredBackend<MemoryBackend, D1Backend>),
+    R2(R2Backend),
+    R2Tiered(TieredBackend<MemoryBackend, R2Backend>),
 }
 
 /// Runs `$body` with `$b` bound to whichever backend `$p` holds.
@@ -46,6 +49,8 @@ macro_rules! with_backend {
             Persistent::RedisTiered($b) => $body,
             Persistent::D1($b) => $body,
             Persistent::D1Tiered($b) => $body,
+            Persistent::R2($b) => $body,
+            Persistent::R2Tiered($b) => $body,
         }
     };
 }
@@ -70,6 +75,13 @@ impl Persistent {
             Persistent::RedisTiered(tiered) => Ok(tiered.l1().stats()),
             Persistent::Redis(_) => Err(Error::Unsupported(
                 "Redis cannot report one cache's entries or bytes; give the cache a memory tier for stats"
+                    .into(),
+            )),
+            // Nor can R2 without listing the whole bucket.
+            Persistent::R2Tiered(tiered) => Ok(tiered.l1().stats()),
+            Persistent::R2(_) => Err(Error::Unsupported(
+                "R2 cannot report entries or bytes without listing the bucket; give the cache \
+                 a memory tier for stats"
                     .into(),
             )),
             Persistent::Kv(_) => Err(Error::Unsupported(
@@ -363,7 +375,9 @@ impl PersistentCore {
             Persistent::Kv(_)
             | Persistent::KvTiered(_)
             | Persistent::D1(_)
-            | Persistent::D1Tiered(_) => {}
+            | Persistent::D1Tiered(_)
+            | Persistent::R2(_)
+            | Persistent::R2Tiered(_) => {}
         }
     }
 }

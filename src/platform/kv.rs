@@ -136,10 +136,8 @@
 //! [`record::encode`]: crate::record::encode
 
 mod binding;
-pub(crate) mod js_error;
 
 use std::fmt;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -148,6 +146,7 @@ use wasm_bindgen::JsValue;
 use binding::{Binding, PutOptions};
 
 use crate::backend::{Entry, ExpiryAware};
+use crate::concurrent::batched;
 use crate::key::{self, check_key, check_namespace, check_ttl};
 use crate::record;
 use crate::time::{expiry_after, Clock, DefaultClock};
@@ -427,7 +426,7 @@ impl KvBackend {
             return Ok(Vec::new());
         }
         let binding = self.binding()?;
-        let found = batched(&stored, |k| binding.get(k).bytes()).await?;
+        let found = batched(&stored, MAX_IN_FLIGHT, |k| binding.get(k).bytes()).await?;
         let now = self.shared.clock.now_ms();
         Ok(found
             .into_iter()
@@ -437,7 +436,7 @@ impl KvBackend {
 
     /// Deletes `stored` keys, concurrently.
     async fn delete_stored(binding: &Binding, stored: &[impl AsRef<str>]) -> Result<()> {
-        batched(stored, |k| binding.delete(k.as_ref()).done())
+        batched(stored, MAX_IN_FLIGHT, |k| binding.delete(k.as_ref()).done())
             .await
             .map(drop)
     }
@@ -480,35 +479,6 @@ fn check_kv_namespace(namespace: &str) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Runs `start` on every item, [`MAX_IN_FLIGHT`] calls at a time: each
-/// batch's calls go out together (`start` issues its call before returning
-/// the future that awaits it), and the batch settles completely before the
-/// next begins. Results in order, or the first error (after its batch has
-/// settled, so nothing is left in flight).
-async fn batched<I, T, F, Fut>(items: &[I], start: F) -> Result<Vec<T>>
-where
-    F: Fn(&I) -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let mut out = Vec::with_capacity(items.len());
-    for chunk in items.chunks(MAX_IN_FLIGHT) {
-        let pending: Vec<Fut> = chunk.iter().map(&start).collect();
-        let mut first_error = None;
-        for call in pending {
-            match call.await {
-                Ok(value) => out.push(value),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        if let Some(e) = first_error {
-            return Err(e);
-        }
-    }
-    Ok(out)
 }
 
 impl CacheBackend for KvBackend {

@@ -32,7 +32,7 @@ use js_sys::{ArrayBuffer, Function, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::kv::js_error::{describe, message};
+use super::js_error::{describe, message};
 use super::sys;
 use crate::redis::transport::{Connector, Transport};
 use crate::{Error, Result};

@@ -12,7 +12,7 @@ use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::js_error::{describe, thrown, unexpected};
+use crate::platform::js_error::{describe, thrown, unexpected};
 use crate::platform::sys;
 use crate::{Error, Result};
 

@@ -15,7 +15,7 @@ use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::js_error::{thrown, unexpected};
+use crate::platform::js_error::{thrown, unexpected};
 use crate::platform::sys;
 use crate::{Error, Result};
 
@@ -36,7 +36,7 @@ pub(super) fn check(value: JsValue) -> Result<sys::KvNamespace> {
         return Err(Error::InvalidOptions(format!(
             "the KV binding must be an object with get, put, delete and list methods \
              (a Workers KV namespace, or any object of its shape), got {}",
-            super::js_error::describe(&value)
+            crate::platform::js_error::describe(&value)
         )));
     }
     for method in METHODS {

@@ -13,12 +13,12 @@ use crate::Error;
 const QUOTE_CHARS: usize = 200;
 
 /// A throw or a rejection of the call described by `doing`.
-pub(super) fn thrown(doing: &str, value: &JsValue) -> Error {
+pub(crate) fn thrown(doing: &str, value: &JsValue) -> Error {
     Error::Backend(format!("{doing}: {}", message(value)))
 }
 
 /// A call that answered with something of the wrong type.
-pub(super) fn unexpected(doing: &str, expected: &str, got: &JsValue) -> Error {
+pub(crate) fn unexpected(doing: &str, expected: &str, got: &JsValue) -> Error {
     Error::Backend(format!(
         "{doing}: expected {expected}, got {}",
         describe(got)
