@@ -6,8 +6,10 @@
 //! ## Architecture in five lines
 //! 1. [`policy`] and [`http`]: pure S3-FIFO eviction and expiry over `u32` tokens, and the
 //!    RFC 9111 response-caching rules; time is always an argument.
-//! 2. [`CacheBackend`]: the async storage contract; [`MemoryBackend`], [`TieredBackend`] and
-//!    (wasm32) `IndexedDbBackend` and `KvBackend` implement it, persisting [`record`]s.
+//! 2. [`CacheBackend`]: the async storage contract; [`MemoryBackend`], [`TieredBackend`],
+//!    [`RedisBackend`] (over any [`redis::Connector`]) and (wasm32) `IndexedDbBackend`,
+//!    `KvBackend`, `D1Backend` and `R2Backend` implement it, persisting [`record`]s (R2 keeps
+//!    the expiry in object metadata, [`r2_layout`]; D1's statements are in [`sql`]).
 //! 3. [`key`], [`time`], [`Error`]: input checks and the injective namespace encoding, the
 //!    [`Clock`](time::Clock) abstraction, and the one error type with stable codes.
 //! 4. [`conformance`]: the trait-level test suite every backend runs.
@@ -25,8 +27,8 @@
 //! ## Features and targets
 //! | target | what you get |
 //! |---|---|
-//! | native | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], the policies, the conformance suite |
-//! | `wasm32-unknown-unknown` | all of the above, plus `IndexedDbBackend`, `KvBackend`, and the `EdgeCache` / `ResponseCache` JavaScript classes (npm package) |
+//! | native | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], [`RedisBackend`] (bring a [`redis::Connector`]: the tests use a `std::net::TcpStream` one), the policies, the conformance suite |
+//! | `wasm32-unknown-unknown` | all of the above, plus `IndexedDbBackend`, `KvBackend`, `D1Backend`, `R2Backend`, a Redis connector over JavaScript sockets, and the `EdgeCache` / `ResponseCache` JavaScript classes (npm package) |
 //!
 //! ## Example
 //! ```

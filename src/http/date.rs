@@ -54,7 +54,7 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-/// The latest instant [`format`] can express: 9999-12-31T23:59:59Z, in ms.
+/// The latest instant [`format()`] can express: 9999-12-31T23:59:59Z, in ms.
 pub const MAX_FORMATTABLE_MS: u64 = 253_402_300_799_000;
 
 /// Parses an HTTP-date in any of its three formats, strictly; returns ms since
