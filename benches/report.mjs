@@ -64,6 +64,7 @@ const sizeStart = readJson("size-start.json");
 const idb = readJson("browser-idb.json");
 const startLog = readText("start.log");
 const workersLog = readText("workers.log");
+const backends = readJson("backends.json");
 
 function parseStart(text) {
   if (!text) return undefined;
@@ -432,6 +433,26 @@ if (workers) {
   }
 } else missing("Workers (Miniflare)", "tiered KV vs raw KV, ResponseCache vs pass-through", "workers");
 
+// -------- every backend from a worker (benches/backends.mjs)
+
+if (backends) {
+  const us = (v) => (v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
+  for (const name of ["kv", "d1", "r2", "redis"]) {
+    const b = backends[name];
+    if (!b) continue;
+    add({
+      area: "backends (Miniflare)",
+      measurement: `${name}: get / set p50 from a worker, 1 KiB; hot get through a memory tier`,
+      edgecache: `get ${us(b.get.p50)}, set ${us(b.set.p50)}; hot ${us(b.hot.p50)}`,
+      peers: `memory get ${us(backends.memory.get.p50)}`,
+      ratio: `hot get ${(b.get.p50 / b.hot.p50).toFixed(0)}× faster than ${name} get`,
+      target: "report",
+      verdict: "n/a",
+      why: "local stores behind workerd (no network): the backends' own costs; the memory tier answers hot reads in the isolate",
+    });
+  }
+} else missing("backends (Miniflare)", "get/set p50 per backend, hot reads through a memory tier", "backends");
+
 // -------- size and start
 
 if (sizeStart) {
@@ -549,6 +570,7 @@ const results = {
   sizeStart,
   chromiumStart: start,
   workers,
+  backends,
   browserIdb: idb,
 };
 writeFileSync(outFile, `${JSON.stringify(results, null, 2)}\n`);

@@ -94,12 +94,14 @@ if $quick; then
   part size-start node benches/size-start.mjs --runs 3 --json "$out/size-start.json"
   part start node benches/start.mjs --runs 3
   part workers env WINDOWS=40 node benches/workers.mjs
+  part backends env WINDOWS=10 node benches/backends.mjs --json "$out/backends.json"
 else
   part native cargo bench --bench native -- --json "$out/native.json"
   part js-memory node benches/js-memory.mjs --json "$out/js-memory.json"
   part size-start node benches/size-start.mjs --runs 7 --json "$out/size-start.json"
   part start node benches/start.mjs --runs 7
   part workers node benches/workers.mjs
+  part backends node benches/backends.mjs --json "$out/backends.json"
 fi
 part browser-idb node benches/browser-idb.mjs --json "$out/browser-idb.json"
 

@@ -25,9 +25,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import { EdgeCache, ErrorCode, ResponseCache } from "../../pkg/node.js";
+import { assertCoded, detachedUint8Array, outcome, throwingObject } from "../support/bad-inputs.mjs";
 
 const MIB = 1 << 20;
-const CODES = new Set(Object.values(ErrorCode));
 const utf8 = new TextEncoder();
 
 // ---------------------------------------------------------------------------
@@ -40,51 +40,6 @@ function bytes(...values) {
 
 const nextMacrotask = () => new Promise((resolve) => setImmediate(resolve));
 
-/** Asserts `error` is a coded EdgeCacheError (of `code`, if given), never a trap. */
-function assertCoded(error, code, what) {
-  assert.ok(!(error instanceof WebAssembly.RuntimeError), `${what}: wasm trap: ${error?.message}`);
-  assert.ok(error instanceof Error, `${what}: expected an Error, got ${String(error)}`);
-  assert.equal(error.name, "EdgeCacheError", `${what}: ${error.name}: ${error.message}`);
-  assert.ok(CODES.has(error.code), `${what}: unknown code ${error.code}`);
-  if (code !== undefined) assert.equal(error.code, code, `${what}: ${error.message}`);
-  assert.ok(typeof error.message === "string" && error.message.length > 0, what);
-}
-
-/** Runs `call`; reports whether it threw synchronously, rejected or resolved. */
-async function outcome(call) {
-  let result;
-  try {
-    result = call();
-  } catch (error) {
-    return { kind: "threw", error };
-  }
-  if (!(result instanceof Promise)) return { kind: "returned", value: result };
-  try {
-    return { kind: "resolved", value: await result };
-  } catch (error) {
-    return { kind: "rejected", error };
-  }
-}
-
-function detachedUint8Array() {
-  const view = new Uint8Array(8);
-  structuredClone(view.buffer, { transfer: [view.buffer] });
-  assert.equal(view.byteLength, 0, "the test failed to detach the buffer");
-  return view;
-}
-
-/** An object every property access, key listing or conversion of which throws. */
-function throwingObject() {
-  const boom = () => {
-    throw new Error("getter exploded");
-  };
-  return new Proxy(
-    {},
-    { get: boom, has: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, getPrototypeOf: boom },
-  );
-}
-
-// The hostile values. Each goes into every argument position below.
 const BAD_INPUTS = [
   ["undefined", () => undefined],
   ["null", () => null],

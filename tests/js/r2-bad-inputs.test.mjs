@@ -12,47 +12,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import { EdgeCache, ErrorCode } from "../../pkg/node.js";
+import { assertCoded, detachedUint8Array, outcome, throwingObject } from "../support/bad-inputs.mjs";
 
 const MIB = 1 << 20;
-const CODES = new Set(Object.values(ErrorCode));
 
 const bytes = (...values) => new Uint8Array(values);
-
-function assertCoded(error, code, what) {
-  assert.ok(!(error instanceof WebAssembly.RuntimeError), `${what}: wasm trap: ${error?.message}`);
-  assert.ok(error instanceof Error, `${what}: expected an Error, got ${String(error)}`);
-  assert.equal(error.name, "EdgeCacheError", `${what}: ${error.name}: ${error.message}`);
-  assert.ok(CODES.has(error.code), `${what}: unknown code ${error.code}`);
-  if (code !== undefined) assert.equal(error.code, code, `${what}: ${error.message}`);
-}
-
-async function outcome(call) {
-  let result;
-  try {
-    result = call();
-  } catch (error) {
-    return { kind: "threw", error };
-  }
-  if (!(result instanceof Promise)) return { kind: "returned", value: result };
-  try {
-    return { kind: "resolved", value: await result };
-  } catch (error) {
-    return { kind: "rejected", error };
-  }
-}
-
-function detachedUint8Array() {
-  const view = new Uint8Array(8);
-  structuredClone(view.buffer, { transfer: [view.buffer] });
-  return view;
-}
-
-function throwingObject() {
-  const boom = () => {
-    throw new Error("getter exploded");
-  };
-  return new Proxy({}, { get: boom, has: boom, ownKeys: boom, getOwnPropertyDescriptor: boom, getPrototypeOf: boom });
-}
 
 const BAD_INPUTS = [
   ["undefined", () => undefined],

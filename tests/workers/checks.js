@@ -21,10 +21,14 @@ export class Checks {
     if (!condition) this.failures.push({ what, detail: detail === undefined ? undefined : show(detail) });
   }
 
-  /** Awaits `promise`, which must reject with an EdgeCacheError of `code`; returns the error. */
+  /**
+   * Awaits `promise` (or calls a function, for calls that throw
+   * synchronously), which must reject or throw an EdgeCacheError of `code`;
+   * returns the error.
+   */
   async rejects(promise, code, what) {
     try {
-      const value = await promise;
+      const value = await (typeof promise === "function" ? promise() : promise);
       this.failures.push({ what, expected: `a rejection with ${code}`, actual: `resolved to ${show(value)}` });
       return undefined;
     } catch (error) {

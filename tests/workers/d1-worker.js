@@ -6,6 +6,7 @@
 // It imports `edgecache` as a user's worker does (bundled from the packed
 // tarball like wrangler: workerd condition, .wasm as a CompiledWasm module).
 import { EdgeCache } from "edgecache";
+import { serveCases, show } from "./checks.js";
 
 const encoder = new TextEncoder();
 const bytes = (text) => encoder.encode(text);
@@ -13,44 +14,6 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, m
 // D1's row limit as src/sql.rs counts it: namespace + key + 11-byte header + value + 8.
 const MAX_ROW_BYTES = 2_000_000;
 const RECORD_HEADER = 11;
-
-function show(value) {
-  return JSON.stringify(value, (_, v) =>
-    v === undefined ? "<undefined>" : v instanceof Uint8Array ? `<Uint8Array ${Array.from(v.slice(0, 16))}${v.length > 16 ? "…" : ""} (${v.length} bytes)>` : v,
-  );
-}
-
-class Checks {
-  failures = [];
-  notes = {};
-
-  equal(actual, expected, what) {
-    if (show(actual) !== show(expected)) this.failures.push({ what, actual: show(actual), expected: show(expected) });
-  }
-
-  ok(condition, what, detail) {
-    if (!condition) this.failures.push({ what, detail: detail === undefined ? undefined : show(detail) });
-  }
-
-  /** Awaits `promise`, which must reject with an EdgeCacheError of `code`; returns the error. */
-  async rejects(promise, code, what) {
-    try {
-      const value = await promise;
-      this.failures.push({ what, expected: `a rejection with ${code}`, actual: `resolved to ${show(value)}` });
-      return undefined;
-    } catch (error) {
-      const coded = error instanceof Error && error.name === "EdgeCacheError" && error.code === code;
-      if (!coded) {
-        this.failures.push({ what, expected: `an EdgeCacheError with code ${code}`, actual: `${error?.name} ${error?.code}: ${error?.message ?? error}` });
-      }
-      return error;
-    }
-  }
-
-  note(name, value) {
-    this.notes[name] = value;
-  }
-}
 
 /**
  * A D1 binding over `db` that counts what the cache sends: `batch` calls
@@ -287,19 +250,4 @@ const cases = {
   },
 };
 
-export default {
-  async fetch(request, env) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/cases") return Response.json(Object.keys(cases));
-    const name = decodeURIComponent(pathname.replace(/^\/case\//, ""));
-    const run = Object.hasOwn(cases, name) ? cases[name] : undefined;
-    if (!run) return Response.json({ ok: false, details: { error: `no case ${name}` } }, { status: 404 });
-    const t = new Checks();
-    try {
-      await run(env, t);
-    } catch (error) {
-      t.failures.push({ what: "the case threw", error: `${error?.name} ${error?.code ?? ""}: ${error?.message ?? error}`, stack: error?.stack });
-    }
-    return Response.json({ ok: t.failures.length === 0, details: { failures: t.failures, notes: t.notes } });
-  },
-};
+export default { fetch: serveCases(cases) };

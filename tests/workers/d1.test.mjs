@@ -6,13 +6,12 @@
 //
 // Run: node --test --test-concurrency=1 tests/workers/d1.test.mjs   (after scripts/build.sh)
 
-import { after, before, describe, test } from "node:test";
-import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bundleWorkers, root, startMiniflare, workerOptions } from "./harness.mjs";
+import { bundleWorkers, describeCases, root } from "./harness.mjs";
 
 const scripts = await bundleWorkers("workers-d1", {
   "d1-worker.js": join(root, "tests/workers/d1-worker.js"),
+  "checks.js": join(root, "tests/workers/checks.js"),
 });
 
 // Case name in d1-worker.js → what it shows.
@@ -26,24 +25,9 @@ const D1_CASES = [
   ["purge-expired", "purgeExpired deletes at most maxRows expired rows per call and spares live ones; reads never delete"],
 ];
 
-describe("D1 backend inside workerd (test worker, one route per case)", () => {
-  let mf;
-  before(async () => {
-    mf = await startMiniflare(workerOptions(scripts["d1-worker.js"], { d1Databases: ["DB"] }));
-  });
-  after(() => mf?.dispose());
-
-  test("the worker defines exactly the cases this file runs", async () => {
-    const names = await (await mf.dispatchFetch("http://worker/cases")).json();
-    assert.deepEqual(names.toSorted(), D1_CASES.map(([name]) => name).toSorted());
-  });
-
-  for (const [name, title] of D1_CASES) {
-    test(title, async () => {
-      const response = await mf.dispatchFetch(`http://worker/case/${name}`);
-      const { ok, details } = await response.json();
-      if (Object.keys(details.notes ?? {}).length > 0) console.log(name, details.notes);
-      assert.equal(ok, true, `case ${name} failed:\n${JSON.stringify(details, null, 2)}`);
-    });
-  }
-});
+describeCases(
+  "D1 backend inside workerd (test worker, one route per case)",
+  scripts["d1-worker.js"],
+  () => ({ d1Databases: ["DB"] }),
+  D1_CASES,
+);

@@ -136,9 +136,11 @@ export function describeCases(title, script, options, cases) {
     });
 
     for (const [name, caseTitle] of cases) {
-      test(caseTitle, async () => {
+      test(caseTitle, async (t) => {
         const response = await mf.dispatchFetch(`http://worker/case/${name}`);
         const { ok, details } = await response.json();
+        // Figures a case measured (timings, sizes) show up in the test report.
+        if (Object.keys(details?.notes ?? {}).length > 0) t.diagnostic(`${name}: ${JSON.stringify(details.notes)}`);
         assert.equal(ok, true, `case ${name} failed:\n${JSON.stringify(details, null, 2)}`);
       });
     }

@@ -7,6 +7,7 @@
 // It imports `edgecache` as a user's worker does: bundled from the packed
 // tarball installed in a fixture, like wrangler.
 import { EdgeCache } from "edgecache";
+import { serveCases } from "./checks.js";
 
 const encoder = new TextEncoder();
 const MIB = 1024 * 1024;
@@ -16,46 +17,6 @@ const bytes = (text) => encoder.encode(text);
 const utf8 = (text) => encoder.encode(text).length;
 /** The object key as R2Backend writes it: "{prefix}{len}:{namespace}:{key}". */
 const objectKey = (prefix, namespace, key) => `${prefix ?? ""}${utf8(namespace ?? "")}:${namespace ?? ""}:${key}`;
-
-/** JSON with Uint8Arrays summarised and undefined kept visible. */
-function show(value) {
-  return JSON.stringify(value, (_, v) =>
-    v === undefined ? "<undefined>" : v instanceof Uint8Array ? `<Uint8Array ${Array.from(v.slice(0, 16))}${v.length > 16 ? "…" : ""} (${v.length} bytes)>` : v,
-  );
-}
-
-/** Collects failed expectations instead of throwing, so a case reports all of them. */
-class Checks {
-  failures = [];
-  notes = {};
-
-  equal(actual, expected, what) {
-    if (show(actual) !== show(expected)) this.failures.push({ what, actual: show(actual), expected: show(expected) });
-  }
-
-  ok(condition, what, detail) {
-    if (!condition) this.failures.push({ what, detail: detail === undefined ? undefined : show(detail) });
-  }
-
-  /** Awaits `promise` (or calls a function), which must reject/throw with an EdgeCacheError of `code`. */
-  async rejects(promise, code, what) {
-    try {
-      const value = await (typeof promise === "function" ? promise() : promise);
-      this.failures.push({ what, expected: `a rejection with ${code}`, actual: `resolved to ${show(value)}` });
-      return undefined;
-    } catch (error) {
-      const coded = error instanceof Error && error.name === "EdgeCacheError" && error.code === code;
-      if (!coded) {
-        this.failures.push({ what, expected: `an EdgeCacheError with code ${code}`, actual: `${error?.name} ${error?.code}: ${error?.message ?? error}` });
-      }
-      return error;
-    }
-  }
-
-  note(name, value) {
-    this.notes[name] = value;
-  }
-}
 
 const METHODS = ["get", "head", "put", "delete", "list"];
 
@@ -374,19 +335,4 @@ const cases = {
   },
 };
 
-export default {
-  async fetch(request, env) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/cases") return Response.json(Object.keys(cases));
-    const name = decodeURIComponent(pathname.replace(/^\/case\//, ""));
-    const run = Object.hasOwn(cases, name) ? cases[name] : undefined;
-    if (!run) return Response.json({ ok: false, details: { error: `no case ${name}` } }, { status: 404 });
-    const t = new Checks();
-    try {
-      await run(env, t);
-    } catch (error) {
-      t.failures.push({ what: "the case threw", error: `${error?.name} ${error?.code ?? ""}: ${error?.message ?? error}`, stack: error?.stack });
-    }
-    return Response.json({ ok: t.failures.length === 0, details: { failures: t.failures, notes: t.notes } });
-  },
-};
+export default { fetch: serveCases(cases) };

@@ -6,13 +6,12 @@
 //
 // Run: node --test tests/workers/r2.test.mjs   (after scripts/build.sh)
 
-import { after, before, describe, test } from "node:test";
-import assert from "node:assert/strict";
 import { join } from "node:path";
-import { bundleWorkers, root, startMiniflare, workerOptions } from "./harness.mjs";
+import { bundleWorkers, describeCases, root } from "./harness.mjs";
 
 const scripts = await bundleWorkers("workers-r2", {
   "r2-worker.js": join(root, "tests/workers/r2-worker.js"),
+  "checks.js": join(root, "tests/workers/checks.js"),
 });
 
 // Case name in r2-worker.js → what it shows.
@@ -26,24 +25,9 @@ const R2_CASES = [
   ["binding-failures", "R2 throws, rejections and garbage answers are EDGECACHE_BACKEND with R2's message; foreign or garbled objects are misses"],
 ];
 
-describe("EdgeCache.r2 inside workerd (test worker, one route per case)", () => {
-  let mf;
-  before(async () => {
-    mf = await startMiniflare(workerOptions(scripts["r2-worker.js"], { r2Buckets: ["BUCKET"], r2Persist: false }));
-  });
-  after(() => mf?.dispose());
-
-  test("the worker defines exactly the cases this file runs", async () => {
-    const names = await (await mf.dispatchFetch("http://worker/cases")).json();
-    assert.deepEqual(names.toSorted(), R2_CASES.map(([name]) => name).toSorted());
-  });
-
-  for (const [name, title] of R2_CASES) {
-    test(title, async () => {
-      const response = await mf.dispatchFetch(`http://worker/case/${name}`);
-      const { ok, details } = await response.json();
-      if (Object.keys(details?.notes ?? {}).length > 0) console.log(name, JSON.stringify(details.notes));
-      assert.equal(ok, true, `case ${name} failed:\n${JSON.stringify(details, null, 2)}`);
-    });
-  }
-});
+describeCases(
+  "EdgeCache.r2 inside workerd (test worker, one route per case)",
+  scripts["r2-worker.js"],
+  () => ({ r2Buckets: ["BUCKET"], r2Persist: false }),
+  R2_CASES,
+);
