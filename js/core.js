@@ -28,7 +28,17 @@ const R2_MAX_VALUE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
 // R2's object key limit (r2_layout::MAX_KEY_BYTES).
 const R2_MAX_KEY_BYTES = 1024;
 const KV_OPTIONS = ["namespace", "defaultTtlMs", "memory"];
-const REDIS_OPTIONS = ["connect", "username", "password", "namespace", "defaultTtlMs", "connectTimeoutMs", "memory"];
+const REDIS_OPTIONS = [
+  "connect",
+  "username",
+  "password",
+  "namespace",
+  "defaultTtlMs",
+  "connectTimeoutMs",
+  "replyTimeoutMs",
+  "memory",
+];
+const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 const D1_OPTIONS = ["table", "namespace", "defaultTtlMs", "memory"];
 const PURGE_OPTIONS = ["maxRows"];
 const WRITE_OPTIONS = ["ttlMs"];
@@ -407,7 +417,11 @@ export class EdgeCache {
     if (opts.connect === undefined) {
       throw codedError(ErrorCode.INVALID_OPTIONS, 'EdgeCache.redis needs connect: a redis:// URL, "host:port", { hostname, port } or a function');
     }
-    const { open, username, password } = readConnect(opts.connect);
+    const replyTimeoutMs = optionalNumber(opts, "replyTimeoutMs") ?? DEFAULT_REPLY_TIMEOUT_MS;
+    if (!(replyTimeoutMs > 0 && replyTimeoutMs <= 2 ** 31 - 1)) {
+      throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
+    }
+    const { open, username, password } = readConnect(opts.connect, replyTimeoutMs);
     const namespace = optionalNamespace(opts);
     const memory =
       opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.redis memory options");

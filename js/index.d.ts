@@ -125,6 +125,12 @@ export interface RedisOptions {
   defaultTtlMs?: number;
   /** How long opening a connection may take, in milliseconds (default 5000). */
   connectTimeoutMs?: number;
+  /**
+   * How long a reply may stall, in milliseconds (default 10000): then the
+   * call rejects with EDGECACHE_UNAVAILABLE, the connection is dropped and
+   * the next call opens a new one.
+   */
+  replyTimeoutMs?: number;
   /** Put an isolate-local memory cache with these bounds in front (a tiered cache). */
   memory?: MemoryTierOptions;
 }

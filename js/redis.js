@@ -90,12 +90,15 @@ function readAddress(connect) {
 /**
  * Reads the `connect` option. Returns `{ open, username, password }`, where
  * `open(timeoutMs)` opens one connection and resolves to the Rust core's
- * socket shape, or rejects with an EDGECACHE_UNAVAILABLE error.
+ * socket shape, or rejects with an EDGECACHE_UNAVAILABLE error. A reply
+ * that stalls for `replyTimeoutMs` closes the socket (the read rejects).
  */
-export function readConnect(connect) {
+export function readConnect(connect, replyTimeoutMs) {
+  const guarded = (opening) => opening.then((socket) => withReplyTimeout(socket, replyTimeoutMs));
   if (typeof connect === "function") {
     return {
-      open: (timeoutMs) => withTimeout((signal) => streamSocket(connect(), signal), timeoutMs, "the connect function"),
+      open: (timeoutMs) =>
+        guarded(withTimeout((signal) => streamSocket(connect(), signal), timeoutMs, "the connect function")),
     };
   }
   const { address, username, password } = readAddress(connect);
@@ -109,9 +112,30 @@ export function readConnect(connect) {
         ),
       );
     }
-    return withTimeout((signal) => platformTcp(address, signal), timeoutMs, where);
+    return guarded(withTimeout((signal) => platformTcp(address, signal), timeoutMs, where));
   };
   return { open, username, password };
+}
+
+// The core reads only while it awaits a reply, so a read that waits longer
+// than `ms` is a server that stopped answering (or a half-open connection):
+// the socket is closed and the read rejects; the core then drops the
+// connection, and the next call opens a new one.
+function withReplyTimeout(socket, ms) {
+  return {
+    write: (bytes) => socket.write(bytes),
+    read() {
+      let timer;
+      const stalled = new Promise((_, reject) => {
+        timer = setTimeout(() => {
+          socket.close();
+          reject(unavailable(`no reply from Redis within ${ms} ms`));
+        }, ms);
+      });
+      return Promise.race([socket.read(), stalled]).finally(() => clearTimeout(timer));
+    },
+    close: () => socket.close(),
+  };
 }
 
 // Races an opening socket against the connect timeout. At the deadline the

@@ -52,6 +52,9 @@ impl Pipeline {
 struct Conn<T> {
     transport: T,
     decoder: Decoder,
+    /// The server closed the stream before a byte of the pending reply
+    /// arrived: the sign of a connection that died while it was kept.
+    closed_before_reply: bool,
 }
 
 impl<T: Transport> Conn<T> {
@@ -66,9 +69,10 @@ impl<T: Transport> Conn<T> {
             match self.transport.read().await {
                 Ok(Some(bytes)) => self.decoder.feed(&bytes),
                 Ok(None) if self.decoder.buffered() == 0 => {
+                    self.closed_before_reply = true;
                     return Err(Error::Unavailable(
                         "the Redis server closed the connection before replying".into(),
-                    ))
+                    ));
                 }
                 Ok(None) => {
                     return Err(Error::Unavailable(
@@ -148,8 +152,9 @@ impl<C: Connector> Link<C> {
     /// A connection kept from an earlier call may have died since it was
     /// last used (the server restarted or timed it out; in workerd, the
     /// request that opened it ended, and a socket cannot outlive its
-    /// request). When such a reused connection fails before a single byte of
-    /// reply arrived, the call is sent once more on a new connection: every
+    /// request). When such a reused connection fails its write, or is closed
+    /// by the server before a single byte of reply arrived, the call is sent
+    /// once more on a new connection: every
     /// command the backend sends (`MGET`, `SET`, `UNLINK`, `SCAN`, `PING`) is
     /// idempotent, so sending it twice is safe.
     pub(super) async fn exchange<R>(
@@ -176,12 +181,19 @@ impl<C: Connector> Link<C> {
                 bytes.extend_from_slice(&pipeline.bytes);
                 live.transport.write(&bytes).await
             };
-            let first = match sent {
-                Ok(()) => live.reply().await,
-                Err(e) => Err(dropped(e)),
+            // Stale means the write failed, or the server closed the stream
+            // before replying. A read that fails otherwise (a reply timeout
+            // in the transport, a reset) is not retried: it may be a server
+            // that is slow, not a connection that is gone.
+            let (first, stale) = match sent {
+                Ok(()) => {
+                    let first = live.reply().await;
+                    (first, live.closed_before_reply)
+                }
+                Err(e) => (Err(dropped(e)), true),
             };
             match first {
-                Err(Error::Unavailable(_)) if may_retry && live.decoder.buffered() == 0 => {
+                Err(Error::Unavailable(_)) if may_retry && stale => {
                     // Stale: close it (the guard would) and go again.
                     may_retry = false;
                     if let Some(mut stale) = conn.0.take() {
@@ -245,6 +257,7 @@ impl<C: Connector> Link<C> {
         conn.0 = Some(Conn {
             transport,
             decoder: Decoder::new(),
+            closed_before_reply: false,
         });
         let mut handshake = Pipeline::default();
         if let Some(c) = &self.credentials {

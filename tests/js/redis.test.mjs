@@ -251,6 +251,36 @@ describe("EdgeCache.redis failures", () => {
     assert.ok(took >= 90 && took < 2_000, `took ${took} ms`);
   });
 
+  it("a reply that stalls past replyTimeoutMs is EDGECACHE_UNAVAILABLE, once (no retry), and the next call reconnects", async () => {
+    // A fake server: the first connection answers one command (a miss), then
+    // goes silent; later connections answer every command.
+    let connections = 0;
+    const server = net.createServer((socket) => {
+      const n = ++connections;
+      let answered = 0;
+      socket.on("data", () => {
+        if (n === 1 && answered++ >= 1) return; // stall
+        socket.write("*1\r\n$-1\r\n"); // MGET of one missing key
+      });
+      socket.on("error", () => {});
+    });
+    await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const cache = EdgeCache.redis({ connect: { hostname: "127.0.0.1", port: server.address().port }, replyTimeoutMs: 300 });
+    try {
+      assert.equal(await cache.get("k"), undefined);
+      const started = Date.now();
+      await rejectsWith(cache.get("k"), ErrorCode.UNAVAILABLE);
+      const took = Date.now() - started;
+      assert.ok(took >= 280 && took < 550, `failed after ${took} ms: one timeout, not a retry that waits again`);
+      assert.equal(connections, 1, "a stalled reply is not retried on a new connection");
+      assert.equal(await cache.get("k"), undefined);
+      assert.equal(connections, 2);
+    } finally {
+      cache.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it("a connection dropped mid-reply is EDGECACHE_UNAVAILABLE, and the next call reconnects", async () => {
     const server = await startRedis();
     const proxy = await startProxy(server.port);
@@ -319,6 +349,8 @@ describe("EdgeCache.redis failures", () => {
       { connect: "127.0.0.1", username: "" },
       { connect: "127.0.0.1", connectTimeoutMs: -1 },
       { connect: "127.0.0.1", connectTimeoutMs: Number.NaN },
+      { connect: "127.0.0.1", replyTimeoutMs: 0 },
+      { connect: "127.0.0.1", replyTimeoutMs: "1000" },
       { connect: "127.0.0.1", defaultTtlMs: 0 },
       { connect: "127.0.0.1", namespace: "" },
       { connect: "127.0.0.1", memory: { maxEntries: -1 } },
