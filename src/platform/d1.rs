@@ -82,6 +82,7 @@ use binding::{Binding, Outcome, Param, Statement};
 
 use crate::backend::{Entry, ExpiryAware};
 use crate::key::{check_key, check_namespace, check_ttl};
+use crate::platform::registry::Registered;
 use crate::record;
 use crate::sql::{self, Statements};
 use crate::time::{expiry_after, Clock, DefaultClock};
@@ -127,7 +128,7 @@ pub struct D1Backend {
 /// `Send + Sync`. Dropping the last handle forgets the binding.
 #[derive(Debug)]
 struct Shared {
-    id: u64,
+    binding: Registered,
     clock: Arc<dyn Clock>,
     sql: Statements,
     purge_every: u32,
@@ -137,12 +138,6 @@ struct Shared {
     misses: AtomicU64,
     inserts: AtomicU64,
     purged: AtomicU64,
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        binding::unregister(self.id);
-    }
 }
 
 /// Configures a [`D1Backend`]. [`build`](Self::build) checks the binding
@@ -259,10 +254,10 @@ impl D1BackendBuilder {
             check_namespace(ns)?;
         }
         check_ttl(self.default_ttl)?;
-        let id = binding::register(binding)?;
+        let binding = binding::register(binding)?;
         Ok(D1Backend {
             shared: Arc::new(Shared {
-                id,
+                binding,
                 clock: self.clock,
                 sql,
                 purge_every: self.purge_every,
@@ -434,7 +429,7 @@ impl D1Backend {
     }
 
     fn binding(&self) -> Result<Binding> {
-        binding::lookup(self.shared.id)
+        binding::lookup(&self.shared.binding)
     }
 
     /// Passes `result` through, forgetting that the table was created if

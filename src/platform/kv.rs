@@ -148,6 +148,7 @@ use binding::{Binding, PutOptions};
 use crate::backend::{Entry, ExpiryAware};
 use crate::concurrent::batched;
 use crate::key::{self, check_key, check_namespace, check_ttl};
+use crate::platform::registry::Registered;
 use crate::record;
 use crate::time::{expiry_after, Clock, DefaultClock};
 use crate::{CacheBackend, Error, Result};
@@ -214,14 +215,8 @@ pub struct KvBackend {
 /// `Send + Sync`. Dropping the last handle forgets the binding.
 #[derive(Debug)]
 struct Shared {
-    id: u64,
+    binding: Registered,
     clock: Arc<dyn Clock>,
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        binding::unregister(self.id);
-    }
 }
 
 /// Configures a [`KvBackend`]. [`build`](Self::build) checks the binding
@@ -314,10 +309,10 @@ impl KvBackendBuilder {
             check_kv_namespace(ns)?;
         }
         check_ttl(self.default_ttl)?;
-        let id = binding::register(binding)?;
+        let binding = binding::register(binding)?;
         Ok(KvBackend {
             shared: Arc::new(Shared {
-                id,
+                binding,
                 clock: self.clock,
             }),
             namespace: self.namespace.map(Arc::from),
@@ -413,7 +408,7 @@ impl KvBackend {
     }
 
     fn binding(&self) -> Result<Binding> {
-        binding::lookup(self.shared.id)
+        binding::lookup(&self.shared.binding)
     }
 
     /// Reads `keys` (all checked first) with their expiry, concurrently.

@@ -97,6 +97,7 @@ use binding::Binding;
 use crate::backend::{Entry, ExpiryAware};
 use crate::concurrent::batched;
 use crate::key::check_ttl;
+use crate::platform::registry::Registered;
 use crate::r2_layout::{self, Metadata, PAGE_KEYS};
 use crate::time::{expiry_after, Clock, DefaultClock};
 use crate::{CacheBackend, Error, Result};
@@ -146,15 +147,9 @@ pub struct R2Backend {
 /// `Send + Sync`. Dropping the last handle forgets the binding.
 #[derive(Debug)]
 struct Shared {
-    id: u64,
+    binding: Registered,
     prefix: String,
     clock: Arc<dyn Clock>,
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        binding::unregister(self.id);
-    }
 }
 
 /// Configures an [`R2Backend`]. [`build`](Self::build) checks the binding
@@ -261,10 +256,10 @@ impl R2BackendBuilder {
             r2_layout::check_namespace(&self.prefix, ns)?;
         }
         check_ttl(self.default_ttl)?;
-        let id = binding::register(bucket)?;
+        let binding = binding::register(bucket)?;
         Ok(R2Backend {
             shared: Arc::new(Shared {
-                id,
+                binding,
                 prefix: self.prefix,
                 clock: self.clock,
             }),
@@ -388,7 +383,7 @@ impl R2Backend {
     }
 
     fn binding(&self) -> Result<Binding> {
-        binding::lookup(self.shared.id)
+        binding::lookup(&self.shared.binding)
     }
 
     /// The metadata of a write now with `ttl` (or the default).
