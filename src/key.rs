@@ -7,8 +7,10 @@
 //! `3:a:b:c`. Keys without a namespace use the empty namespace (`0::key`), so
 //! they never meet a namespaced key either.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::time::{Clock, DefaultClock};
 use crate::{Error, Result};
 
 /// The longest key accepted, in UTF-8 bytes (the namespace not included).
@@ -145,6 +147,107 @@ pub fn ttl_from_ms(ms: f64) -> Result<Duration> {
     Ok(Duration::from_secs_f64(ms / 1000.0).max(Duration::from_nanos(1)))
 }
 
+/// What the builders of the persistent backends (KV, D1, R2, Redis) take
+/// alike — a namespace, a default TTL, a clock — as given, before
+/// [`Options::check`].
+#[derive(Clone, Debug)]
+pub(crate) struct Options {
+    /// The namespace of the handle built (default: none).
+    pub(crate) namespace: Option<String>,
+    /// The TTL of writes that give none (default: no expiry).
+    pub(crate) default_ttl: Option<Duration>,
+    /// The clock that stamps and checks expiry (default [`DefaultClock`]).
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            namespace: None,
+            default_ttl: None,
+            clock: Arc::new(DefaultClock::default()),
+        }
+    }
+}
+
+impl Options {
+    /// Checks the namespace with `check_namespace` (each store adds its own
+    /// limits to [`check_namespace`]) and the default TTL with
+    /// [`check_ttl`]: the scope of the first handle.
+    pub(crate) fn check(self, check_namespace: impl FnOnce(&str) -> Result<()>) -> Result<Scope> {
+        if let Some(ns) = &self.namespace {
+            check_namespace(ns)?;
+        }
+        check_ttl(self.default_ttl)?;
+        Ok(Scope {
+            namespace: self.namespace.map(Arc::from),
+            default_ttl: self.default_ttl,
+            clock: self.clock,
+        })
+    }
+}
+
+/// The checked namespace, default TTL and clock of one handle of a
+/// persistent backend. Plain data: `Send + Sync`, cheap to clone.
+#[derive(Clone, Debug)]
+pub(crate) struct Scope {
+    namespace: Option<Arc<str>>,
+    default_ttl: Option<Duration>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Scope {
+    /// The namespace (`None`: the empty one).
+    pub(crate) fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    /// The TTL of writes that give none.
+    pub(crate) fn default_ttl(&self) -> Option<Duration> {
+        self.default_ttl
+    }
+
+    /// The clock.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        &*self.clock
+    }
+
+    /// The clock's time, in ms since the epoch.
+    pub(crate) fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// The TTL of a write given `ttl`: `ttl`, or else the default.
+    pub(crate) fn ttl(&self, ttl: Option<Duration>) -> Option<Duration> {
+        ttl.or(self.default_ttl)
+    }
+
+    /// The same scope in `namespace`, once `check_namespace` accepts it.
+    pub(crate) fn with_namespace(
+        &self,
+        namespace: &str,
+        check_namespace: impl FnOnce(&str) -> Result<()>,
+    ) -> Result<Self> {
+        check_namespace(namespace)?;
+        Ok(Self {
+            namespace: Some(Arc::from(namespace)),
+            ..self.clone()
+        })
+    }
+
+    /// `key`, checked with [`check_key`], as stored: [`encode`]`(namespace,
+    /// key)`.
+    pub(crate) fn stored_key(&self, key: &str) -> Result<String> {
+        check_key(key)?;
+        Ok(encode(self.namespace(), key))
+    }
+
+    /// The [`prefix`] of every stored key of this scope's namespace.
+    pub(crate) fn prefix(&self) -> String {
+        prefix(self.namespace())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +279,52 @@ mod tests {
         assert!(check_key(&"a".repeat(MAX_KEY_BYTES + 1)).is_err());
         // 'é' is two bytes in UTF-8.
         assert!(check_key(&"é".repeat(MAX_KEY_BYTES / 2 + 1)).is_err());
+    }
+
+    #[test]
+    fn options_check_the_namespace_and_ttl_and_scopes_share_the_rest() {
+        use crate::time::ManualClock;
+        let options = |namespace: Option<&str>, ttl| Options {
+            namespace: namespace.map(str::to_owned),
+            default_ttl: ttl,
+            clock: Arc::new(ManualClock::new(7)),
+        };
+        let refuse_b = |ns: &str| match ns {
+            "b" => Err(Error::InvalidOptions("no b".into())),
+            _ => check_namespace(ns),
+        };
+        let bad = |o: Options| o.check(refuse_b).unwrap_err().code();
+        assert_eq!(bad(options(Some(""), None)), "EDGECACHE_INVALID_OPTIONS");
+        assert_eq!(bad(options(Some("b"), None)), "EDGECACHE_INVALID_OPTIONS");
+        let zero = Some(Duration::ZERO);
+        assert_eq!(bad(options(None, zero)), "EDGECACHE_INVALID_OPTIONS");
+
+        let ttl = Some(Duration::from_secs(5));
+        let scope = options(Some("a"), ttl).check(refuse_b).unwrap();
+        assert_eq!(scope.namespace(), Some("a"));
+        assert_eq!(scope.stored_key("k").unwrap(), "1:a:k");
+        assert_eq!(scope.prefix(), "1:a:");
+        assert_eq!(
+            scope.stored_key("").unwrap_err().code(),
+            "EDGECACHE_INVALID_KEY"
+        );
+        assert_eq!(scope.ttl(None), ttl);
+        assert_eq!(
+            scope.ttl(Some(Duration::from_secs(1))),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(scope.now_ms(), 7);
+
+        let other = scope.with_namespace("c", refuse_b).unwrap();
+        assert_eq!(other.stored_key("k").unwrap(), "1:c:k");
+        assert_eq!((other.default_ttl(), other.now_ms()), (ttl, 7));
+        assert!(scope.with_namespace("b", refuse_b).is_err());
+        let plain = options(None, None).check(refuse_b).unwrap();
+        assert_eq!(
+            (plain.namespace(), plain.prefix()),
+            (None, "0::".to_owned())
+        );
+        assert_eq!(plain.ttl(None), None);
     }
 
     #[test]

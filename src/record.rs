@@ -16,6 +16,7 @@
 //! not decode — foreign data, truncation, a newer format — is an
 //! [`Error::Decode`], which backends turn into a miss plus a delete.
 
+use crate::backend::Entry;
 use crate::{Error, Result};
 
 /// First byte of every record.
@@ -125,6 +126,27 @@ pub fn decode(bytes: &[u8]) -> Result<Record<'_>> {
     })
 }
 
+/// The entry in stored `bytes`, if they decode as a record that is live at
+/// `now_ms`. Anything else — an expired record, foreign bytes, a record of a
+/// newer format — is `None`: a miss, which the persistent backends leave for
+/// the store's own TTL, the next `set` or `clear_all`. The header is dropped
+/// in place: the value is not copied.
+pub(crate) fn live(mut bytes: Vec<u8>, now_ms: u64) -> Option<Entry> {
+    let (expires_at, expired) = match decode(&bytes) {
+        Ok(rec) => (rec.expires_at, rec.is_expired(now_ms)),
+        Err(_) => return None,
+    };
+    if expired {
+        return None;
+    }
+    // The record decoded, so it is at least a header long.
+    bytes.drain(..HEADER_LEN.min(bytes.len()));
+    Some(Entry {
+        value: bytes,
+        expires_at,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +204,28 @@ mod tests {
             );
             no_expiry[i] = 0;
         }
+    }
+
+    #[test]
+    fn live_is_the_value_of_a_live_record_and_none_otherwise() {
+        let live_at = |bytes: &[u8], now| live(bytes.to_vec(), now);
+        assert_eq!(
+            live_at(&encode(Some(100), b"v"), 99),
+            Some(Entry {
+                value: b"v".to_vec(),
+                expires_at: Some(100)
+            })
+        );
+        assert_eq!(live_at(&encode(Some(100), b"v"), 100), None);
+        assert_eq!(
+            live_at(&encode(None, b""), u64::MAX),
+            Some(Entry {
+                value: Vec::new(),
+                expires_at: None
+            })
+        );
+        assert_eq!(live_at(b"not a record", 0), None);
+        assert_eq!(live_at(&encode(None, b"v")[..HEADER_LEN - 1], 0), None);
     }
 
     #[test]

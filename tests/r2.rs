@@ -111,12 +111,29 @@ fn metadata(fields: &[(&str, &str)]) -> JsValue {
     object.into()
 }
 
-fn backend(binding: &JsValue, clock: &ManualClock) -> R2Backend {
-    R2Backend::builder(binding.clone())
+/// A fresh bucket and a manual clock at [`START`], with a backend over the
+/// bucket itself (prefix `test/`).
+async fn start() -> (LocalR2, ManualClock, R2Backend) {
+    let r2 = LocalR2::start().await;
+    let clock = ManualClock::new(START);
+    let cache = R2Backend::builder(r2.bucket())
         .prefix("test/")
         .clock(clock.clone())
         .build()
-        .unwrap()
+        .unwrap();
+    (r2, clock, cache)
+}
+
+/// A fresh bucket and a `Tap` around it, with a backend over the tap (prefix
+/// `test/`, the default clock).
+async fn start_tapped() -> (LocalR2, Tap, R2Backend) {
+    let r2 = LocalR2::start().await;
+    let tap = Tap::new(&r2.bucket());
+    let cache = R2Backend::builder(tap.clone().into())
+        .prefix("test/")
+        .build()
+        .unwrap();
+    (r2, tap, cache)
 }
 
 fn bytes_of(value: JsValue) -> Vec<u8> {
@@ -152,9 +169,7 @@ async fn the_local_bucket_is_real_r2() {
 
 #[wasm_bindgen_test]
 async fn r2_backend_passes_the_conformance_suite() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let store = backend(&r2.bucket(), &clock);
+    let (r2, clock, store) = start().await;
     let result = conformance::run(
         |ns| match ns {
             Some(ns) => store.with_namespace(ns),
@@ -169,9 +184,7 @@ async fn r2_backend_passes_the_conformance_suite() {
 
 #[wasm_bindgen_test]
 async fn tiered_memory_over_r2_passes_the_conformance_suite() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let store = backend(&r2.bucket(), &clock);
+    let (r2, clock, store) = start().await;
     let memory = MemoryBackend::builder()
         .clock(clock.clone())
         .build()
@@ -196,9 +209,8 @@ async fn tiered_memory_over_r2_passes_the_conformance_suite() {
 
 #[wasm_bindgen_test]
 async fn objects_hold_the_bare_value_and_the_expiry_in_custom_metadata() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let cache = backend(&r2.bucket(), &clock).with_namespace("ns").unwrap();
+    let (r2, _clock, store) = start().await;
+    let cache = store.with_namespace("ns").unwrap();
     cache
         .set("k", b"value".to_vec(), Some(Duration::from_millis(1_500)))
         .await
@@ -220,9 +232,7 @@ async fn objects_hold_the_bare_value_and_the_expiry_in_custom_metadata() {
 
 #[wasm_bindgen_test]
 async fn expired_objects_are_misses_and_are_not_deleted_on_read() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let cache = backend(&r2.bucket(), &clock);
+    let (r2, clock, cache) = start().await;
     cache
         .set("k", b"v".to_vec(), Some(Duration::from_secs(5)))
         .await
@@ -267,9 +277,7 @@ async fn the_default_ttl_applies_and_an_explicit_ttl_overrides_it() {
 
 #[wasm_bindgen_test]
 async fn objects_without_or_with_foreign_or_garbled_metadata_are_misses() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let cache = backend(&r2.bucket(), &clock);
+    let (r2, _clock, cache) = start().await;
     let cases: Vec<(&str, JsValue)> = vec![
         ("none", JsValue::UNDEFINED),
         ("empty", metadata(&[])),
@@ -306,15 +314,8 @@ async fn objects_without_or_with_foreign_or_garbled_metadata_are_misses() {
 
 #[wasm_bindgen_test]
 async fn object_keys_are_at_most_1024_bytes_before_any_call() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let tap = Tap::new(&r2.bucket());
-    let cache = R2Backend::builder(tap.clone().into())
-        .prefix("test/")
-        .namespace("ns")
-        .clock(clock)
-        .build()
-        .unwrap();
+    let (r2, tap, store) = start_tapped().await;
+    let cache = store.with_namespace("ns").unwrap();
     // "test/" + "2:ns:" = 10 bytes.
     let fits = "k".repeat(1_024 - 10);
     cache.set(&fits, b"v".to_vec(), None).await.unwrap();
@@ -324,36 +325,12 @@ async fn object_keys_are_at_most_1024_bytes_before_any_call() {
     let over = "k".repeat(1_024 - 9);
     let two_byte = "é".repeat(508); // 1,016 bytes of UTF-8 in 508 chars
     for key in [over.as_str(), two_byte.as_str()] {
-        let code = |r: edgecache::Result<()>| r.unwrap_err().code();
-        assert_eq!(
-            code(cache.set(key, vec![1], None).await),
-            "EDGECACHE_INVALID_KEY"
-        );
-        assert_eq!(
-            code(cache.get(key).await.map(drop)),
-            "EDGECACHE_INVALID_KEY"
-        );
-        assert_eq!(
-            code(cache.exists(key).await.map(drop)),
-            "EDGECACHE_INVALID_KEY"
-        );
-        assert_eq!(code(cache.delete(key).await), "EDGECACHE_INVALID_KEY");
-        assert_eq!(
-            code(cache.mget(&["a", key]).await.map(drop)),
-            "EDGECACHE_INVALID_KEY"
-        );
-        assert_eq!(
-            code(cache.mdelete(&["a", key]).await),
-            "EDGECACHE_INVALID_KEY"
-        );
-        assert_eq!(
-            code(cache.get_body(key).await.map(drop)),
-            "EDGECACHE_INVALID_KEY"
-        );
-        assert_eq!(
-            code(cache.put_body(key, &"x".into(), None).await),
-            "EDGECACHE_INVALID_KEY"
-        );
+        for op in [
+            "put", "get", "head", "delete", "mget", "mdelete", "getBody", "putBody",
+        ] {
+            let err = run_op(&cache, op, key).await.unwrap_err();
+            assert_eq!(err.code(), "EDGECACHE_INVALID_KEY", "{op}");
+        }
     }
     for method in ["get", "head", "put", "delete", "list"] {
         assert_eq!(tap.calls(method), 0, "{method} was called");
@@ -469,13 +446,8 @@ async fn clear_all_pages_through_more_than_1000_objects_and_spares_everything_el
 
 #[wasm_bindgen_test]
 async fn clear_all_deletes_only_its_prefix_even_if_list_ignores_it_and_stops_on_bad_cursors() {
-    let r2 = LocalR2::start().await;
-    let tap = Tap::new(&r2.bucket());
-    let cache = R2Backend::builder(tap.clone().into())
-        .prefix("test/")
-        .namespace("a")
-        .build()
-        .unwrap();
+    let (r2, tap, store) = start_tapped().await;
+    let cache = store.with_namespace("a").unwrap();
     cache.set("k", vec![1], None).await.unwrap();
     r2.put("other", b"x", JsValue::UNDEFINED).await;
     tap.set_fault("list", "listIgnorePrefix");
@@ -498,12 +470,7 @@ async fn clear_all_deletes_only_its_prefix_even_if_list_ignores_it_and_stops_on_
 
 #[wasm_bindgen_test]
 async fn mget_is_concurrent_but_bounded_and_mdelete_sends_1000_keys_a_call() {
-    let r2 = LocalR2::start().await;
-    let tap = Tap::new(&r2.bucket());
-    let cache = R2Backend::builder(tap.clone().into())
-        .prefix("test/")
-        .build()
-        .unwrap();
+    let (r2, tap, cache) = start_tapped().await;
     let keys: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
     for key in keys.iter().step_by(2) {
         cache.set(key, key.as_bytes().to_vec(), None).await.unwrap();
@@ -534,12 +501,7 @@ async fn mget_is_concurrent_but_bounded_and_mdelete_sends_1000_keys_a_call() {
 
 #[wasm_bindgen_test]
 async fn exists_is_one_head_and_health_check_one_head_of_a_reserved_key() {
-    let r2 = LocalR2::start().await;
-    let tap = Tap::new(&r2.bucket());
-    let cache = R2Backend::builder(tap.clone().into())
-        .prefix("test/")
-        .build()
-        .unwrap();
+    let (r2, tap, cache) = start_tapped().await;
     cache.set("k", vec![0; 1 << 20], None).await.unwrap();
     tap.reset();
     assert!(cache.exists("k").await.unwrap());
@@ -553,16 +515,19 @@ async fn exists_is_one_head_and_health_check_one_head_of_a_reserved_key() {
     r2.dispose().await;
 }
 
-async fn run_op(cache: &R2Backend, op: &str) -> edgecache::Result<()> {
+/// Calls the backend method that `op` names (the binding method it ends up
+/// calling, or the backend's: `getBody`, `putBody`, `mget`, `mdelete`) with
+/// `key` (after a valid key, for `mget` and `mdelete`).
+async fn run_op(cache: &R2Backend, op: &str, key: &str) -> edgecache::Result<()> {
     match op {
-        "get" => cache.get("k").await.map(drop),
-        "getBody" => cache.get_body("k").await.map(drop),
-        "mget" => cache.mget(&["k", "j"]).await.map(drop),
-        "head" => cache.exists("k").await.map(drop),
-        "put" => cache.set("k", b"v".to_vec(), None).await,
-        "putBody" => cache.put_body("k", &"v".into(), None).await,
-        "delete" => cache.delete("k").await,
-        "mdelete" => cache.mdelete(&["k", "j"]).await,
+        "get" => cache.get(key).await.map(drop),
+        "getBody" => cache.get_body(key).await.map(drop),
+        "mget" => cache.mget(&["j", key]).await.map(drop),
+        "head" => cache.exists(key).await.map(drop),
+        "put" => cache.set(key, b"v".to_vec(), None).await,
+        "putBody" => cache.put_body(key, &"v".into(), None).await,
+        "delete" => cache.delete(key).await,
+        "mdelete" => cache.mdelete(&["j", key]).await,
         "list" => cache.clear_all().await,
         _ => unreachable!(),
     }
@@ -570,12 +535,7 @@ async fn run_op(cache: &R2Backend, op: &str) -> edgecache::Result<()> {
 
 #[wasm_bindgen_test]
 async fn every_injected_fault_is_a_backend_error_and_the_backend_keeps_working() {
-    let r2 = LocalR2::start().await;
-    let tap = Tap::new(&r2.bucket());
-    let cache = R2Backend::builder(tap.clone().into())
-        .prefix("test/")
-        .build()
-        .unwrap();
+    let (r2, tap, cache) = start_tapped().await;
     let ops: &[(&str, &[&str])] = &[
         ("get", &["get", "getBody", "mget"]),
         ("head", &["head"]),
@@ -590,7 +550,7 @@ async fn every_injected_fault_is_a_backend_error_and_the_backend_keeps_working()
                 // clear_all only deletes when there is something to delete.
                 cache.set("k", b"v".to_vec(), None).await.unwrap();
                 tap.set_fault(method, kind);
-                let err = run_op(&cache, op).await.unwrap_err();
+                let err = run_op(&cache, op, "k").await.unwrap_err();
                 tap.clear_fault();
                 assert_eq!(
                     err.code(),
@@ -619,7 +579,7 @@ async fn every_injected_fault_is_a_backend_error_and_the_backend_keeps_working()
         ("get", "arrayBufferString", "getBody", "a `body` stream"),
     ] {
         tap.set_fault(method, kind);
-        let err = run_op(&cache, op).await.unwrap_err();
+        let err = run_op(&cache, op, "k").await.unwrap_err();
         tap.clear_fault();
         assert_eq!(err.code(), "EDGECACHE_BACKEND", "{kind} via {op}");
         assert!(err.to_string().contains(says), "{kind} via {op}: {err}");
@@ -634,9 +594,7 @@ async fn every_injected_fault_is_a_backend_error_and_the_backend_keeps_working()
 
 #[wasm_bindgen_test]
 async fn streamed_and_copied_values_read_each_other() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let cache = backend(&r2.bucket(), &clock);
+    let (r2, clock, cache) = start().await;
     let value: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     cache
         .put_body("blob", &blob_of(&value), Some(Duration::from_secs(3)))
@@ -668,9 +626,7 @@ async fn streamed_and_copied_values_read_each_other() {
 
 #[wasm_bindgen_test]
 async fn a_32_mib_value_round_trips() {
-    let r2 = LocalR2::start().await;
-    let clock = ManualClock::new(START);
-    let cache = backend(&r2.bucket(), &clock);
+    let (r2, _clock, cache) = start().await;
     let value: Vec<u8> = (0..32u32 << 20)
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
         .collect();

@@ -81,10 +81,11 @@ use wasm_bindgen::JsValue;
 use binding::{Binding, Outcome, Param, Statement};
 
 use crate::backend::{Entry, ExpiryAware};
-use crate::key::{check_key, check_namespace, check_ttl};
+use crate::key::{check_key, check_namespace, check_ttl, Options, Scope};
+use crate::platform::registry::Registered;
 use crate::record;
 use crate::sql::{self, Statements};
-use crate::time::{expiry_after, Clock, DefaultClock};
+use crate::time::{expiry_after, Clock};
 use crate::{CacheBackend, Error, Result, Stats};
 
 /// Writes between two purges, unless configured.
@@ -119,16 +120,14 @@ const PURGE_ROWS: u32 = 100;
 #[derive(Clone, Debug)]
 pub struct D1Backend {
     shared: Arc<Shared>,
-    namespace: Option<Arc<str>>,
-    default_ttl: Option<Duration>,
+    scope: Scope,
 }
 
 /// What every handle of one backend shares: plain Rust data, so it is
 /// `Send + Sync`. Dropping the last handle forgets the binding.
 #[derive(Debug)]
 struct Shared {
-    id: u64,
-    clock: Arc<dyn Clock>,
+    binding: Registered,
     sql: Statements,
     purge_every: u32,
     purge_rows: u32,
@@ -139,12 +138,6 @@ struct Shared {
     purged: AtomicU64,
 }
 
-impl Drop for Shared {
-    fn drop(&mut self) {
-        binding::unregister(self.id);
-    }
-}
-
 /// Configures a [`D1Backend`]. [`build`](Self::build) checks the binding
 /// and the options and makes no call; [`open`](Self::open) also creates the
 /// table.
@@ -152,9 +145,7 @@ impl Drop for Shared {
 pub struct D1BackendBuilder {
     binding: JsValue,
     table: String,
-    namespace: Option<String>,
-    default_ttl: Option<Duration>,
-    clock: Arc<dyn Clock>,
+    options: Options,
     purge_every: u32,
     purge_rows: u32,
 }
@@ -164,9 +155,9 @@ impl fmt::Debug for D1BackendBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("D1BackendBuilder")
             .field("table", &self.table)
-            .field("namespace", &self.namespace)
-            .field("default_ttl", &self.default_ttl)
-            .field("clock", &self.clock)
+            .field("namespace", &self.options.namespace)
+            .field("default_ttl", &self.options.default_ttl)
+            .field("clock", &self.options.clock)
             .field("purge_every", &self.purge_every)
             .field("purge_rows", &self.purge_rows)
             .finish_non_exhaustive()
@@ -196,7 +187,7 @@ impl D1BackendBuilder {
     /// # }
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+        self.options.namespace = Some(namespace.into());
         self
     }
 
@@ -209,7 +200,7 @@ impl D1BackendBuilder {
     /// # }
     /// ```
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
-        self.default_ttl = Some(ttl);
+        self.options.default_ttl = Some(ttl);
         self
     }
 
@@ -223,7 +214,7 @@ impl D1BackendBuilder {
     /// # }
     /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+        self.options.clock = Arc::new(clock);
         self
     }
 
@@ -255,15 +246,11 @@ impl D1BackendBuilder {
     pub fn build(self) -> Result<D1Backend> {
         let binding = binding::check(self.binding)?;
         let sql = Statements::new(&self.table)?;
-        if let Some(ns) = &self.namespace {
-            check_namespace(ns)?;
-        }
-        check_ttl(self.default_ttl)?;
-        let id = binding::register(binding)?;
+        let scope = self.options.check(check_namespace)?;
+        let binding = binding::register(binding)?;
         Ok(D1Backend {
             shared: Arc::new(Shared {
-                id,
-                clock: self.clock,
+                binding,
                 sql,
                 purge_every: self.purge_every,
                 purge_rows: self.purge_rows,
@@ -273,8 +260,7 @@ impl D1BackendBuilder {
                 inserts: AtomicU64::new(0),
                 purged: AtomicU64::new(0),
             }),
-            namespace: self.namespace.map(Arc::from),
-            default_ttl: self.default_ttl,
+            scope,
         })
     }
 
@@ -308,9 +294,7 @@ impl D1Backend {
         D1BackendBuilder {
             binding,
             table: sql::DEFAULT_TABLE.to_owned(),
-            namespace: None,
-            default_ttl: None,
-            clock: Arc::new(DefaultClock::default()),
+            options: Options::default(),
             purge_every: PURGE_EVERY,
             purge_rows: PURGE_ROWS,
         }
@@ -326,11 +310,9 @@ impl D1Backend {
     /// # }
     /// ```
     pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
-        check_namespace(namespace)?;
         Ok(Self {
             shared: Arc::clone(&self.shared),
-            namespace: Some(Arc::from(namespace)),
-            default_ttl: self.default_ttl,
+            scope: self.scope.with_namespace(namespace, check_namespace)?,
         })
     }
 
@@ -401,7 +383,7 @@ impl D1Backend {
     /// ```
     pub async fn stats(&self) -> Result<Stats> {
         let binding = self.binding()?;
-        let now = self.shared.clock.now_ms();
+        let now = self.scope.now_ms();
         let statement = binding.statement(
             &self.shared.sql.stats(),
             &[Param::Text(self.ns()), Param::Int(now)],
@@ -430,11 +412,11 @@ impl D1Backend {
     }
 
     fn ns(&self) -> &str {
-        sql::namespace_column(self.namespace.as_deref())
+        sql::namespace_column(self.scope.namespace())
     }
 
     fn binding(&self) -> Result<Binding> {
-        binding::lookup(self.shared.id)
+        binding::lookup(&self.shared.binding)
     }
 
     /// Passes `result` through, forgetting that the table was created if
@@ -457,10 +439,7 @@ impl D1Backend {
         let rows = max_rows.clamp(1, sql::MAX_PURGE_ROWS);
         binding.statement(
             &self.shared.sql.purge(),
-            &[
-                Param::Int(self.shared.clock.now_ms()),
-                Param::Int(u64::from(rows)),
-            ],
+            &[Param::Int(self.scope.now_ms()), Param::Int(u64::from(rows))],
             || format!("D1 purge of expired rows in {:?}", self.table()),
         )
     }
@@ -503,18 +482,18 @@ impl D1Backend {
             return Ok(Vec::new());
         }
         let outcomes = self.watch(&binding, binding.execute(statements).await)?;
-        let mut found: HashMap<String, Vec<u8>> = HashMap::new();
+        let now = self.scope.now_ms();
+        let mut found: HashMap<String, Option<Entry>> = HashMap::new();
         for outcome in &outcomes {
             for (key, value) in outcome.rows(|row| Ok((row.text("key")?, row.blob("value")?)))? {
                 if let Some(value) = value {
-                    found.insert(key, value);
+                    found.insert(key, record::live(value, now));
                 }
             }
         }
-        let now = self.shared.clock.now_ms();
         let entries: Vec<Option<Entry>> = keys
             .iter()
-            .map(|k| found.get(*k).and_then(|bytes| live(bytes, now)))
+            .map(|k| found.get(*k).cloned().flatten())
             .collect();
         let hits = entries.iter().filter(|e| e.is_some()).count() as u64;
         self.shared.hits.fetch_add(hits, Ordering::Relaxed);
@@ -533,18 +512,6 @@ impl D1Backend {
     }
 }
 
-/// The entry in a stored record, if it decodes and is live at `now_ms`.
-fn live(bytes: &[u8], now_ms: u64) -> Option<Entry> {
-    let rec = record::decode(bytes).ok()?;
-    if rec.is_expired(now_ms) {
-        return None;
-    }
-    Some(Entry {
-        value: rec.value.to_vec(),
-        expires_at: rec.expires_at,
-    })
-}
-
 impl CacheBackend for D1Backend {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.get_with_expiry(key).await?.map(|e| e.value))
@@ -557,13 +524,13 @@ impl CacheBackend for D1Backend {
         check_key(key)?;
         check_ttl(ttl)?;
         sql::check_row(
-            self.namespace.as_deref(),
+            self.scope.namespace(),
             key,
             value.len().saturating_add(record::HEADER_LEN),
         )?;
         let binding = self.binding()?;
-        let now = self.shared.clock.now_ms();
-        let expires_at = expiry_after(now, ttl.or(self.default_ttl));
+        let now = self.scope.now_ms();
+        let expires_at = expiry_after(now, self.scope.ttl(ttl));
         let record = record::encode(expires_at, &value);
         drop(value);
         let upsert = binding.statement(

@@ -147,9 +147,10 @@ use binding::{Binding, PutOptions};
 
 use crate::backend::{Entry, ExpiryAware};
 use crate::concurrent::batched;
-use crate::key::{self, check_key, check_namespace, check_ttl};
+use crate::key::{self, check_namespace, check_ttl, Options, Scope};
+use crate::platform::registry::Registered;
 use crate::record;
-use crate::time::{expiry_after, Clock, DefaultClock};
+use crate::time::{expiry_after, Clock};
 use crate::{CacheBackend, Error, Result};
 
 /// Calls kept in flight at once by `mget`, `mdelete` and `clear_all`.
@@ -205,23 +206,10 @@ const HEALTH_CHECK_KEY: &str = "edgecache:health-check";
 /// ```
 #[derive(Clone, Debug)]
 pub struct KvBackend {
-    shared: Arc<Shared>,
-    namespace: Option<Arc<str>>,
-    default_ttl: Option<Duration>,
-}
-
-/// What every handle of one backend shares: plain Rust data, so it is
-/// `Send + Sync`. Dropping the last handle forgets the binding.
-#[derive(Debug)]
-struct Shared {
-    id: u64,
-    clock: Arc<dyn Clock>,
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        binding::unregister(self.id);
-    }
+    /// The binding, shared by every handle: plain Rust data (an id), so it
+    /// is `Send + Sync`. Dropping the last handle forgets the binding.
+    binding: Arc<Registered>,
+    scope: Scope,
 }
 
 /// Configures a [`KvBackend`]. [`build`](Self::build) checks the binding
@@ -241,18 +229,16 @@ impl Drop for Shared {
 #[derive(Clone)]
 pub struct KvBackendBuilder {
     binding: JsValue,
-    namespace: Option<String>,
-    default_ttl: Option<Duration>,
-    clock: Arc<dyn Clock>,
+    options: Options,
 }
 
 impl fmt::Debug for KvBackendBuilder {
     // The binding is left out: formatting a JavaScript value calls into it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KvBackendBuilder")
-            .field("namespace", &self.namespace)
-            .field("default_ttl", &self.default_ttl)
-            .field("clock", &self.clock)
+            .field("namespace", &self.options.namespace)
+            .field("default_ttl", &self.options.default_ttl)
+            .field("clock", &self.options.clock)
             .finish_non_exhaustive()
     }
 }
@@ -267,7 +253,7 @@ impl KvBackendBuilder {
     /// # }
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+        self.options.namespace = Some(namespace.into());
         self
     }
 
@@ -281,7 +267,7 @@ impl KvBackendBuilder {
     /// # }
     /// ```
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
-        self.default_ttl = Some(ttl);
+        self.options.default_ttl = Some(ttl);
         self
     }
 
@@ -295,7 +281,7 @@ impl KvBackendBuilder {
     /// # }
     /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+        self.options.clock = Arc::new(clock);
         self
     }
 
@@ -310,18 +296,11 @@ impl KvBackendBuilder {
     /// ```
     pub fn build(self) -> Result<KvBackend> {
         let binding = binding::check(self.binding)?;
-        if let Some(ns) = &self.namespace {
-            check_kv_namespace(ns)?;
-        }
-        check_ttl(self.default_ttl)?;
-        let id = binding::register(binding)?;
+        let scope = self.options.check(check_kv_namespace)?;
+        let binding = binding::register(binding)?;
         Ok(KvBackend {
-            shared: Arc::new(Shared {
-                id,
-                clock: self.clock,
-            }),
-            namespace: self.namespace.map(Arc::from),
-            default_ttl: self.default_ttl,
+            binding: Arc::new(binding),
+            scope,
         })
     }
 }
@@ -353,9 +332,7 @@ impl KvBackend {
     pub fn builder(binding: JsValue) -> KvBackendBuilder {
         KvBackendBuilder {
             binding,
-            namespace: None,
-            default_ttl: None,
-            clock: Arc::new(DefaultClock::default()),
+            options: Options::default(),
         }
     }
 
@@ -388,24 +365,21 @@ impl KvBackend {
     /// # }
     /// ```
     pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
-        check_kv_namespace(namespace)?;
         Ok(Self {
-            shared: Arc::clone(&self.shared),
-            namespace: Some(Arc::from(namespace)),
-            default_ttl: self.default_ttl,
+            binding: Arc::clone(&self.binding),
+            scope: self.scope.with_namespace(namespace, check_kv_namespace)?,
         })
     }
 
     /// The key as stored in KV, refused if KV would refuse it.
     fn stored_key(&self, key: &str) -> Result<String> {
-        check_key(key)?;
-        let stored = key::encode(self.namespace.as_deref(), key);
+        let stored = self.scope.stored_key(key)?;
         if stored.len() > Self::MAX_KEY_BYTES {
             return Err(Error::InvalidKey(format!(
                 "key is {} bytes in Workers KV with its namespace encoding ({:?}); the limit \
                  is {} bytes (UTF-8)",
                 stored.len(),
-                key::prefix(self.namespace.as_deref()),
+                self.scope.prefix(),
                 Self::MAX_KEY_BYTES
             )));
         }
@@ -413,7 +387,7 @@ impl KvBackend {
     }
 
     fn binding(&self) -> Result<Binding> {
-        binding::lookup(self.shared.id)
+        binding::lookup(&self.binding)
     }
 
     /// Reads `keys` (all checked first) with their expiry, concurrently.
@@ -427,10 +401,10 @@ impl KvBackend {
         }
         let binding = self.binding()?;
         let found = batched(&stored, MAX_IN_FLIGHT, |k| binding.get(k).bytes()).await?;
-        let now = self.shared.clock.now_ms();
+        let now = self.scope.now_ms();
         Ok(found
             .into_iter()
-            .map(|bytes| bytes.and_then(|bytes| live(bytes, now)))
+            .map(|bytes| bytes.and_then(|bytes| record::live(bytes, now)))
             .collect())
     }
 
@@ -440,24 +414,6 @@ impl KvBackend {
             .await
             .map(drop)
     }
-}
-
-/// The entry in a stored record, if it decodes and is live at `now_ms`.
-fn live(mut bytes: Vec<u8>, now_ms: u64) -> Option<Entry> {
-    let (expires_at, expired) = match record::decode(&bytes) {
-        Ok(rec) => (rec.expires_at, rec.is_expired(now_ms)),
-        Err(_) => return None,
-    };
-    if expired {
-        return None;
-    }
-    // The record decoded, so it is at least a header long; drop the header
-    // in place instead of copying the value out.
-    bytes.drain(..record::HEADER_LEN.min(bytes.len()));
-    Some(Entry {
-        value: bytes,
-        expires_at,
-    })
 }
 
 /// KV's `expirationTtl` for `ttl`: whole seconds, rounded up, at least 60.
@@ -497,8 +453,8 @@ impl CacheBackend for KvBackend {
             });
         }
         let binding = self.binding()?;
-        let ttl = ttl.or(self.default_ttl);
-        let expires_at = expiry_after(self.shared.clock.now_ms(), ttl);
+        let ttl = self.scope.ttl(ttl);
+        let expires_at = expiry_after(self.scope.now_ms(), ttl);
         let record = record::encode(expires_at, &value);
         drop(value);
         let options = PutOptions {
@@ -543,7 +499,7 @@ impl CacheBackend for KvBackend {
     /// Deletes every key of this handle's namespace (the keys of a handle
     /// without one, with no namespace), a `list` page at a time.
     async fn clear_all(&self) -> Result<()> {
-        let prefix = key::prefix(self.namespace.as_deref());
+        let prefix = self.scope.prefix();
         let binding = self.binding()?;
         let mut cursor: Option<String> = None;
         loop {

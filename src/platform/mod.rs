@@ -13,4 +13,5 @@ mod js_redis;
 pub(crate) mod kv;
 pub(crate) mod r2;
 pub(crate) mod redis;
+mod registry;
 pub(crate) mod sys;

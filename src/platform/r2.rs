@@ -96,9 +96,10 @@ use binding::Binding;
 
 use crate::backend::{Entry, ExpiryAware};
 use crate::concurrent::batched;
-use crate::key::check_ttl;
+use crate::key::{check_ttl, Options, Scope};
+use crate::platform::registry::Registered;
 use crate::r2_layout::{self, Metadata, PAGE_KEYS};
-use crate::time::{expiry_after, Clock, DefaultClock};
+use crate::time::{expiry_after, Clock};
 use crate::{CacheBackend, Error, Result};
 
 /// `get`s kept in flight at once by `mget`.
@@ -138,23 +139,15 @@ const MAX_IN_FLIGHT: usize = 16;
 #[derive(Clone, Debug)]
 pub struct R2Backend {
     shared: Arc<Shared>,
-    namespace: Option<Arc<str>>,
-    default_ttl: Option<Duration>,
+    scope: Scope,
 }
 
 /// What every handle of one backend shares: plain Rust data, so it is
 /// `Send + Sync`. Dropping the last handle forgets the binding.
 #[derive(Debug)]
 struct Shared {
-    id: u64,
+    binding: Registered,
     prefix: String,
-    clock: Arc<dyn Clock>,
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        binding::unregister(self.id);
-    }
 }
 
 /// Configures an [`R2Backend`]. [`build`](Self::build) checks the binding
@@ -171,9 +164,7 @@ impl Drop for Shared {
 pub struct R2BackendBuilder {
     binding: JsValue,
     prefix: String,
-    namespace: Option<String>,
-    default_ttl: Option<Duration>,
-    clock: Arc<dyn Clock>,
+    options: Options,
 }
 
 impl fmt::Debug for R2BackendBuilder {
@@ -181,9 +172,9 @@ impl fmt::Debug for R2BackendBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("R2BackendBuilder")
             .field("prefix", &self.prefix)
-            .field("namespace", &self.namespace)
-            .field("default_ttl", &self.default_ttl)
-            .field("clock", &self.clock)
+            .field("namespace", &self.options.namespace)
+            .field("default_ttl", &self.options.default_ttl)
+            .field("clock", &self.options.clock)
             .finish_non_exhaustive()
     }
 }
@@ -213,7 +204,7 @@ impl R2BackendBuilder {
     /// # }
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+        self.options.namespace = Some(namespace.into());
         self
     }
 
@@ -226,7 +217,7 @@ impl R2BackendBuilder {
     /// # }
     /// ```
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
-        self.default_ttl = Some(ttl);
+        self.options.default_ttl = Some(ttl);
         self
     }
 
@@ -240,7 +231,7 @@ impl R2BackendBuilder {
     /// # }
     /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+        self.options.clock = Arc::new(clock);
         self
     }
 
@@ -257,19 +248,17 @@ impl R2BackendBuilder {
     pub fn build(self) -> Result<R2Backend> {
         let bucket = binding::check(self.binding)?;
         r2_layout::check_prefix(&self.prefix)?;
-        if let Some(ns) = &self.namespace {
-            r2_layout::check_namespace(&self.prefix, ns)?;
-        }
-        check_ttl(self.default_ttl)?;
-        let id = binding::register(bucket)?;
+        let prefix = &self.prefix;
+        let scope = self
+            .options
+            .check(|ns| r2_layout::check_namespace(prefix, ns))?;
+        let binding = binding::register(bucket)?;
         Ok(R2Backend {
             shared: Arc::new(Shared {
-                id,
+                binding,
                 prefix: self.prefix,
-                clock: self.clock,
             }),
-            namespace: self.namespace.map(Arc::from),
-            default_ttl: self.default_ttl,
+            scope,
         })
     }
 }
@@ -297,9 +286,7 @@ impl R2Backend {
         R2BackendBuilder {
             binding,
             prefix: String::new(),
-            namespace: None,
-            default_ttl: None,
-            clock: Arc::new(DefaultClock::default()),
+            options: Options::default(),
         }
     }
 
@@ -329,11 +316,12 @@ impl R2Backend {
     /// # }
     /// ```
     pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
-        r2_layout::check_namespace(&self.shared.prefix, namespace)?;
+        let prefix = &self.shared.prefix;
         Ok(Self {
             shared: Arc::clone(&self.shared),
-            namespace: Some(Arc::from(namespace)),
-            default_ttl: self.default_ttl,
+            scope: self
+                .scope
+                .with_namespace(namespace, |ns| r2_layout::check_namespace(prefix, ns))?,
         })
     }
 
@@ -384,25 +372,25 @@ impl R2Backend {
 
     /// The object key of `key`, refused if R2 would refuse it.
     fn object_key(&self, key: &str) -> Result<String> {
-        r2_layout::object_key(&self.shared.prefix, self.namespace.as_deref(), key)
+        r2_layout::object_key(&self.shared.prefix, self.scope.namespace(), key)
     }
 
     fn binding(&self) -> Result<Binding> {
-        binding::lookup(self.shared.id)
+        binding::lookup(&self.shared.binding)
     }
 
     /// The metadata of a write now with `ttl` (or the default).
     fn metadata(&self, ttl: Option<Duration>) -> Metadata {
-        let ttl = ttl.or(self.default_ttl);
+        let ttl = self.scope.ttl(ttl);
         Metadata {
-            expires_at: expiry_after(self.shared.clock.now_ms(), ttl),
+            expires_at: expiry_after(self.scope.now_ms(), ttl),
         }
     }
 
     /// The metadata of `found` if it is edgecache's and live now.
     fn live_meta(&self, found: &binding::Found) -> Option<Metadata> {
         let meta = found.meta.as_ref().ok()?;
-        (!meta.is_expired(self.shared.clock.now_ms())).then_some(*meta)
+        (!meta.is_expired(self.scope.now_ms())).then_some(*meta)
     }
 
     /// Reads `keys` (all checked first) with their expiry, concurrently.
@@ -507,7 +495,7 @@ impl CacheBackend for R2Backend {
     /// Deletes every object of this handle's prefix and namespace (the keys
     /// of a handle without a namespace, with none), a `list` page at a time.
     async fn clear_all(&self) -> Result<()> {
-        let prefix = r2_layout::list_prefix(&self.shared.prefix, self.namespace.as_deref());
+        let prefix = r2_layout::list_prefix(&self.shared.prefix, self.scope.namespace());
         let binding = self.binding()?;
         let mut cursor: Option<String> = None;
         loop {

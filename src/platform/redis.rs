@@ -18,13 +18,10 @@
 //! of the wrong type) is [`Error::Unavailable`]: the backend then drops the
 //! connection and the next call opens a new one.
 //!
-//! Like the other bindings, the JavaScript objects live in a `thread_local!`
-//! table under a numeric id, so the handles are plain data and `Send + Sync`
-//! without `unsafe`.
+//! Like the other bindings, the JavaScript objects live in the per-thread
+//! table of `platform::registry`, so the handles are plain data and
+//! `Send + Sync` without `unsafe`.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,56 +30,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::js_error::{describe, message};
+use super::registry::Registered;
 use super::sys;
 use crate::redis::transport::{Connector, Transport};
 use crate::{Error, Result};
 
-thread_local! {
-    /// Every live opener function and socket on this thread, by id.
-    static OBJECTS: RefCell<HashMap<u64, JsValue>> = RefCell::new(HashMap::new());
-}
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-fn register(value: JsValue) -> Result<u64> {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let stored = OBJECTS
-        .try_with(|table| {
-            table
-                .try_borrow_mut()
-                .map(|mut table| table.insert(id, value))
-                .is_ok()
-        })
-        .unwrap_or(false);
-    if stored {
-        Ok(id)
-    } else {
-        Err(Error::Unavailable(
-            "cannot keep the Redis socket: this thread is shutting down".into(),
-        ))
-    }
-}
-
-fn unregister(id: u64) -> Option<JsValue> {
-    OBJECTS
-        .try_with(|table| table.try_borrow_mut().ok()?.remove(&id))
-        .ok()
-        .flatten()
-}
-
-fn lookup(id: u64) -> Result<JsValue> {
-    OBJECTS
-        .try_with(|table| table.try_borrow().ok()?.get(&id).cloned())
-        .ok()
-        .flatten()
-        .ok_or_else(|| {
-            Error::Unavailable(
-                "the Redis connection of this backend lives on another thread (JavaScript \
-                 objects cannot cross threads): build the backend on the thread that uses it"
-                    .into(),
-            )
-        })
-}
+/// What the registered opener and sockets are called in errors.
+const WHAT: &str = "the Redis connection";
 
 /// Awaits what a JavaScript call returned (a promise or a plain value).
 async fn settle(called: std::result::Result<JsValue, JsValue>, doing: &str) -> Result<JsValue> {
@@ -98,31 +52,19 @@ fn unavailable(doing: &str, thrown: &JsValue) -> Error {
     Error::Unavailable(format!("{doing}: {}", message(thrown)))
 }
 
-/// The opener function, dropped from the table with the last handle.
-#[derive(Debug)]
-struct Opener {
-    id: u64,
-}
-
-impl Drop for Opener {
-    fn drop(&mut self) {
-        drop(unregister(self.id));
-    }
-}
-
 /// A [`Connector`] that calls a JavaScript `open(timeoutMs)` function.
 #[derive(Debug, Clone)]
 pub(crate) struct JsConnector {
-    opener: Arc<Opener>,
+    /// The opener function, dropped from the table with the last handle.
+    opener: Arc<Registered>,
 }
 
 impl JsConnector {
     /// Wraps `open`, which must resolve to a socket object (see the module
     /// docs).
     pub(crate) fn new(open: Function) -> Result<Self> {
-        let id = register(open.into())?;
         Ok(Self {
-            opener: Arc::new(Opener { id }),
+            opener: Arc::new(Registered::new(open.into(), WHAT)?),
         })
     }
 }
@@ -132,7 +74,7 @@ impl Connector for JsConnector {
 
     async fn connect(&self, timeout: Duration) -> Result<JsSocket> {
         const DOING: &str = "cannot connect to Redis";
-        let open: Function = lookup(self.opener.id)?.unchecked_into();
+        let open: Function = self.opener.get()?.unchecked_into();
         // At most u64::MAX ms; an f64 holds every value we pass (≤ 1 day).
         let timeout_ms = JsValue::from_f64(timeout.as_millis() as f64);
         let socket = settle(open.call1(&JsValue::UNDEFINED, &timeout_ms), DOING).await?;
@@ -150,7 +92,7 @@ impl Connector for JsConnector {
             }
         }
         Ok(JsSocket {
-            id: Some(register(socket)?),
+            socket: Some(Registered::new(socket, WHAT)?),
         })
     }
 }
@@ -160,15 +102,16 @@ impl Connector for JsConnector {
 #[derive(Debug)]
 pub(crate) struct JsSocket {
     /// `None` once closed.
-    id: Option<u64>,
+    socket: Option<Registered>,
 }
 
 impl JsSocket {
     fn socket(&self) -> Result<sys::RedisSocket> {
-        let id = self
-            .id
+        let socket = self
+            .socket
+            .as_ref()
             .ok_or_else(|| Error::Unavailable("the Redis connection is closed".into()))?;
-        Ok(lookup(id)?.unchecked_into())
+        Ok(socket.get()?.unchecked_into())
     }
 }
 
@@ -207,7 +150,7 @@ impl Transport for JsSocket {
     }
 
     fn close(&mut self) {
-        if let Some(socket) = self.id.take().and_then(unregister) {
+        if let Some(socket) = self.socket.take().and_then(Registered::take) {
             let socket: sys::RedisSocket = socket.unchecked_into();
             // Best effort: a throwing close changes nothing for us.
             let _ = socket.close();

@@ -8,9 +8,9 @@ use super::conn::{unexpected, Credentials, Link, Pipeline};
 use super::resp::Value;
 use super::transport::Connector;
 use crate::backend::{Entry, ExpiryAware};
-use crate::key::{self, check_key, check_namespace, check_ttl};
+use crate::key::{check_namespace, check_ttl, Options, Scope};
 use crate::record;
-use crate::time::{expiry_after, Clock, DefaultClock};
+use crate::time::{expiry_after, Clock};
 use crate::{CacheBackend, Error, Result};
 
 /// Keys per `MGET` or `UNLINK` command. A batch of more keys is split into
@@ -27,7 +27,7 @@ const SCAN_COUNT: &[u8] = b"1000";
 ///   [`Connector`], shared by clones and [`with_namespace`](Self::with_namespace)
 ///   handles; calls take turns on it, each sending all its commands in one
 ///   write. After any failure it is closed, and the next call opens a new one.
-/// - **Stored**: key [`key::encode`]`(namespace, key)`; value a
+/// - **Stored**: key [`key::encode`](crate::key::encode)`(namespace, key)`; value a
 ///   [`record`] (11-byte header with the exact absolute expiry, then the
 ///   bytes), written with `SET key record PX <ttl in ms, rounded up>`.
 /// - **Exact TTLs**: reads check the record's expiry with the backend's
@@ -52,22 +52,15 @@ const SCAN_COUNT: &[u8] = b"1000";
 /// # }
 /// ```
 pub struct RedisBackend<C: Connector> {
-    shared: Arc<Shared<C>>,
-    namespace: Option<Arc<str>>,
-    default_ttl: Option<Duration>,
-}
-
-struct Shared<C: Connector> {
-    link: Link<C>,
-    clock: Arc<dyn Clock>,
+    link: Arc<Link<C>>,
+    scope: Scope,
 }
 
 impl<C: Connector> Clone for RedisBackend<C> {
     fn clone(&self) -> Self {
         Self {
-            shared: Arc::clone(&self.shared),
-            namespace: self.namespace.clone(),
-            default_ttl: self.default_ttl,
+            link: Arc::clone(&self.link),
+            scope: self.scope.clone(),
         }
     }
 }
@@ -75,9 +68,9 @@ impl<C: Connector> Clone for RedisBackend<C> {
 impl<C: Connector> fmt::Debug for RedisBackend<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisBackend")
-            .field("namespace", &self.namespace)
-            .field("default_ttl", &self.default_ttl)
-            .field("clock", &self.shared.clock)
+            .field("namespace", &self.scope.namespace())
+            .field("default_ttl", &self.scope.default_ttl())
+            .field("clock", &self.scope.clock())
             .finish_non_exhaustive()
     }
 }
@@ -101,9 +94,7 @@ impl<C: Connector> fmt::Debug for RedisBackend<C> {
 /// ```
 pub struct RedisBackendBuilder<C: Connector> {
     connector: C,
-    namespace: Option<String>,
-    default_ttl: Option<Duration>,
-    clock: Arc<dyn Clock>,
+    options: Options,
     username: Option<String>,
     password: Option<String>,
     connect_timeout: Duration,
@@ -113,9 +104,9 @@ impl<C: Connector> fmt::Debug for RedisBackendBuilder<C> {
     // The password is left out.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisBackendBuilder")
-            .field("namespace", &self.namespace)
-            .field("default_ttl", &self.default_ttl)
-            .field("clock", &self.clock)
+            .field("namespace", &self.options.namespace)
+            .field("default_ttl", &self.options.default_ttl)
+            .field("clock", &self.options.clock)
             .field("username", &self.username)
             .field("password", &self.password.as_ref().map(|_| "<hidden>"))
             .field("connect_timeout", &self.connect_timeout)
@@ -127,13 +118,13 @@ impl<C: Connector> RedisBackendBuilder<C> {
     /// Namespace of the handle built (default: none). Its keys are stored
     /// as `"{len}:{namespace}:{key}"`; `clear_all` deletes only those.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+        self.options.namespace = Some(namespace.into());
         self
     }
 
     /// TTL for writes that give none (default: no expiry).
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
-        self.default_ttl = Some(ttl);
+        self.options.default_ttl = Some(ttl);
         self
     }
 
@@ -141,7 +132,7 @@ impl<C: Connector> RedisBackendBuilder<C> {
     /// natively, `Date.now()` on wasm32). Tests pass a
     /// [`ManualClock`](crate::time::ManualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+        self.options.clock = Arc::new(clock);
         self
     }
 
@@ -175,10 +166,7 @@ impl<C: Connector> RedisBackendBuilder<C> {
     /// # }
     /// ```
     pub fn build(self) -> Result<RedisBackend<C>> {
-        if let Some(ns) = &self.namespace {
-            check_namespace(ns)?;
-        }
-        check_ttl(self.default_ttl)?;
+        let scope = self.options.check(check_namespace)?;
         if self.connect_timeout.is_zero() {
             return Err(Error::InvalidOptions(
                 "connect timeout must be positive".into(),
@@ -194,12 +182,8 @@ impl<C: Connector> RedisBackendBuilder<C> {
             (None, None) => None,
         };
         Ok(RedisBackend {
-            shared: Arc::new(Shared {
-                link: Link::new(self.connector, self.connect_timeout, credentials),
-                clock: self.clock,
-            }),
-            namespace: self.namespace.map(Arc::from),
-            default_ttl: self.default_ttl,
+            link: Arc::new(Link::new(self.connector, self.connect_timeout, credentials)),
+            scope,
         })
     }
 }
@@ -217,9 +201,7 @@ impl<C: Connector> RedisBackend<C> {
     pub fn builder(connector: C) -> RedisBackendBuilder<C> {
         RedisBackendBuilder {
             connector,
-            namespace: None,
-            default_ttl: None,
-            clock: Arc::new(DefaultClock::default()),
+            options: Options::default(),
             username: None,
             password: None,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
@@ -229,11 +211,9 @@ impl<C: Connector> RedisBackend<C> {
     /// Another handle on the same connection whose keys live in `namespace`.
     /// `clear_all` on it clears that namespace only.
     pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
-        check_namespace(namespace)?;
         Ok(Self {
-            shared: Arc::clone(&self.shared),
-            namespace: Some(Arc::from(namespace)),
-            default_ttl: self.default_ttl,
+            link: Arc::clone(&self.link),
+            scope: self.scope.with_namespace(namespace, check_namespace)?,
         })
     }
 
@@ -241,12 +221,7 @@ impl<C: Connector> RedisBackend<C> {
     /// is open; the next call opens a new one. A call using it now finishes
     /// first. Never fails.
     pub fn disconnect(&self) {
-        self.shared.link.disconnect();
-    }
-
-    fn stored_key(&self, key: &str) -> Result<String> {
-        check_key(key)?;
-        Ok(key::encode(self.namespace.as_deref(), key))
+        self.link.disconnect();
     }
 
     /// Reads `keys` (all checked first) with their expiry: one `MGET` per
@@ -254,7 +229,7 @@ impl<C: Connector> RedisBackend<C> {
     async fn lookup(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {
         let stored = keys
             .iter()
-            .map(|k| self.stored_key(k))
+            .map(|k| self.scope.stored_key(k))
             .collect::<Result<Vec<_>>>()?;
         if stored.is_empty() {
             return Ok(Vec::new());
@@ -265,7 +240,6 @@ impl<C: Connector> RedisBackend<C> {
             pipeline.push("MGET", &args);
         }
         let values = self
-            .shared
             .link
             .exchange(pipeline, |replies| {
                 let mut values = Vec::with_capacity(stored.len());
@@ -292,10 +266,10 @@ impl<C: Connector> RedisBackend<C> {
                     .collect::<Result<Vec<_>>>()
             })
             .await?;
-        let now = self.shared.clock.now_ms();
+        let now = self.scope.now_ms();
         Ok(values
             .into_iter()
-            .map(|bytes| bytes.and_then(|bytes| live(bytes, now)))
+            .map(|bytes| bytes.and_then(|bytes| record::live(bytes, now)))
             .collect())
     }
 
@@ -307,24 +281,6 @@ impl<C: Connector> RedisBackend<C> {
             pipeline.push("UNLINK", &args);
         }
     }
-}
-
-/// The entry in a stored record, if it decodes and is live at `now_ms`.
-/// Anything else — foreign bytes in the namespace, a record of a newer
-/// format — is a miss, left for the next `set` or `clear_all`.
-fn live(mut bytes: Vec<u8>, now_ms: u64) -> Option<Entry> {
-    let (expires_at, expired) = match record::decode(&bytes) {
-        Ok(rec) => (rec.expires_at, rec.is_expired(now_ms)),
-        Err(_) => return None,
-    };
-    if expired {
-        return None;
-    }
-    bytes.drain(..record::HEADER_LEN.min(bytes.len()));
-    Some(Entry {
-        value: bytes,
-        expires_at,
-    })
 }
 
 /// `PX` for `ttl`: whole milliseconds, rounded up (so never 0).
@@ -386,7 +342,7 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
-        let stored = self.stored_key(key)?;
+        let stored = self.scope.stored_key(key)?;
         check_ttl(ttl)?;
         let size = value.len().saturating_add(record::HEADER_LEN);
         if size > Self::MAX_VALUE_BYTES {
@@ -395,8 +351,8 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
                 limit: Self::MAX_VALUE_BYTES as u64,
             });
         }
-        let ttl = ttl.or(self.default_ttl);
-        let expires_at = expiry_after(self.shared.clock.now_ms(), ttl);
+        let ttl = self.scope.ttl(ttl);
+        let expires_at = expiry_after(self.scope.now_ms(), ttl);
         // The header alone; the value is copied once, into the command.
         let header = record::encode(expires_at, &[]);
         let mut pipeline = Pipeline::default();
@@ -412,8 +368,7 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
             None => pipeline.push_parts("SET", &[&[stored.as_bytes()], record]),
         }
         drop(value);
-        self.shared
-            .link
+        self.link
             .exchange(pipeline, |replies| match replies.first() {
                 Some(Value::Simple(ok)) if ok == b"OK" => Ok(()),
                 Some(other) => Err(unexpected("SET", other)),
@@ -438,15 +393,14 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
     async fn mdelete(&self, keys: &[&str]) -> Result<()> {
         let stored = keys
             .iter()
-            .map(|k| self.stored_key(k))
+            .map(|k| self.scope.stored_key(k))
             .collect::<Result<Vec<_>>>()?;
         if stored.is_empty() {
             return Ok(());
         }
         let mut pipeline = Pipeline::default();
         Self::push_unlink(&mut pipeline, &stored);
-        self.shared
-            .link
+        self.link
             .exchange(pipeline, |replies| {
                 for reply in &replies {
                     integer("UNLINK", reply)?;
@@ -461,8 +415,7 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
     async fn health_check(&self) -> Result<bool> {
         let mut pipeline = Pipeline::default();
         pipeline.push("PING", &[]);
-        self.shared
-            .link
+        self.link
             .exchange(pipeline, |replies| match replies.first() {
                 Some(Value::Simple(pong)) if pong == b"PONG" => Ok(true),
                 Some(other) => Err(unexpected("PING", other)),
@@ -477,7 +430,7 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
     /// page `UNLINK`ed in the same write as the next `SCAN`. Never
     /// `FLUSHDB`. Keys written while it runs may survive.
     async fn clear_all(&self) -> Result<()> {
-        let prefix = key::prefix(self.namespace.as_deref());
+        let prefix = self.scope.prefix();
         let pattern = format!("{}*", glob_escape(&prefix));
         // The cursor of the next SCAN (`None` once the scan is complete),
         // and the keys of the last page, to UNLINK in the same write.
@@ -495,7 +448,6 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
             }
             let scanning = cursor.is_some();
             let page = self
-                .shared
                 .link
                 .exchange(pipeline, |mut replies| {
                     let scan = if scanning { replies.pop() } else { None };

@@ -4,24 +4,19 @@
 // workerd's real D1, SQLite and all). `CountingD1` wraps that proxy to count
 // calls and inject faults.
 //
-// wasm-bindgen-test copies this file into a temporary directory, so the
-// package is resolved from the working directory (the crate root, where
-// `cargo test` runs) rather than from this file's location.
-import { createRequire } from "node:module";
-import { join } from "node:path";
+// Miniflare itself is started by ./miniflare.mjs, shared with the R2 tests.
+// wasm-bindgen-test copies this file alone into a temporary directory, so
+// that module is imported from the working directory (the crate root, where
+// wasm-pack runs the tests) rather than from this file's location.
+import { pathToFileURL } from "node:url";
 
 const running = new Set();
 
 /** A fresh Miniflare with an empty D1 database; resolves to { mf, db }. */
 export async function startD1() {
-  const require = createRequire(join(process.cwd(), "package.json"));
-  const { Miniflare } = require("miniflare");
-  const mf = new Miniflare({
-    modules: true,
-    script: "export default { fetch() { return new Response(''); } }",
-    d1Databases: ["DB"],
-    cf: false,
-  });
+  const shared = `${process.cwd()}/tests/support/miniflare.mjs`;
+  const { startMiniflare } = await import(pathToFileURL(shared).href);
+  const mf = await startMiniflare({ d1Databases: ["DB"] });
   running.add(mf);
   const db = await mf.getD1Database("DB");
   return { mf, db };

@@ -7,26 +7,16 @@
 // flight per method, records how many keys each delete carried, and can
 // inject faults (throw, reject, answer garbage) into one method.
 
-import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
-
-// The snippet is copied under target/, so resolve miniflare from the crate
-// root (wasm-pack runs the tests there).
-async function loadMiniflare() {
-  const require = createRequire(`${process.cwd()}/package.json`);
-  return import(pathToFileURL(require.resolve("miniflare")).href);
-}
 
 export class LocalR2 {
   static async start() {
-    const { Miniflare } = await loadMiniflare();
-    const mf = new Miniflare({
-      modules: true,
-      script: "export default { fetch() { return new Response('') } }",
-      r2Buckets: ["BUCKET"],
-      r2Persist: false,
-      cf: false,
-    });
+    // Started by ./miniflare.mjs, shared with the D1 tests. The snippet is
+    // copied alone under target/, so that module is imported from the crate
+    // root (wasm-pack runs the tests there).
+    const shared = `${process.cwd()}/tests/support/miniflare.mjs`;
+    const { startMiniflare } = await import(pathToFileURL(shared).href);
+    const mf = await startMiniflare({ r2Buckets: ["BUCKET"], r2Persist: false });
     LocalR2.live = (LocalR2.live ?? 0) + 1;
     if (process.env.R2_TRACE) console.error(`[r2] start, ${LocalR2.live} live`);
     const r2 = new LocalR2();

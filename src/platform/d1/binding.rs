@@ -1,30 +1,23 @@
 //! The JavaScript half of a [`D1Backend`](super::D1Backend): the database
-//! binding, kept in a per-thread table under the handle's id; safe wrappers
+//! binding, kept in the per-thread table of `platform::registry`; safe wrappers
 //! around `prepare`/`bind`/`all`/`run`/`batch` that turn throws, rejections
 //! and answers of the wrong shape into crate errors; and the per-binding
 //! memo of tables already created.
-
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::js_error::{describe, thrown, unexpected};
+use crate::platform::registry::Registered;
 use crate::platform::sys;
 use crate::{Error, Result};
 
 thread_local! {
-    /// The binding of every live backend on this thread, by id.
-    static BINDINGS: RefCell<HashMap<u64, sys::D1Database>> = RefCell::new(HashMap::new());
     /// binding object → JS `Set` of the table names created through it in
     /// this isolate. Weak: a binding that goes away takes its entry along.
     static CREATED: WeakMap = WeakMap::new();
 }
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The methods a binding must have.
 const METHODS: [&str; 2] = ["prepare", "batch"];
@@ -52,49 +45,15 @@ pub(super) fn check(value: JsValue) -> Result<sys::D1Database> {
     Ok(value.unchecked_into())
 }
 
-/// Keeps `binding` in this thread's table; returns its id.
-pub(super) fn register(binding: sys::D1Database) -> Result<u64> {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let stored = BINDINGS
-        .try_with(|table| {
-            table
-                .try_borrow_mut()
-                .map(|mut table| table.insert(id, binding))
-                .is_ok()
-        })
-        .unwrap_or(false);
-    if stored {
-        Ok(id)
-    } else {
-        Err(Error::Unavailable(
-            "cannot keep the D1 binding: this thread is shutting down".into(),
-        ))
-    }
+/// Keeps `binding` in this thread's table, until the handle returned is
+/// dropped.
+pub(super) fn register(binding: sys::D1Database) -> Result<Registered> {
+    Registered::new(binding.into(), "the D1 binding")
 }
 
-/// Forgets the binding of `id` (its last handle is gone).
-pub(super) fn unregister(id: u64) {
-    let binding = BINDINGS
-        .try_with(|table| table.try_borrow_mut().ok()?.remove(&id))
-        .ok()
-        .flatten();
-    drop(binding);
-}
-
-/// The binding of `id` on this thread.
-pub(super) fn lookup(id: u64) -> Result<Binding> {
-    BINDINGS
-        .try_with(|table| table.try_borrow().ok()?.get(&id).cloned())
-        .ok()
-        .flatten()
-        .map(Binding)
-        .ok_or_else(|| {
-            Error::Unavailable(
-                "the D1 binding of this backend lives on another thread (JavaScript objects \
-                 cannot cross threads): build the backend on the thread that uses it"
-                    .into(),
-            )
-        })
+/// The binding kept under `registered`, on this thread.
+pub(super) fn lookup(registered: &Registered) -> Result<Binding> {
+    Ok(Binding(registered.get()?.unchecked_into()))
 }
 
 /// A value bound to a `?N` parameter.

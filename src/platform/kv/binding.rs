@@ -1,5 +1,5 @@
 //! The JavaScript half of a [`KvBackend`](super::KvBackend): the binding
-//! object, kept in a per-thread table under the handle's id, and safe
+//! object, kept in the per-thread table of `platform::registry`, and safe
 //! wrappers around its four methods that turn throws, rejections and
 //! answers of the wrong type into crate errors.
 //!
@@ -7,24 +7,14 @@
 //! attached, so a rejection is never unhandled) and is awaited later. That is
 //! what lets `mget`, `mdelete` and `clear_all` keep several calls in flight.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::js_error::{thrown, unexpected};
+use crate::platform::registry::Registered;
 use crate::platform::sys;
 use crate::{Error, Result};
-
-thread_local! {
-    /// The binding of every live backend on this thread, by id.
-    static BINDINGS: RefCell<HashMap<u64, sys::KvNamespace>> = RefCell::new(HashMap::new());
-}
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The methods a binding must have.
 const METHODS: [&str; 4] = ["get", "put", "delete", "list"];
@@ -53,50 +43,15 @@ pub(super) fn check(value: JsValue) -> Result<sys::KvNamespace> {
     Ok(value.unchecked_into())
 }
 
-/// Keeps `binding` in this thread's table; returns its id.
-pub(super) fn register(binding: sys::KvNamespace) -> Result<u64> {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let stored = BINDINGS
-        .try_with(|table| {
-            table
-                .try_borrow_mut()
-                .map(|mut table| table.insert(id, binding))
-                .is_ok()
-        })
-        .unwrap_or(false);
-    if stored {
-        Ok(id)
-    } else {
-        Err(Error::Unavailable(
-            "cannot keep the KV binding: this thread is shutting down".into(),
-        ))
-    }
+/// Keeps `binding` in this thread's table, until the handle returned is
+/// dropped.
+pub(super) fn register(binding: sys::KvNamespace) -> Result<Registered> {
+    Registered::new(binding.into(), "the KV binding")
 }
 
-/// Forgets the binding of `id` (its last handle is gone).
-pub(super) fn unregister(id: u64) {
-    // Take the binding out first and drop it after the table's borrow ends.
-    let binding = BINDINGS
-        .try_with(|table| table.try_borrow_mut().ok()?.remove(&id))
-        .ok()
-        .flatten();
-    drop(binding);
-}
-
-/// The binding of `id` on this thread.
-pub(super) fn lookup(id: u64) -> Result<Binding> {
-    BINDINGS
-        .try_with(|table| table.try_borrow().ok()?.get(&id).cloned())
-        .ok()
-        .flatten()
-        .map(Binding)
-        .ok_or_else(|| {
-            Error::Unavailable(
-                "the KV binding of this backend lives on another thread (JavaScript objects \
-                 cannot cross threads): build the backend on the thread that uses it"
-                    .into(),
-            )
-        })
+/// The binding kept under `registered`, on this thread.
+pub(super) fn lookup(registered: &Registered) -> Result<Binding> {
+    Ok(Binding(registered.get()?.unchecked_into()))
 }
 
 /// A binding, borrowed from the table for the length of one operation.

@@ -1,5 +1,5 @@
 //! The JavaScript half of an [`R2Backend`](super::R2Backend): the bucket
-//! binding, kept in a per-thread table under the handle's id, and safe
+//! binding, kept in the per-thread table of `platform::registry`, and safe
 //! wrappers around its five methods that turn throws, rejections and answers
 //! of the wrong type into crate errors.
 //!
@@ -7,25 +7,15 @@
 //! attached, so a rejection is never unhandled) and is awaited later. That is
 //! what lets `mget` keep several calls in flight.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::platform::js_error::{describe, thrown, unexpected};
+use crate::platform::registry::Registered;
 use crate::platform::sys;
 use crate::r2_layout::{Metadata, PAGE_KEYS};
 use crate::{Error, Result};
-
-thread_local! {
-    /// The bucket of every live backend on this thread, by id.
-    static BUCKETS: RefCell<HashMap<u64, sys::R2Bucket>> = RefCell::new(HashMap::new());
-}
-
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The methods a binding must have.
 const METHODS: [&str; 5] = ["get", "head", "put", "delete", "list"];
@@ -58,50 +48,15 @@ pub(super) fn check(value: JsValue) -> Result<sys::R2Bucket> {
     Ok(value.unchecked_into())
 }
 
-/// Keeps `bucket` in this thread's table; returns its id.
-pub(super) fn register(bucket: sys::R2Bucket) -> Result<u64> {
-    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-    let stored = BUCKETS
-        .try_with(|table| {
-            table
-                .try_borrow_mut()
-                .map(|mut table| table.insert(id, bucket))
-                .is_ok()
-        })
-        .unwrap_or(false);
-    if stored {
-        Ok(id)
-    } else {
-        Err(Error::Unavailable(
-            "cannot keep the R2 binding: this thread is shutting down".into(),
-        ))
-    }
+/// Keeps `bucket` in this thread's table, until the handle returned is
+/// dropped.
+pub(super) fn register(bucket: sys::R2Bucket) -> Result<Registered> {
+    Registered::new(bucket.into(), "the R2 binding")
 }
 
-/// Forgets the bucket of `id` (its last handle is gone).
-pub(super) fn unregister(id: u64) {
-    // Take the bucket out first and drop it after the table's borrow ends.
-    let bucket = BUCKETS
-        .try_with(|table| table.try_borrow_mut().ok()?.remove(&id))
-        .ok()
-        .flatten();
-    drop(bucket);
-}
-
-/// The bucket of `id` on this thread.
-pub(super) fn lookup(id: u64) -> Result<Binding> {
-    BUCKETS
-        .try_with(|table| table.try_borrow().ok()?.get(&id).cloned())
-        .ok()
-        .flatten()
-        .map(Binding)
-        .ok_or_else(|| {
-            Error::Unavailable(
-                "the R2 binding of this backend lives on another thread (JavaScript objects \
-                 cannot cross threads): build the backend on the thread that uses it"
-                    .into(),
-            )
-        })
+/// The bucket kept under `registered`, on this thread.
+pub(super) fn lookup(registered: &Registered) -> Result<Binding> {
+    Ok(Binding(registered.get()?.unchecked_into()))
 }
 
 /// A bucket, borrowed from the table for the length of one operation.
