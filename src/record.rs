@@ -1,4 +1,5 @@
-//! The stored-record codec shared by the persistent backends (IndexedDB, KV).
+//! The stored-record codec shared by the persistent backends (IndexedDB, KV,
+//! D1, Redis; R2 keeps the same expiry in object metadata instead).
 //!
 //! A record is a small fixed header followed by the value's bytes:
 //!
@@ -14,7 +15,10 @@
 //! (Workers KV: at least 60 s) or absent still expires entries exactly: readers
 //! decode the header and treat an expired record as a miss. Anything that does
 //! not decode — foreign data, truncation, a newer format — is an
-//! [`Error::Decode`], which backends turn into a miss plus a delete.
+//! [`Error::Decode`], which backends treat as a miss ([`live`] does both
+//! checks). IndexedDB also deletes such a record; the others leave it to the
+//! next write, a purge or `clear_all`, since a read that deletes could erase
+//! a value another writer just stored.
 
 use crate::backend::Entry;
 use crate::{Error, Result};
