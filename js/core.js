@@ -167,6 +167,21 @@ function optionalNamespace(options) {
   return namespace;
 }
 
+// The options every persistent cache reads the same way: the bag itself
+// (names checked against `allowed`), the namespace, the default TTL, and the
+// memory tier's bounds (`memory`: [maxEntries, maxBytes], or undefined for
+// no tier; `tier`: [tiered, maxEntries, maxBytes], as the Rust `open*`
+// constructors take them).
+function readStoreOptions(options, allowed, what) {
+  const opts = readOptions(options, allowed, `${what} options`);
+  const namespace = optionalNamespace(opts);
+  const defaultTtlMs = optionalNumber(opts, "defaultTtlMs");
+  if (opts.memory === undefined) return { opts, namespace, defaultTtlMs, memory: undefined, tier: [false] };
+  const bounds = readOptions(opts.memory, MEMORY_TIER_OPTIONS, `${what} memory options`);
+  const memory = [optionalNumber(bounds, "maxEntries"), optionalNumber(bounds, "maxBytes")];
+  return { opts, namespace, defaultTtlMs, memory, tier: [true, ...memory] };
+}
+
 function readTtl(options) {
   if (options === undefined) return undefined;
   const ttlMs = optionalNumber(readOptions(options, WRITE_OPTIONS, "write options"), "ttlMs");
@@ -369,19 +384,11 @@ export class EdgeCache {
    * database is open.
    */
   static async indexedDb(options) {
-    const opts = readOptions(options, INDEXED_DB_OPTIONS, "EdgeCache.indexedDb options");
-    const namespace = optionalNamespace(opts);
+    const { opts, namespace, defaultTtlMs, memory } = readStoreOptions(options, INDEXED_DB_OPTIONS, "EdgeCache.indexedDb");
     const config = new IndexedDbOptions();
     config.setNames(optionalString(opts, "dbName"), optionalString(opts, "storeName"), namespace);
-    config.setStore(
-      optionalNumber(opts, "defaultTtlMs"),
-      optionalNumber(opts, "maxEntries"),
-      optionalNumber(opts, "maxBytes"),
-    );
-    if (opts.memory !== undefined) {
-      const memory = readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.indexedDb memory options");
-      config.setMemory(optionalNumber(memory, "maxEntries"), optionalNumber(memory, "maxBytes"));
-    }
+    config.setStore(defaultTtlMs, optionalNumber(opts, "maxEntries"), optionalNumber(opts, "maxBytes"));
+    if (memory !== undefined) config.setMemory(...memory);
     const core = await PersistentCore.openIndexedDb(config);
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
@@ -392,18 +399,8 @@ export class EdgeCache {
    * TTLs are exact (KV's own 60 s minimum is only a storage hint).
    */
   static kv(binding, options) {
-    const opts = readOptions(options, KV_OPTIONS, "EdgeCache.kv options");
-    const namespace = optionalNamespace(opts);
-    const memory =
-      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.kv memory options");
-    const core = PersistentCore.openKv(
-      binding,
-      namespace,
-      optionalNumber(opts, "defaultTtlMs"),
-      memory !== undefined,
-      memory && optionalNumber(memory, "maxEntries"),
-      memory && optionalNumber(memory, "maxBytes"),
-    );
+    const { namespace, defaultTtlMs, tier } = readStoreOptions(options, KV_OPTIONS, "EdgeCache.kv");
+    const core = PersistentCore.openKv(binding, namespace, defaultTtlMs, ...tier);
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
@@ -413,7 +410,7 @@ export class EdgeCache {
    * is given. Connects on the first call and again after a failure.
    */
   static redis(options) {
-    const opts = readOptions(options, REDIS_OPTIONS, "EdgeCache.redis options");
+    const { opts, namespace, defaultTtlMs, memory } = readStoreOptions(options, REDIS_OPTIONS, "EdgeCache.redis");
     if (opts.connect === undefined) {
       throw codedError(ErrorCode.INVALID_OPTIONS, 'EdgeCache.redis needs connect: a redis:// URL, "host:port", { hostname, port } or a function');
     }
@@ -422,13 +419,10 @@ export class EdgeCache {
       throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
     }
     const { open, username, password } = readConnect(opts.connect, replyTimeoutMs);
-    const namespace = optionalNamespace(opts);
-    const memory =
-      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.redis memory options");
     const rust = new RedisOptions();
     rust.setAuth(optionalString(opts, "username") ?? username, optionalString(opts, "password") ?? password);
-    rust.setStore(namespace, optionalNumber(opts, "defaultTtlMs"), optionalNumber(opts, "connectTimeoutMs"));
-    if (memory !== undefined) rust.setMemory(optionalNumber(memory, "maxEntries"), optionalNumber(memory, "maxBytes"));
+    rust.setStore(namespace, defaultTtlMs, optionalNumber(opts, "connectTimeoutMs"));
+    if (memory !== undefined) rust.setMemory(...memory);
     const core = PersistentCore.openRedis(open, rust);
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
@@ -440,19 +434,8 @@ export class EdgeCache {
    * once per binding and table in an isolate. Strongly consistent; TTLs exact.
    */
   static async d1(binding, options) {
-    const opts = readOptions(options, D1_OPTIONS, "EdgeCache.d1 options");
-    const namespace = optionalNamespace(opts);
-    const memory =
-      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.d1 memory options");
-    const core = await PersistentCore.openD1(
-      binding,
-      optionalString(opts, "table"),
-      namespace,
-      optionalNumber(opts, "defaultTtlMs"),
-      memory !== undefined,
-      memory && optionalNumber(memory, "maxEntries"),
-      memory && optionalNumber(memory, "maxBytes"),
-    );
+    const { opts, namespace, defaultTtlMs, tier } = readStoreOptions(options, D1_OPTIONS, "EdgeCache.d1");
+    const core = await PersistentCore.openD1(binding, optionalString(opts, "table"), namespace, defaultTtlMs, ...tier);
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
@@ -477,25 +460,14 @@ export class EdgeCache {
    * bodies to and from the bucket without copying them into wasm.
    */
   static r2(binding, options) {
-    const opts = readOptions(options, R2_OPTIONS, "EdgeCache.r2 options");
-    const namespace = optionalNamespace(opts);
+    const { opts, namespace, defaultTtlMs, tier } = readStoreOptions(options, R2_OPTIONS, "EdgeCache.r2");
     const prefix = opts.prefix;
     // Rust checks the form (empty, or ending in "/" without ":"); a lone
     // surrogate would reach it as U+FFFD and merge two prefixes.
     if (prefix !== undefined && (typeof prefix !== "string" || !prefix.isWellFormed())) {
       throw codedError(ErrorCode.INVALID_OPTIONS, `prefix must be a well-formed string, got ${describe(prefix)}`);
     }
-    const memory =
-      opts.memory === undefined ? undefined : readOptions(opts.memory, MEMORY_TIER_OPTIONS, "EdgeCache.r2 memory options");
-    const core = PersistentCore.openR2(
-      binding,
-      prefix,
-      namespace,
-      optionalNumber(opts, "defaultTtlMs"),
-      memory !== undefined,
-      memory && optionalNumber(memory, "maxEntries"),
-      memory && optionalNumber(memory, "maxBytes"),
-    );
+    const core = PersistentCore.openR2(binding, prefix, namespace, defaultTtlMs, ...tier);
     // The bytes "{prefix}{len}:{namespace}:" adds to every object key.
     const nsBytes = namespace === undefined ? 0 : utf8Length(namespace);
     const overhead = utf8Length(prefix ?? "") + String(nsBytes).length + 2 + nsBytes;

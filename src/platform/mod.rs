@@ -4,6 +4,7 @@
 pub(crate) mod d1;
 pub(crate) mod idb;
 mod js_api;
+pub(crate) mod js_call;
 mod js_d1;
 pub(crate) mod js_error;
 mod js_http;

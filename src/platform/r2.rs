@@ -501,7 +501,7 @@ impl CacheBackend for R2Backend {
         loop {
             let page = binding
                 .list(&prefix, cursor.as_deref(), PAGE_KEYS as u32)
-                .page()
+                .objects()
                 .await?;
             // Only ours, even if the binding ignored the prefix.
             let ours: Vec<&String> = page

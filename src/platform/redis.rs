@@ -25,10 +25,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use js_sys::{ArrayBuffer, Function, Uint8Array};
+use js_sys::{Function, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
+use super::js_call::{bytes_of, settle};
 use super::js_error::{describe, message};
 use super::registry::Registered;
 use super::sys;
@@ -37,16 +37,6 @@ use crate::{Error, Result};
 
 /// What the registered opener and sockets are called in errors.
 const WHAT: &str = "the Redis connection";
-
-/// Awaits what a JavaScript call returned (a promise or a plain value).
-async fn settle(called: std::result::Result<JsValue, JsValue>, doing: &str) -> Result<JsValue> {
-    let promise = called
-        .and_then(|value| sys::promise_resolve(&value))
-        .map_err(|e| unavailable(doing, &e))?;
-    JsFuture::from(promise)
-        .await
-        .map_err(|e| unavailable(doing, &e))
-}
 
 fn unavailable(doing: &str, thrown: &JsValue) -> Error {
     Error::Unavailable(format!("{doing}: {}", message(thrown)))
@@ -77,7 +67,12 @@ impl Connector for JsConnector {
         let open: Function = self.opener.get()?.unchecked_into();
         // At most u64::MAX ms; an f64 holds every value we pass (≤ 1 day).
         let timeout_ms = JsValue::from_f64(timeout.as_millis() as f64);
-        let socket = settle(open.call1(&JsValue::UNDEFINED, &timeout_ms), DOING).await?;
+        let socket = settle(
+            open.call1(&JsValue::UNDEFINED, &timeout_ms),
+            DOING,
+            unavailable,
+        )
+        .await?;
         for method in ["write", "read", "close"] {
             let callable = js_sys::Reflect::get(&socket, &JsValue::from_str(method))
                 .map(|f| f.is_function())
@@ -119,7 +114,7 @@ impl Transport for JsSocket {
     async fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let socket = self.socket()?;
         let chunk = Uint8Array::new_from_slice(bytes);
-        settle(socket.write(&chunk), "writing to Redis failed").await?;
+        settle(socket.write(&chunk), "writing to Redis failed", unavailable).await?;
         Ok(())
     }
 
@@ -127,15 +122,11 @@ impl Transport for JsSocket {
         const DOING: &str = "reading from Redis failed";
         loop {
             let socket = self.socket()?;
-            let value = settle(socket.read(), DOING).await?;
+            let value = settle(socket.read(), DOING, unavailable).await?;
             if value.is_null() || value.is_undefined() {
                 return Ok(None);
             }
-            let bytes = if let Some(array) = value.dyn_ref::<Uint8Array>() {
-                array.to_vec()
-            } else if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-                Uint8Array::new(buffer).to_vec()
-            } else {
+            let Some(bytes) = bytes_of(&value) else {
                 return Err(Error::Unavailable(format!(
                     "{DOING}: expected a Uint8Array or null, got {}",
                     describe(&value)

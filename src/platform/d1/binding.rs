@@ -4,10 +4,10 @@
 //! and answers of the wrong shape into crate errors; and the per-binding
 //! memo of tables already created.
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array, WeakMap};
+use js_sys::{Array, Object, Reflect, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
+use crate::platform::js_call::{bytes_of, settle};
 use crate::platform::js_error::{describe, thrown, unexpected};
 use crate::platform::registry::Registered;
 use crate::platform::sys;
@@ -159,7 +159,7 @@ impl Binding {
             None => "D1 batch".into(),
         };
         let array: Array = statements.iter().map(|s| JsValue::from(&s.stmt)).collect();
-        let value = settle(self.0.batch(&array), &doing).await?;
+        let value = settle(self.0.batch(&array), &doing, thrown).await?;
         if !Array::is_array(&value) {
             return Err(unexpected(&doing, "an array of results", &value));
         }
@@ -184,13 +184,13 @@ impl Binding {
 impl Statement {
     /// `all()`: the rows (and `meta.changes` if present).
     pub(super) async fn all(self) -> Result<Outcome> {
-        let value = settle(self.stmt.all(), &self.doing).await?;
+        let value = settle(self.stmt.all(), &self.doing, thrown).await?;
         outcome(self.doing, &value)
     }
 
     /// `run()`: for writes; `meta.changes` if present.
     pub(super) async fn run(self) -> Result<Outcome> {
-        let value = settle(self.stmt.run(), &self.doing).await?;
+        let value = settle(self.stmt.run(), &self.doing, thrown).await?;
         outcome(self.doing, &value)
     }
 }
@@ -264,15 +264,8 @@ impl Row<'_> {
     /// into the column by someone else) is `None`: foreign data, a miss.
     pub(super) fn blob(&self, name: &str) -> Result<Option<Vec<u8>>> {
         let value = self.column(name)?;
-        if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-            // A detached buffer's length reads 0: no bytes either way.
-            if buffer.byte_length() == 0 {
-                return Ok(Some(Vec::new()));
-            }
-            return Ok(Some(Uint8Array::new(buffer).to_vec()));
-        }
-        if let Some(array) = value.dyn_ref::<Uint8Array>() {
-            return Ok(Some(array.to_vec()));
+        if let Some(bytes) = bytes_of(&value) {
+            return Ok(Some(bytes));
         }
         if Array::is_array(&value) {
             // `new Uint8Array(array)` copies the numbers in one call
@@ -287,15 +280,6 @@ impl Row<'_> {
         }
         Ok(None)
     }
-}
-
-/// Awaits what a method returned (through `Promise.resolve`, so a plain
-/// value works too), mapping a throw or a rejection to [`Error::Backend`].
-async fn settle(result: std::result::Result<JsValue, JsValue>, doing: &str) -> Result<JsValue> {
-    let promise = result
-        .and_then(|value| sys::promise_resolve(&value))
-        .map_err(|e| thrown(doing, &e))?;
-    JsFuture::from(promise).await.map_err(|e| thrown(doing, &e))
 }
 
 /// A D1 result: `{ results: [rows], meta: { changes } }`. `results` may be

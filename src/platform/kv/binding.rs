@@ -7,10 +7,10 @@
 //! attached, so a rejection is never unhandled) and is awaited later. That is
 //! what lets `mget`, `mdelete` and `clear_all` keep several calls in flight.
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
+use crate::platform::js_call::{bytes_of, Call};
 use crate::platform::js_error::{thrown, unexpected};
 use crate::platform::registry::Registered;
 use crate::platform::sys;
@@ -113,14 +113,6 @@ impl Binding {
     }
 }
 
-/// A call that has gone out: the promise it returned (already awaited by a
-/// [`JsFuture`], so a rejection is handled even if nobody polls it), or what
-/// it threw.
-pub(super) struct Call {
-    doing: String,
-    state: std::result::Result<JsFuture, JsValue>,
-}
-
 /// One page of `list`: the key names, and the cursor of the next page
 /// (`None` on the last one).
 pub(super) struct Page {
@@ -129,30 +121,6 @@ pub(super) struct Page {
 }
 
 impl Call {
-    fn new(result: std::result::Result<JsValue, JsValue>, doing: impl FnOnce() -> String) -> Self {
-        let state = result
-            .and_then(|value| sys::promise_resolve(&value))
-            .map(JsFuture::from);
-        Self {
-            doing: doing(),
-            state,
-        }
-    }
-
-    async fn settle(self) -> (String, Result<JsValue>) {
-        let result = match self.state {
-            Ok(future) => future.await,
-            Err(e) => Err(e),
-        };
-        let result = result.map_err(|e| thrown(&self.doing, &e));
-        (self.doing, result)
-    }
-
-    /// Waits for a call whose answer does not matter (`put`, `delete`).
-    pub(super) async fn done(self) -> Result<()> {
-        self.settle().await.1.map(drop)
-    }
-
     /// Waits for a `get`: the bytes, or `None` for `null` (or `undefined`).
     /// An `ArrayBuffer` is what KV returns; a `Uint8Array` is accepted too,
     /// for adapters over stores that hand those out (Deno KV).
@@ -162,18 +130,10 @@ impl Call {
         if value.is_null() || value.is_undefined() {
             return Ok(None);
         }
-        if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-            // `new Uint8Array(buffer)` throws on a detached buffer, whose
-            // length reads 0: no bytes either way.
-            if buffer.byte_length() == 0 {
-                return Ok(Some(Vec::new()));
-            }
-            return Ok(Some(Uint8Array::new(buffer).to_vec()));
+        match bytes_of(&value) {
+            Some(bytes) => Ok(Some(bytes)),
+            None => Err(unexpected(&doing, "an ArrayBuffer or null", &value)),
         }
-        if let Some(array) = value.dyn_ref::<Uint8Array>() {
-            return Ok(Some(array.to_vec()));
-        }
-        Err(unexpected(&doing, "an ArrayBuffer or null", &value))
     }
 
     /// Waits for a `list`: `{ keys: [{ name }], list_complete, cursor }`.

@@ -7,10 +7,10 @@
 //! attached, so a rejection is never unhandled) and is awaited later. That is
 //! what lets `mget` keep several calls in flight.
 
-use js_sys::{Array, ArrayBuffer, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
+use crate::platform::js_call::{bytes_of, Call};
 use crate::platform::js_error::{describe, thrown, unexpected};
 use crate::platform::registry::Registered;
 use crate::platform::sys;
@@ -117,14 +117,6 @@ impl Binding {
     }
 }
 
-/// A call that has gone out: the promise it returned (already awaited by a
-/// [`JsFuture`], so a rejection is handled even if nobody polls it), or what
-/// it threw.
-pub(super) struct Call {
-    doing: String,
-    state: std::result::Result<JsFuture, JsValue>,
-}
-
 /// An object `get` or `head` found: the R2 object, and what its metadata
 /// says (`Err` for metadata that is not edgecache's: a miss).
 pub(super) struct Found {
@@ -142,30 +134,6 @@ pub(super) struct Page {
 }
 
 impl Call {
-    fn new(result: std::result::Result<JsValue, JsValue>, doing: impl FnOnce() -> String) -> Self {
-        let state = result
-            .and_then(|value| sys::promise_resolve(&value))
-            .map(JsFuture::from);
-        Self {
-            doing: doing(),
-            state,
-        }
-    }
-
-    async fn settle(self) -> (String, Result<JsValue>) {
-        let result = match self.state {
-            Ok(future) => future.await,
-            Err(e) => Err(e),
-        };
-        let result = result.map_err(|e| thrown(&self.doing, &e));
-        (self.doing, result)
-    }
-
-    /// Waits for a call whose answer does not matter (`put`, `delete`).
-    pub(super) async fn done(self) -> Result<()> {
-        self.settle().await.1.map(drop)
-    }
-
     /// Waits for a `get` or `head`: `None` for `null` (or `undefined`), the
     /// object with its parsed metadata otherwise. A metadata getter that
     /// throws is a failure of the binding; metadata of the wrong shape only
@@ -190,7 +158,7 @@ impl Call {
     }
 
     /// Waits for a `list`: `{ objects: [{ key }], truncated, cursor }`.
-    pub(super) async fn page(self) -> Result<Page> {
+    pub(super) async fn objects(self) -> Result<Page> {
         let (doing, value) = self.settle().await;
         let value = value?;
         let shape = "an object { objects: [{ key }], truncated, cursor }";
@@ -265,18 +233,7 @@ impl Found {
         });
         let (doing, value) = call.settle().await;
         let value = value?;
-        if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-            // `new Uint8Array(buffer)` throws on a detached buffer, whose
-            // length reads 0: no bytes either way.
-            if buffer.byte_length() == 0 {
-                return Ok(Vec::new());
-            }
-            return Ok(Uint8Array::new(buffer).to_vec());
-        }
-        if let Some(array) = value.dyn_ref::<Uint8Array>() {
-            return Ok(array.to_vec());
-        }
-        Err(unexpected(&doing, "an ArrayBuffer", &value))
+        bytes_of(&value).ok_or_else(|| unexpected(&doing, "an ArrayBuffer", &value))
     }
 
     /// The body as the binding gave it (a `ReadableStream`), not read.
