@@ -97,6 +97,14 @@ pub struct Entry {
     pub expires_at: Option<u64>,
 }
 
+impl Entry {
+    /// The values of `entries`, in order: what `mget` answers when a backend
+    /// reads entries with their expiry.
+    pub(crate) fn values(entries: Vec<Option<Entry>>) -> Vec<Option<Vec<u8>>> {
+        entries.into_iter().map(|e| e.map(|e| e.value)).collect()
+    }
+}
+
 /// A backend that can report when an entry expires, so a cache in front of it
 /// ([`TieredBackend`](crate::TieredBackend)) never keeps a copy longer than
 /// the entry lives. Kept apart from [`CacheBackend`] so that trait stays

@@ -566,12 +566,7 @@ impl CacheBackend for D1Backend {
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
-        Ok(self
-            .lookup(keys)
-            .await?
-            .into_iter()
-            .map(|e| e.map(|e| e.value))
-            .collect())
+        Ok(Entry::values(self.lookup(keys).await?))
     }
 
     /// One `DELETE ... IN (...)` per 99 distinct keys, all in one batch.

@@ -468,12 +468,7 @@ impl CacheBackend for R2Backend {
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
-        Ok(self
-            .lookup(keys)
-            .await?
-            .into_iter()
-            .map(|e| e.map(|e| e.value))
-            .collect())
+        Ok(Entry::values(self.lookup(keys).await?))
     }
 
     async fn mdelete(&self, keys: &[&str]) -> Result<()> {

@@ -382,12 +382,7 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
-        Ok(self
-            .lookup(keys)
-            .await?
-            .into_iter()
-            .map(|e| e.map(|e| e.value))
-            .collect())
+        Ok(Entry::values(self.lookup(keys).await?))
     }
 
     async fn mdelete(&self, keys: &[&str]) -> Result<()> {
