@@ -2,6 +2,7 @@
 // times set, get and a hot get through a memory tier for one backend, inside
 // workerd, against Miniflare's local KV, D1 and R2 and a local redis-server.
 // Bundled from the packed package like a user's worker.
+import { connect } from "cloudflare:sockets";
 import { EdgeCache } from "edgecache";
 
 const VALUE = new Uint8Array(1024).fill(7);
@@ -27,6 +28,56 @@ async function windows(op, count, ops) {
   return { perOpUs, frozen, ops };
 }
 
+const encoder = new TextEncoder();
+/** How each backend stores key `k0` of namespace "bench" (see the backends' docs). */
+const STORED = "5:bench:k0";
+
+/**
+ * The peer of each backend's `get`: the same stored value read straight
+ * from the binding (or, for Redis, a bare `GET` over its own socket), with no
+ * record check, no key encoding and no wasm. `null` for memory.
+ */
+async function rawGet(backend, env) {
+  switch (backend) {
+    case "kv":
+      return () => env.KV.get(STORED, { type: "arrayBuffer" });
+    case "d1": {
+      const statement = env.DB.prepare('SELECT "value" FROM "edgecache" WHERE "namespace" = ?1 AND "key" = ?2').bind("bench", "k0");
+      return () => statement.first("value");
+    }
+    case "r2":
+      return async () => (await env.BUCKET.get(`bench/${STORED}`))?.arrayBuffer();
+    case "redis":
+      return redisGet(env, STORED);
+    default:
+      return null;
+  }
+}
+
+/** A minimal Redis client for one key: `GET` over a `cloudflare:sockets` socket, reply read whole. */
+async function redisGet(env, key) {
+  const socket = connect({ hostname: "127.0.0.1", port: Number(env.REDIS_PORT) });
+  const writer = socket.writable.getWriter();
+  const reader = socket.readable.getReader();
+  const command = encoder.encode(`*2\r\n$3\r\nGET\r\n$${key.length}\r\n${key}\r\n`);
+  return async () => {
+    await writer.write(command);
+    let buffer = new Uint8Array(0);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("Redis closed the connection");
+      const joined = new Uint8Array(buffer.length + value.length);
+      joined.set(buffer);
+      joined.set(value, buffer.length);
+      buffer = joined;
+      const end = buffer.indexOf(13); // "\r" after "$<len>"
+      if (end < 0) continue;
+      const length = Number(new TextDecoder().decode(buffer.subarray(1, end)));
+      if (buffer.length >= end + 2 + length + 2) return buffer.subarray(end + 2, end + 2 + length);
+    }
+  };
+}
+
 /** The cache for `backend`, alone or behind a memory tier (a new one per request: Redis sockets belong to a request). */
 async function open(backend, env, memory) {
   const tier = memory ? { memory: { maxEntries: 10_000 } } : {};
@@ -38,7 +89,7 @@ async function open(backend, env, memory) {
     case "d1":
       return await EdgeCache.d1(env.DB, { namespace: "bench", ...tier });
     case "r2":
-      return EdgeCache.r2(env.BUCKET, { prefix: "bench/", ...tier });
+      return EdgeCache.r2(env.BUCKET, { prefix: "bench/", namespace: "bench", ...tier });
     case "redis":
       return EdgeCache.redis({ connect: `redis://127.0.0.1:${env.REDIS_PORT}`, namespace: "bench", ...tier });
     default:
@@ -56,6 +107,17 @@ export default {
     const hotOps = Number(url.searchParams.get("hotOps") ?? 2_000);
     const plain = await open(backend, env, false);
     const key = (i) => `k${i % KEYS}`;
+    let raw;
+    const peer = await rawGet(backend, env);
+    if (peer) {
+      await plain.set("k0", VALUE);
+      raw = await windows(async () => {
+        const value = await peer();
+        // D1 answers a BLOB as an array of numbers; the others as bytes.
+        // Every stored form holds at least the value's bytes.
+        if (!((value?.byteLength ?? value?.length) >= VALUE.length)) throw new Error(`${backend}: raw read lost k0`);
+      }, count, ops);
+    }
     const set = await windows((i) => plain.set(key(i), VALUE), count, ops);
     const get = await windows(async (i) => {
       const value = await plain.get(key(i));
@@ -72,6 +134,6 @@ export default {
     }
     await plain.clear();
     plain.close();
-    return Response.json({ set, get, hot });
+    return Response.json({ set, get, raw, hot });
   },
 };

@@ -14,7 +14,7 @@ import { bundleWorkers, root, startMiniflare, workerOptions } from "../tests/wor
 import { startRedis } from "../tests/support/redis-server.mjs";
 
 const WINDOWS = Number(process.env.WINDOWS ?? 30);
-const BACKENDS = ["memory", "kv", "d1", "r2", "redis"];
+const BACKENDS = process.env.BACKENDS?.split(",") ?? ["memory", "kv", "d1", "r2", "redis"];
 const jsonOut = process.argv.includes("--json") ? process.argv[process.argv.indexOf("--json") + 1] : undefined;
 
 const scripts = await bundleWorkers("bench-backends", { "bench.js": join(root, "benches/backends-worker.js") });
@@ -50,8 +50,9 @@ try {
     results[backend] = {
       set: summary(r.set.perOpUs),
       get: summary(r.get.perOpUs),
+      raw: r.raw && summary(r.raw.perOpUs),
       hot: r.hot && summary(r.hot.perOpUs),
-      frozenWindows: r.set.frozen + r.get.frozen + (r.hot?.frozen ?? 0),
+      frozenWindows: r.set.frozen + r.get.frozen + (r.raw?.frozen ?? 0) + (r.hot?.frozen ?? 0),
     };
   }
 } finally {
@@ -60,12 +61,22 @@ try {
 }
 
 const rows = [
-  ["backend", "set p50", "get p50", "get p99", "hot get through a memory tier, p50", "hot get vs the backend's get (p50)"],
-  ["---", "---:", "---:", "---:", "---:", "---:"],
+  [
+    "backend",
+    "set p50",
+    "get p50",
+    "get p99",
+    "raw binding get p50 (peer)",
+    "get / raw get",
+    "hot get through a memory tier, p50",
+    "hot get vs raw get",
+  ],
+  ["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
   ...BACKENDS.map((b) => {
     const r = results[b];
-    const speedup = r.hot ? `${(r.get.p50 / r.hot.p50).toFixed(0)}× faster` : "–";
-    return [b, us(r.set.p50), us(r.get.p50), us(r.get.p99), us(r.hot?.p50), speedup];
+    const overhead = r.raw ? `${(r.get.p50 / r.raw.p50).toFixed(2)}×` : "–";
+    const speedup = r.hot && r.raw ? `${(r.raw.p50 / r.hot.p50).toFixed(0)}× faster` : "–";
+    return [b, us(r.set.p50), us(r.get.p50), us(r.get.p99), us(r.raw?.p50), overhead, us(r.hot?.p50), speedup];
   }),
 ];
 console.log(`Backends from a worker (Miniflare 4, local stores), 1 KiB values, ${WINDOWS} windows each\n`);
