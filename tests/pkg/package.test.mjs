@@ -108,6 +108,26 @@ async function main(): Promise<void> {
   await cache.set("k", new Uint8Array(), { ttlMs: "5" });
   // @ts-expect-error there is no public constructor
   new EdgeCache();
+
+  const redis: EdgeCache = EdgeCache.redis({ connect: "redis://127.0.0.1:6379", password: "p", replyTimeoutMs: 500, memory: { maxEntries: 10 } });
+  redis.close();
+  EdgeCache.redis({ connect: { hostname: "127.0.0.1", port: 6379 } });
+  // @ts-expect-error connect is required
+  EdgeCache.redis({ password: "p" });
+  // @ts-expect-error a port is a number
+  EdgeCache.redis({ connect: { hostname: "h", port: "6379" } });
+  const db = { prepare: (sql: string) => ({ bind: () => db.prepare(sql), all: async () => ({}), run: async () => ({}) }), batch: async () => [] };
+  const d1: EdgeCache = await EdgeCache.d1(db, { table: "cache", namespace: "n" });
+  const purged: number = await d1.purgeExpired({ maxRows: 10 });
+  // @ts-expect-error EdgeCache.d1 resolves to a cache: it is async
+  const notAwaited: EdgeCache = EdgeCache.d1(db);
+  const bucket = null as unknown as Parameters<typeof EdgeCache.r2>[0];
+  const r2 = EdgeCache.r2(bucket, { prefix: "cache/" });
+  const stream: ReadableStream<Uint8Array> | undefined = await r2.getStream("k");
+  await r2.setStream("k", new Uint8Array([1]), { ttlMs: 5 });
+  // @ts-expect-error only R2 caches stream
+  await redis.getStream("k");
+  void [purged, notAwaited, stream];
 }
 void main;
 `,
