@@ -9,7 +9,7 @@
 
 import { IndexedDbOptions, MemoryCore, PersistentCore, RedisOptions, checkTtlMs } from "./wasm/edgecache.js";
 import { ErrorCode, arrayBufferCheck, codedError, describe, intrinsic, readOptions, typedArrayName } from "./options.js";
-import { readConnect } from "./redis.js";
+import { readConnect, readCredential } from "./redis.js";
 
 export { ErrorCode };
 
@@ -420,7 +420,7 @@ export class EdgeCache {
     }
     const { open, username, password } = readConnect(opts.connect, replyTimeoutMs);
     const rust = new RedisOptions();
-    rust.setAuth(optionalString(opts, "username") ?? username, optionalString(opts, "password") ?? password);
+    rust.setAuth(readCredential(opts.username, "username") ?? username, readCredential(opts.password, "password") ?? password);
     rust.setStore(namespace, defaultTtlMs, optionalNumber(opts, "connectTimeoutMs"));
     if (memory !== undefined) rust.setMemory(...memory);
     const core = PersistentCore.openRedis(open, rust);

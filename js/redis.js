@@ -36,11 +36,34 @@ function checkPort(port, what) {
   return port;
 }
 
+// A DNS name has at most 253 characters; an IP literal fewer.
+const MAX_HOSTNAME = 253;
+// Credentials go into every AUTH command; far longer than any real one.
+const MAX_CREDENTIAL_BYTES = 4096;
+
 function checkHostname(hostname, what) {
-  if (typeof hostname !== "string" || hostname.length === 0) {
-    throw invalid(`${what}: hostname must be a non-empty string, got ${describe(hostname)}`);
+  if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > MAX_HOSTNAME || !hostname.isWellFormed()) {
+    throw invalid(`${what}: hostname must be a well-formed string of 1 to ${MAX_HOSTNAME} characters, got ${describe(hostname)}`);
   }
   return hostname;
+}
+
+/**
+ * A username or password: undefined, or a non-empty, well-formed string of
+ * at most 4 KiB of UTF-8 (a lone surrogate has no UTF-8 form: it would
+ * reach the server as U+FFFD and fail in a way nobody could debug).
+ */
+export function readCredential(value, name) {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== "string" ||
+    value.length === 0 ||
+    !value.isWellFormed() ||
+    new TextEncoder().encode(value).length > MAX_CREDENTIAL_BYTES
+  ) {
+    throw invalid(`${name} must be a non-empty, well-formed string of at most ${MAX_CREDENTIAL_BYTES} bytes, got ${describe(value)}`);
+  }
+  return value;
 }
 
 // "redis://[user[:password]@]host[:port][/0]" (or "host:port"). Credentials
@@ -63,15 +86,29 @@ function parseUrl(text) {
   if (url.search !== "" || url.hash !== "") {
     throw invalid(`${what}: URL parameters are not supported, got ${JSON.stringify(url.search + url.hash)}`);
   }
-  const decode = (part) => (part === "" ? undefined : decodeURIComponent(part));
+  const decode = (part) => {
+    if (part === "") return undefined;
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw invalid(`${what}: the URL's credentials are not valid percent-encoding`);
+    }
+  };
   // IPv6 literals come back bracketed; connect() wants them bare.
   const hostname = checkHostname(url.hostname.replace(/^\[(.*)\]$/, "$1"), what);
   const port = url.port === "" ? DEFAULT_PORT : checkPort(Number(url.port), what);
-  return { address: { hostname, port }, username: decode(url.username), password: decode(url.password) };
+  return {
+    address: { hostname, port },
+    username: readCredential(decode(url.username), "the URL's username"),
+    password: readCredential(decode(url.password), "the URL's password"),
+  };
 }
 
 function readAddress(connect) {
-  if (typeof connect === "string") return parseUrl(connect);
+  if (typeof connect === "string") {
+    if (!connect.isWellFormed()) throw invalid("connect must be a well-formed string (it has a lone surrogate)");
+    return parseUrl(connect);
+  }
   if (typeof connect === "object" && connect !== null) {
     const what = "connect";
     let hostname, port;

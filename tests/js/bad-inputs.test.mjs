@@ -267,6 +267,8 @@ describe("bad inputs: every EdgeCache method × every position × every bad inpu
   });
 });
 
+const REDIS = "redis://127.0.0.1:1";
+
 describe("bad inputs: constructors", () => {
   const constructors = [
     ["EdgeCache.memory", "options", (bad) => EdgeCache.memory(bad)],
@@ -280,6 +282,16 @@ describe("bad inputs: constructors", () => {
     ["EdgeCache.kv", "options.defaultTtlMs", (bad) => EdgeCache.kv(fakeKv().binding, { defaultTtlMs: bad }), validTtl],
     ["EdgeCache.kv", "options.memory", (bad) => EdgeCache.kv(fakeKv().binding, { memory: bad })],
     ["EdgeCache.kv", "options.memory.maxEntries", (bad) => EdgeCache.kv(fakeKv().binding, { memory: { maxEntries: bad } }), validMaxEntries],
+    // EdgeCache.redis connects on first use: these build caches that never call out.
+    ["EdgeCache.redis", "options", (bad) => EdgeCache.redis(bad), () => false], // connect is required
+    ["EdgeCache.redis", "options.connect", (bad) => EdgeCache.redis({ connect: bad }), (v) => typeof v === "function"],
+    ["EdgeCache.redis", "options.username", (bad) => EdgeCache.redis({ connect: REDIS, username: bad, password: "p" }), (v) => v === undefined],
+    ["EdgeCache.redis", "options.password", (bad) => EdgeCache.redis({ connect: REDIS, password: bad }), (v) => v === undefined],
+    ["EdgeCache.redis", "options.namespace", (bad) => EdgeCache.redis({ connect: REDIS, namespace: bad }), (v) => v === undefined],
+    ["EdgeCache.redis", "options.defaultTtlMs", (bad) => EdgeCache.redis({ connect: REDIS, defaultTtlMs: bad }), validTtl],
+    ["EdgeCache.redis", "options.connectTimeoutMs", (bad) => EdgeCache.redis({ connect: REDIS, connectTimeoutMs: bad }), validTtl],
+    ["EdgeCache.redis", "options.replyTimeoutMs", (bad) => EdgeCache.redis({ connect: REDIS, replyTimeoutMs: bad }), (v) => v === undefined || (typeof v === "number" && v > 0 && v <= 2 ** 31 - 1)],
+    ["EdgeCache.redis", "options.memory", (bad) => EdgeCache.redis({ connect: REDIS, memory: bad })],
     ["new ResponseCache", "cache", (bad) => new ResponseCache(bad)],
     ["new ResponseCache", "options", (bad) => new ResponseCache(EdgeCache.memory(), bad)],
     ["new ResponseCache", "options.shared", (bad) => new ResponseCache(EdgeCache.memory(), { shared: bad }), (v) => v === undefined || typeof v === "boolean"],

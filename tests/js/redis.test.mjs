@@ -343,6 +343,7 @@ describe("EdgeCache.redis failures", () => {
       { connect: "http://127.0.0.1" },
       { connect: "redis://127.0.0.1:6379/2" },
       { connect: "redis://127.0.0.1:99999" },
+      { connect: "redis://user:%zz@127.0.0.1:6379" },
       { connect: { hostname: "", port: 6379 } },
       { connect: { hostname: "127.0.0.1", port: 0 } },
       { connect: "127.0.0.1", password: 42 },
