@@ -327,6 +327,45 @@ describe("bad inputs: constructors", () => {
   }
 });
 
+describe("bad inputs: the async factory EdgeCache.d1", () => {
+  // A D1 binding that answers every statement with no rows: enough for the
+  // factory, which creates its table before resolving.
+  function fakeD1() {
+    const statement = {
+      bind: () => statement,
+      all: async () => ({ results: [], success: true, meta: { changes: 0 } }),
+      run: async () => ({ success: true, meta: { changes: 0 } }),
+    };
+    return { prepare: () => statement, batch: async (statements) => statements.map(() => ({ results: [], success: true, meta: { changes: 0 } })) };
+  }
+  const isTableName = (v) => v === undefined;
+  const positions = [
+    ["binding", (bad) => EdgeCache.d1(bad), () => false],
+    ["options", (bad) => EdgeCache.d1(fakeD1(), bad), (v) => v === undefined],
+    ["options.table", (bad) => EdgeCache.d1(fakeD1(), { table: bad }), isTableName],
+    ["options.namespace", (bad) => EdgeCache.d1(fakeD1(), { namespace: bad }), (v) => v === undefined],
+    ["options.defaultTtlMs", (bad) => EdgeCache.d1(fakeD1(), { defaultTtlMs: bad }), validTtl],
+    ["options.memory", (bad) => EdgeCache.d1(fakeD1(), { memory: bad }), (v) => v === undefined],
+  ];
+  for (const [position, open, accepts] of positions) {
+    it(`EdgeCache.d1(${position}) rejects every bad input with a coded error, never throws`, async () => {
+      for (const [label, make] of BAD_INPUTS) {
+        const bad = make();
+        const what = `EdgeCache.d1(${position} = ${label})`;
+        const result = await outcome(() => open(bad));
+        assert.notEqual(result.kind, "threw", `${what} threw synchronously`);
+        if (accepts(bad)) {
+          assert.equal(result.kind, "resolved", `${what}: ${result.error?.message}`);
+          assert.ok(result.value instanceof EdgeCache, what);
+        } else {
+          assert.equal(result.kind, "rejected", `${what} was accepted`);
+          assertCoded(result.error, ErrorCode.INVALID_OPTIONS, what);
+        }
+      }
+    });
+  }
+});
+
 // ---------------------------------------------------------------------------
 // ResponseCache methods
 // ---------------------------------------------------------------------------
