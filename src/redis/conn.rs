@@ -165,6 +165,11 @@ impl<C: Connector> Link<C> {
         let mut slot = self.slot.lock().await;
         let mut conn = Checkout(slot.take());
         let mut may_retry = conn.0.is_some();
+        if !may_retry {
+            // A close asked for while an earlier call failed is done: that
+            // call's connection is gone, and this call opens a new one.
+            self.close_requested.store(false, Ordering::Relaxed);
+        }
         let (handshake, first) = loop {
             let handshake = if conn.0.is_none() {
                 self.connect(&mut conn).await?
