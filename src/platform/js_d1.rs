@@ -6,9 +6,9 @@ use wasm_bindgen::prelude::*;
 
 use super::d1::D1Backend;
 use super::js_api::to_js_error;
-use super::js_persistent::{memory_tier, promise, Persistent, PersistentCore};
+use super::js_persistent::{alone_or_tiered, promise, Persistent, PersistentCore};
 use crate::key::ttl_from_ms;
-use crate::{Error, TieredBackend};
+use crate::Error;
 
 fn d1_of(backend: &Persistent) -> Option<&D1Backend> {
     match backend {
@@ -49,13 +49,14 @@ impl PersistentCore {
             }
             let d1 = d1.build()?;
             // Options are checked (memory bounds too) before the first call.
-            let backend = if tiered {
-                let memory =
-                    memory_tier(memory_max_entries, memory_max_bytes, default_ttl, namespace)?;
-                Persistent::D1Tiered(TieredBackend::new(memory, d1.clone()))
-            } else {
-                Persistent::D1(d1.clone())
-            };
+            let backend = alone_or_tiered(
+                d1.clone(),
+                tiered.then_some((memory_max_entries, memory_max_bytes)),
+                default_ttl,
+                namespace,
+                Persistent::D1,
+                Persistent::D1Tiered,
+            )?;
             d1.create_table().await?;
             Ok(PersistentCore { backend })
         })

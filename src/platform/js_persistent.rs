@@ -20,7 +20,7 @@ use super::kv::KvBackend;
 use super::r2::R2Backend;
 use super::redis::JsConnector;
 use crate::key::ttl_from_ms;
-use crate::{CacheBackend, Error, MemoryBackend, RedisBackend, Stats, TieredBackend};
+use crate::{CacheBackend, Error, ExpiryAware, MemoryBackend, RedisBackend, Stats, TieredBackend};
 
 /// A persistent backend, alone or behind a memory tier.
 #[derive(Clone)]
@@ -159,12 +159,23 @@ impl IndexedDbOptions {
     }
 }
 
-pub(super) fn memory_tier(
-    max_entries: Option<f64>,
-    max_bytes: Option<f64>,
+/// The memory tier's bounds as JavaScript passed them (`maxEntries`,
+/// `maxBytes`), or `None` for no memory tier.
+pub(super) type MemoryBounds = Option<(Option<f64>, Option<f64>)>;
+
+/// `backend` alone (as `plain` wraps it), or behind a memory tier with
+/// `bounds` and the same namespace and default TTL (as `tiered` wraps it).
+pub(super) fn alone_or_tiered<B: ExpiryAware>(
+    backend: B,
+    bounds: MemoryBounds,
     default_ttl: Option<Duration>,
     namespace: Option<String>,
-) -> Result<MemoryBackend, Error> {
+    plain: fn(B) -> Persistent,
+    tiered: fn(TieredBackend<MemoryBackend, B>) -> Persistent,
+) -> Result<Persistent, Error> {
+    let Some((max_entries, max_bytes)) = bounds else {
+        return Ok(plain(backend));
+    };
     let mut memory = MemoryBackend::builder();
     if let Some(n) = whole("memory.maxEntries", max_entries)? {
         memory = memory.max_entries(n);
@@ -178,7 +189,7 @@ pub(super) fn memory_tier(
     if let Some(ns) = namespace {
         memory = memory.namespace(ns);
     }
-    memory.build()
+    Ok(tiered(TieredBackend::new(memory.build()?, backend)))
 }
 
 fn build(options: IndexedDbOptions) -> Result<Persistent, Error> {
@@ -202,17 +213,16 @@ fn build(options: IndexedDbOptions) -> Result<Persistent, Error> {
     if let Some(n) = whole("maxBytes", options.max_bytes)? {
         idb = idb.max_bytes(n);
     }
-    let idb = idb.build()?;
-    if !options.tiered {
-        return Ok(Persistent::Idb(idb));
-    }
-    let memory = memory_tier(
-        options.memory_max_entries,
-        options.memory_max_bytes,
+    alone_or_tiered(
+        idb.build()?,
+        options
+            .tiered
+            .then_some((options.memory_max_entries, options.memory_max_bytes)),
         default_ttl,
         options.namespace,
-    )?;
-    Ok(Persistent::Tiered(TieredBackend::new(memory, idb)))
+        Persistent::Idb,
+        Persistent::Tiered,
+    )
 }
 
 /// Turns a Rust future into a Promise that rejects with a coded `Error`.
@@ -271,12 +281,14 @@ impl PersistentCore {
             if let Some(ttl) = default_ttl {
                 kv = kv.default_ttl(ttl);
             }
-            let kv = kv.build()?;
-            if !tiered {
-                return Ok(Persistent::Kv(kv));
-            }
-            let memory = memory_tier(memory_max_entries, memory_max_bytes, default_ttl, namespace)?;
-            Ok(Persistent::KvTiered(TieredBackend::new(memory, kv)))
+            alone_or_tiered(
+                kv.build()?,
+                tiered.then_some((memory_max_entries, memory_max_bytes)),
+                default_ttl,
+                namespace,
+                Persistent::Kv,
+                Persistent::KvTiered,
+            )
         };
         build()
             .map(|backend| PersistentCore { backend })

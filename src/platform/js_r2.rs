@@ -7,7 +7,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 use super::js_api::to_js_error;
-use super::js_persistent::{memory_tier, promise, Persistent, PersistentCore};
+use super::js_persistent::{alone_or_tiered, promise, Persistent, PersistentCore};
 use super::r2::R2Backend;
 use crate::key::ttl_from_ms;
 use crate::{CacheBackend, Error, TieredBackend};
@@ -58,12 +58,14 @@ impl PersistentCore {
             if let Some(ttl) = default_ttl {
                 r2 = r2.default_ttl(ttl);
             }
-            let r2 = r2.build()?;
-            if !tiered {
-                return Ok(Persistent::R2(r2));
-            }
-            let memory = memory_tier(memory_max_entries, memory_max_bytes, default_ttl, namespace)?;
-            Ok(Persistent::R2Tiered(TieredBackend::new(memory, r2)))
+            alone_or_tiered(
+                r2.build()?,
+                tiered.then_some((memory_max_entries, memory_max_bytes)),
+                default_ttl,
+                namespace,
+                Persistent::R2,
+                Persistent::R2Tiered,
+            )
         };
         build()
             .map(|backend| PersistentCore { backend })

@@ -4,10 +4,10 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
 use super::js_api::to_js_error;
-use super::js_persistent::{memory_tier, Persistent, PersistentCore};
+use super::js_persistent::{alone_or_tiered, Persistent, PersistentCore};
 use super::redis::JsConnector;
 use crate::key::ttl_from_ms;
-use crate::{Error, RedisBackend, TieredBackend};
+use crate::{Error, RedisBackend};
 
 /// Options for [`PersistentCore::open_redis`], checked in JavaScript for
 /// names and types and here for ranges.
@@ -83,17 +83,16 @@ fn build(open: Function, options: RedisOptions) -> Result<Persistent, Error> {
             ))
         })?);
     }
-    let redis = redis.build()?;
-    if !options.tiered {
-        return Ok(Persistent::Redis(redis));
-    }
-    let memory = memory_tier(
-        options.memory_max_entries,
-        options.memory_max_bytes,
+    alone_or_tiered(
+        redis.build()?,
+        options
+            .tiered
+            .then_some((options.memory_max_entries, options.memory_max_bytes)),
         default_ttl,
         options.namespace,
-    )?;
-    Ok(Persistent::RedisTiered(TieredBackend::new(memory, redis)))
+        Persistent::Redis,
+        Persistent::RedisTiered,
+    )
 }
 
 #[wasm_bindgen]
