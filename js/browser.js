@@ -1,17 +1,24 @@
-// Browser and bundler entry: the .wasm is inlined as base64 and compiled
-// synchronously at import, so it works in Vite's dev server and production
-// build with no plugin, no init() call and no top-level await.
-import { initSync } from "./wasm/edgecache.js";
-import wasmBase64 from "./wasm/inline.js";
+// Browser and bundler entry. Only the memory cache's .wasm (a few tens of KB)
+// is inlined and compiled at import, so it works in every bundler and in a
+// plain <script type="module"> with no init call. IndexedDB and ResponseCache
+// load their own modules on first use, through dynamic imports that bundlers
+// split into chunks of their own.
+import { initSync, MemoryCore, checkTtlMs } from "./wasm/memory/edgecache.js";
+import wasm from "./wasm/memory/inline.js";
+import { decodeBase64 } from "./base64.js";
+import { install } from "./runtime.js";
 
-function decodeBase64(text) {
-  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
-  const binary = atob(text);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
-}
+initSync({ module: new WebAssembly.Module(decodeBase64(wasm)) });
 
-initSync({ module: new WebAssembly.Module(decodeBase64(wasmBase64)) });
+const once = (load) => {
+  let loaded;
+  return () => (loaded ??= load());
+};
+
+install({
+  memory: { MemoryCore, checkTtlMs },
+  indexedDb: once(() => import("./browser-indexeddb.js").then((m) => m.load())),
+  http: once(() => import("./browser-http.js").then((m) => m.load())),
+});
 
 export * from "./core.js";

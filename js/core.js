@@ -1,32 +1,40 @@
 // The EdgeCache class: the public JavaScript API, shared by every entry point.
 //
-// The entry files (node.js, browser.js, ...) initialise the wasm module
-// synchronously and re-export this module, so users never call init().
-// This file owns argument checks, Promises, the text/JSON helpers and request
-// coalescing. Eviction, expiry, byte accounting and statistics run in Rust
-// (MemoryCore); for the memory cache the key index and the values stay on the
-// JS side so that a hit never copies bytes or a string across the boundary.
+// The entry files (node.js, browser.js, ...) install the wasm modules they
+// have (runtime.js) and re-export this module, so users never call init().
+// This file owns the factories, Promises, the text/JSON helpers and request
+// coalescing; the stores are drivers (memory.js, persistent.js) and the
+// argument checks are in checks.js. Eviction, expiry, byte accounting and
+// statistics run in Rust.
 
-import { IndexedDbOptions, MemoryCore, PersistentCore, RedisOptions, checkTtlMs } from "./wasm/edgecache.js";
-import { ErrorCode, arrayBufferCheck, codedError, describe, intrinsic, readOptions, typedArrayName } from "./options.js";
+import { R2_MAX_KEY_BYTES, R2_MAX_VALUE_BYTES } from "./constants.js";
+import {
+  checkKey,
+  checkKeys,
+  checkTtlMs,
+  checkValue,
+  optionalNamespace,
+  optionalNumber,
+  optionalString,
+  readTtl,
+  utf8Length,
+} from "./checks.js";
+import { MemoryDriver } from "./memory.js";
+import { ErrorCode, codedError, describe, readOptions } from "./options.js";
+import { PersistentDriver, readStoreOptions } from "./persistent.js";
 import { readConnect, readCredential } from "./redis.js";
+import { indexedDbGlue, storesGlue } from "./runtime.js";
+import { streamBody } from "./streams.js";
 
 export { ErrorCode };
 
 export { ResponseCache } from "./response-cache.js";
 
 const PRIVATE = Symbol("EdgeCache.private");
-const TWO_POW_32 = 4294967296;
-const REMOVED_SATURATED = 2 ** 21 - 1;
 const MEMORY_OPTIONS = ["maxEntries", "maxBytes", "defaultTtlMs", "namespace"];
 const INDEXED_DB_OPTIONS = ["dbName", "storeName", "namespace", "defaultTtlMs", "maxEntries", "maxBytes", "memory"];
-const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
 const R2_OPTIONS = ["prefix", "namespace", "defaultTtlMs", "memory"];
 const STREAM_WRITE_OPTIONS = ["ttlMs", "length"];
-// R2's single-put limit (5 GiB less 5 MiB): Rust's r2_layout::MAX_VALUE_BYTES.
-const R2_MAX_VALUE_BYTES = 5 * 1024 ** 3 - 5 * 1024 ** 2;
-// R2's object key limit (r2_layout::MAX_KEY_BYTES).
-const R2_MAX_KEY_BYTES = 1024;
 const KV_OPTIONS = ["namespace", "defaultTtlMs", "memory"];
 const REDIS_OPTIONS = [
   "connect",
@@ -41,317 +49,9 @@ const REDIS_OPTIONS = [
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 const D1_OPTIONS = ["table", "namespace", "defaultTtlMs", "memory"];
 const PURGE_OPTIONS = ["maxRows"];
-const WRITE_OPTIONS = ["ttlMs"];
-
-// Rust's key::MAX_KEY_BYTES; the tests check both sides refuse the same keys.
-const MAX_KEY_BYTES = 16 * 1024;
-
-function utf8Length(s) {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
-}
-
-function checkKey(key) {
-  if (typeof key !== "string") {
-    throw codedError(ErrorCode.INVALID_KEY, `keys must be strings, got ${describe(key)}`);
-  }
-  if (key.length === 0) throw codedError(ErrorCode.INVALID_KEY, "keys must not be empty");
-  // A UTF-8 key is at least as many bytes as UTF-16 units and at most three
-  // times as many, so only keys in between need counting.
-  if (key.length > MAX_KEY_BYTES || (key.length * 3 > MAX_KEY_BYTES && utf8Length(key) > MAX_KEY_BYTES)) {
-    throw codedError(ErrorCode.INVALID_KEY, `keys must be at most ${MAX_KEY_BYTES} bytes of UTF-8`);
-  }
-  if (!key.isWellFormed()) {
-    // A lone surrogate has no UTF-8 form: two different keys would collide.
-    throw codedError(ErrorCode.INVALID_KEY, "keys must be well-formed Unicode (no lone surrogates)");
-  }
-}
-
-function checkKeys(keys) {
-  if (!Array.isArray(keys)) {
-    throw codedError(ErrorCode.INVALID_KEY, `expected an array of keys, got ${describe(keys)}`);
-  }
-  for (const key of keys) checkKey(key);
-  return keys;
-}
-
-// Intrinsic getters (see options.js): a lying `byteLength` would otherwise
-// bypass the byte bound.
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype);
-const bufferOf = intrinsic(TypedArrayPrototype, "buffer");
-const byteLengthOf = intrinsic(TypedArrayPrototype, "byteLength");
-// Returns the array to store: the caller's own, or a fixed-length copy of a
-// view over a resizable buffer (whose length could change under the byte
-// accounting). Callers size it with byteLengthOf(), never value.byteLength.
-function checkValue(value) {
-  if (typedArrayName.call(value) !== "Uint8Array") {
-    throw codedError(ErrorCode.INVALID_VALUE, `values must be Uint8Array, got ${describe(value)}`);
-  }
-  const buffer = bufferOf.call(value);
-  let resizable;
-  try {
-    resizable = arrayBufferCheck.call(buffer) === true;
-  } catch {
-    throw codedError(ErrorCode.INVALID_VALUE, "values must not be views into a SharedArrayBuffer");
-  }
-  if (byteLengthOf.call(value) === 0) {
-    try {
-      new Uint8Array(buffer, 0, 0);
-    } catch {
-      throw codedError(ErrorCode.INVALID_VALUE, "the value's ArrayBuffer is detached");
-    }
-  }
-  return resizable ? Uint8Array.prototype.slice.call(value) : value;
-}
-
-// FNV-1a over the key's UTF-16 code units, seeded per cache, computing the
-// key's UTF-8 length in the same pass (left in `hashedKeyBytes`). Hashing here
-// saves copying the key string into wasm memory on every set. The hash only
-// feeds S3-FIFO's ghost queue: a collision merely admits a key early.
-let hashedKeyBytes = 0;
-function hashKey(key, seed) {
-  let h = seed;
-  let bytes = 0;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h = Math.imul(h ^ c, 16777619);
-    if (c < 0x80) bytes += 1;
-    else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      // A surrogate pair (keys are well-formed): four bytes of UTF-8.
-      h = Math.imul(h ^ key.charCodeAt(++i), 16777619);
-      bytes += 4;
-    } else bytes += 3;
-  }
-  hashedKeyBytes = bytes;
-  return h >>> 0;
-}
-
-function optionalNumber(options, name) {
-  const value = options[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "number") {
-    throw codedError(ErrorCode.INVALID_OPTIONS, `${name} must be a number, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function optionalString(options, name) {
-  const value = options[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string" || value.length === 0) {
-    throw codedError(ErrorCode.INVALID_OPTIONS, `${name} must be a non-empty string, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function optionalNamespace(options) {
-  const namespace = options.namespace;
-  // Well-formed only: a lone surrogate has no UTF-8 form, so "\uD800" and
-  // "\uDFFF" would both reach Rust as "\uFFFD" and share one namespace.
-  if (
-    namespace !== undefined &&
-    (typeof namespace !== "string" || namespace.length === 0 || !namespace.isWellFormed() || utf8Length(namespace) > 256)
-  ) {
-    throw codedError(ErrorCode.INVALID_OPTIONS, "namespace must be a non-empty, well-formed string of at most 256 bytes");
-  }
-  return namespace;
-}
-
-// The options every persistent cache reads the same way: the bag itself
-// (names checked against `allowed`), the namespace, the default TTL, and the
-// memory tier's bounds (`memory`: [maxEntries, maxBytes], or undefined for
-// no tier; `tier`: [tiered, maxEntries, maxBytes], as the Rust `open*`
-// constructors take them).
-function readStoreOptions(options, allowed, what) {
-  const opts = readOptions(options, allowed, `${what} options`);
-  const namespace = optionalNamespace(opts);
-  const defaultTtlMs = optionalNumber(opts, "defaultTtlMs");
-  if (opts.memory === undefined) return { opts, namespace, defaultTtlMs, memory: undefined, tier: [false] };
-  const bounds = readOptions(opts.memory, MEMORY_TIER_OPTIONS, `${what} memory options`);
-  const memory = [optionalNumber(bounds, "maxEntries"), optionalNumber(bounds, "maxBytes")];
-  return { opts, namespace, defaultTtlMs, memory, tier: [true, ...memory] };
-}
-
-function readTtl(options) {
-  if (options === undefined) return undefined;
-  const ttlMs = optionalNumber(readOptions(options, WRITE_OPTIONS, "write options"), "ttlMs");
-  if (ttlMs !== undefined) checkTtlMs(ttlMs);
-  return ttlMs;
-}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-
-// The memory store: S3-FIFO in Rust, addressed by slot; keys and values here.
-class MemoryDriver {
-  /** Answers synchronously: EdgeCache may skip awaiting it. */
-  sync = true;
-  #core;
-  #slots = new Map(); // key -> slot
-  #keys = []; // slot -> key
-  #values = []; // slot -> the caller's Uint8Array
-  #seed = (Math.random() * 2 ** 32) >>> 0;
-  // Until some entry has a TTL, nothing can expire and reading the clock
-  // (a third of a hit's cost) is skipped: the engine gets time 0.
-  #mayExpire;
-
-  constructor(options) {
-    const defaultTtlMs = optionalNumber(options, "defaultTtlMs");
-    this.#core = new MemoryCore(optionalNumber(options, "maxEntries"), optionalNumber(options, "maxBytes"), defaultTtlMs);
-    this.#mayExpire = defaultTtlMs !== undefined;
-  }
-
-  #now() {
-    return this.#mayExpire ? Date.now() : 0;
-  }
-
-  get(key) {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) {
-      this.#core.miss();
-      return undefined;
-    }
-    if (this.#core.get(slot, this.#now())) return this.#values[slot];
-    this.#forget(slot);
-    return undefined;
-  }
-
-  has(key) {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) return false;
-    if (this.#core.has(slot, this.#now())) return true;
-    // has() only answers false for a live slot when it has just expired.
-    this.#forget(slot);
-    return false;
-  }
-
-  set(key, value, ttlMs) {
-    if (ttlMs !== undefined) this.#mayExpire = true;
-    const old = this.#slots.get(key);
-    const hash = hashKey(key, this.#seed);
-    const packed = this.#core.set(hashedKeyBytes, hash, byteLengthOf.call(value), ttlMs, old, this.#now());
-    // A refused write (value over the byte bound) changed nothing.
-    if (packed < 0) throw this.#core.takeError();
-    let removed = Math.floor(packed / TWO_POW_32);
-    const slot = packed - removed * TWO_POW_32;
-    if (removed === REMOVED_SATURATED) removed = this.#core.removedCount();
-    // Release every freed slot before claiming the new one: it may reuse one.
-    // The key's own old slot keeps its Map entry, which is overwritten below.
-    if (old !== undefined) {
-      this.#keys[old] = undefined;
-      this.#values[old] = undefined;
-    }
-    for (let i = 0; i < removed; i++) this.#forget(this.#core.removed(i));
-    this.#slots.set(key, slot);
-    this.#keys[slot] = key;
-    this.#values[slot] = value;
-  }
-
-  delete(key) {
-    const slot = this.#slots.get(key);
-    if (slot === undefined) return;
-    this.#core.delete(slot);
-    this.#forget(slot);
-  }
-
-  getMany(keys) {
-    return keys.map((key) => this.get(key));
-  }
-
-  deleteMany(keys) {
-    for (const key of keys) this.delete(key);
-  }
-
-  healthCheck() {
-    return true;
-  }
-
-  clear() {
-    this.#core.clear();
-    this.#slots.clear();
-    this.#keys = [];
-    this.#values = [];
-  }
-
-  stats() {
-    return this.#core.stats();
-  }
-
-  close() {}
-
-  #forget(slot) {
-    const key = this.#keys[slot];
-    if (key === undefined) return;
-    this.#slots.delete(key);
-    this.#keys[slot] = undefined;
-    this.#values[slot] = undefined;
-  }
-}
-
-// A persistent store (IndexedDB, optionally behind a memory tier), all in
-// Rust: every method returns a Promise, values cross as copies.
-class PersistentDriver {
-  sync = false;
-  #core;
-
-  constructor(core) {
-    this.#core = core;
-  }
-
-  get(key) {
-    return this.#core.get(key);
-  }
-
-  has(key) {
-    return this.#core.has(key);
-  }
-
-  set(key, value, ttlMs) {
-    return this.#core.set(key, value, ttlMs);
-  }
-
-  delete(key) {
-    return this.#core.delete(key);
-  }
-
-  getMany(keys) {
-    return this.#core.getMany(keys);
-  }
-
-  deleteMany(keys) {
-    return this.#core.deleteMany(keys);
-  }
-
-  clear() {
-    return this.#core.clear();
-  }
-
-  healthCheck() {
-    return this.#core.healthCheck();
-  }
-
-  stats() {
-    return this.#core.stats();
-  }
-
-  close() {
-    this.#core.close();
-  }
-
-  purgeExpired(maxRows) {
-    return this.#core.purgeExpired(maxRows);
-  }
-}
 
 /**
  * A bounded, TTL-aware cache. Create one with `EdgeCache.memory(options)`;
@@ -384,12 +84,12 @@ export class EdgeCache {
    * database is open.
    */
   static async indexedDb(options) {
-    const { opts, namespace, defaultTtlMs, memory } = readStoreOptions(options, INDEXED_DB_OPTIONS, "EdgeCache.indexedDb");
-    const config = new IndexedDbOptions();
-    config.setNames(optionalString(opts, "dbName"), optionalString(opts, "storeName"), namespace);
-    config.setStore(defaultTtlMs, optionalNumber(opts, "maxEntries"), optionalNumber(opts, "maxBytes"));
-    if (memory !== undefined) config.setMemory(...memory);
-    const core = await PersistentCore.openIndexedDb(config);
+    const { opts, namespace, storeOptions } = readStoreOptions(options, INDEXED_DB_OPTIONS, "EdgeCache.indexedDb");
+    const [dbName, storeName] = [optionalString(opts, "dbName"), optionalString(opts, "storeName")];
+    const [maxEntries, maxBytes] = [optionalNumber(opts, "maxEntries"), optionalNumber(opts, "maxBytes")];
+    // In the browser the IndexedDB module loads on this first call.
+    const glue = await indexedDbGlue();
+    const core = await glue.PersistentCore.openIndexedDb(storeOptions(glue), dbName, storeName, maxEntries, maxBytes);
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
@@ -399,8 +99,9 @@ export class EdgeCache {
    * TTLs are exact (KV's own 60 s minimum is only a storage hint).
    */
   static kv(binding, options) {
-    const { namespace, defaultTtlMs, tier } = readStoreOptions(options, KV_OPTIONS, "EdgeCache.kv");
-    const core = PersistentCore.openKv(binding, namespace, defaultTtlMs, ...tier);
+    const { namespace, storeOptions } = readStoreOptions(options, KV_OPTIONS, "EdgeCache.kv");
+    const glue = storesGlue("EdgeCache.kv");
+    const core = glue.PersistentCore.openKv(binding, storeOptions(glue));
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
@@ -410,7 +111,7 @@ export class EdgeCache {
    * is given. Connects on the first call and again after a failure.
    */
   static redis(options) {
-    const { opts, namespace, defaultTtlMs, memory } = readStoreOptions(options, REDIS_OPTIONS, "EdgeCache.redis");
+    const { opts, namespace, storeOptions } = readStoreOptions(options, REDIS_OPTIONS, "EdgeCache.redis");
     if (opts.connect === undefined) {
       throw codedError(ErrorCode.INVALID_OPTIONS, 'EdgeCache.redis needs connect: a redis:// URL, "host:port", { hostname, port } or a function');
     }
@@ -419,11 +120,14 @@ export class EdgeCache {
       throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
     }
     const { open, username, password } = readConnect(opts.connect, replyTimeoutMs);
-    const rust = new RedisOptions();
-    rust.setAuth(readCredential(opts.username, "username") ?? username, readCredential(opts.password, "password") ?? password);
-    rust.setStore(namespace, defaultTtlMs, optionalNumber(opts, "connectTimeoutMs"));
-    if (memory !== undefined) rust.setMemory(...memory);
-    const core = PersistentCore.openRedis(open, rust);
+    const glue = storesGlue("EdgeCache.redis");
+    const core = glue.PersistentCore.openRedis(
+      open,
+      storeOptions(glue),
+      readCredential(opts.username, "username") ?? username,
+      readCredential(opts.password, "password") ?? password,
+      optionalNumber(opts, "connectTimeoutMs"),
+    );
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
@@ -434,8 +138,10 @@ export class EdgeCache {
    * once per binding and table in an isolate. Strongly consistent; TTLs exact.
    */
   static async d1(binding, options) {
-    const { opts, namespace, defaultTtlMs, tier } = readStoreOptions(options, D1_OPTIONS, "EdgeCache.d1");
-    const core = await PersistentCore.openD1(binding, optionalString(opts, "table"), namespace, defaultTtlMs, ...tier);
+    const { opts, namespace, storeOptions } = readStoreOptions(options, D1_OPTIONS, "EdgeCache.d1");
+    const table = optionalString(opts, "table");
+    const glue = storesGlue("EdgeCache.d1");
+    const core = await glue.PersistentCore.openD1(binding, storeOptions(glue), table);
     return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
   }
 
@@ -460,14 +166,15 @@ export class EdgeCache {
    * bodies to and from the bucket without copying them into wasm.
    */
   static r2(binding, options) {
-    const { opts, namespace, defaultTtlMs, tier } = readStoreOptions(options, R2_OPTIONS, "EdgeCache.r2");
+    const { opts, namespace, storeOptions } = readStoreOptions(options, R2_OPTIONS, "EdgeCache.r2");
     const prefix = opts.prefix;
     // Rust checks the form (empty, or ending in "/" without ":"); a lone
     // surrogate would reach it as U+FFFD and merge two prefixes.
     if (prefix !== undefined && (typeof prefix !== "string" || !prefix.isWellFormed())) {
       throw codedError(ErrorCode.INVALID_OPTIONS, `prefix must be a well-formed string, got ${describe(prefix)}`);
     }
-    const core = PersistentCore.openR2(binding, prefix, namespace, defaultTtlMs, ...tier);
+    const glue = storesGlue("EdgeCache.r2");
+    const core = glue.PersistentCore.openR2(binding, storeOptions(glue), prefix);
     // The bytes "{prefix}{len}:{namespace}:" adds to every object key.
     const nsBytes = namespace === undefined ? 0 : utf8Length(namespace);
     const overhead = utf8Length(prefix ?? "") + String(nsBytes).length + 2 + nsBytes;
@@ -610,66 +317,6 @@ export class EdgeCache {
       this.#inflight.delete(key);
     }
   }
-}
-
-const blobSizeOf = typeof Blob === "function" ? intrinsic(Blob.prototype, "size") : undefined;
-
-// The body of setStream and its size in bytes (undefined for a stream whose
-// length is not given). A stream with a `length` is wrapped in workerd's
-// FixedLengthStream, which R2's put needs for a stream of known length.
-// Brand check through the intrinsic `locked` getter: a Proxy or an object
-// with a spoofed prototype cannot pass, and nothing here can throw.
-const streamLockedOf = typeof ReadableStream === "function" ? intrinsic(ReadableStream.prototype, "locked") : undefined;
-function isReadableStream(value) {
-  try {
-    if (streamLockedOf !== undefined) {
-      streamLockedOf.call(value);
-      return true;
-    }
-    return value instanceof ReadableStream;
-  } catch {
-    return false;
-  }
-}
-
-function streamBody(body, length) {
-  if (isReadableStream(body)) {
-    if (length === undefined) return { body, size: undefined };
-    if (typeof FixedLengthStream !== "function") return { body, size: length };
-    if (streamLockedOf?.call(body)) throw codedError(ErrorCode.INVALID_VALUE, "the stream is locked (already being read)");
-    // eslint-disable-next-line no-undef
-    const fixed = new FixedLengthStream(length);
-    // A source that fails, or is shorter or longer than `length`, errors the
-    // readable side: R2's put rejects, and that is the error reported.
-    body.pipeTo(fixed.writable).catch(() => {});
-    return { body: fixed.readable, size: length };
-  }
-  if (length !== undefined) {
-    throw codedError(ErrorCode.INVALID_OPTIONS, "length is only for ReadableStream bodies (others know their size)");
-  }
-  if (blobSizeOf !== undefined) {
-    try {
-      return { body, size: blobSizeOf.call(body) };
-    } catch {
-      // Not a Blob.
-    }
-  }
-  if (typedArrayName.call(body) === "Uint8Array") {
-    const value = checkValue(body);
-    return { body: value, size: byteLengthOf.call(value) };
-  }
-  let size;
-  try {
-    // Throws for anything but an ArrayBuffer (a SharedArrayBuffer included).
-    arrayBufferCheck.call(body);
-    size = intrinsic(ArrayBuffer.prototype, "byteLength").call(body);
-  } catch {
-    throw codedError(
-      ErrorCode.INVALID_VALUE,
-      `setStream expects a ReadableStream, Blob, ArrayBuffer or Uint8Array, got ${describe(body)}`,
-    );
-  }
-  return { body, size };
 }
 
 /**

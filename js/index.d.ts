@@ -1,33 +1,9 @@
-// Type definitions for edgecache. Hand-written: one file for every entry point.
+// Type definitions for edgecache. Hand-written (but for the generated
+// constants.d.ts): one file for every entry point.
 
-/** The stable `code` of every error edgecache throws or rejects with. */
-export type EdgeCacheErrorCode =
-  | "EDGECACHE_INVALID_KEY"
-  | "EDGECACHE_INVALID_VALUE"
-  | "EDGECACHE_INVALID_OPTIONS"
-  | "EDGECACHE_VALUE_TOO_LARGE"
-  | "EDGECACHE_DECODE"
-  | "EDGECACHE_BACKEND"
-  | "EDGECACHE_UNAVAILABLE"
-  | "EDGECACHE_QUOTA_EXCEEDED"
-  | "EDGECACHE_BLOCKED"
-  | "EDGECACHE_AUTH"
-  | "EDGECACHE_UNSUPPORTED";
-
-/** The error codes by name: `ErrorCode.INVALID_KEY === "EDGECACHE_INVALID_KEY"`. */
-export declare const ErrorCode: {
-  readonly INVALID_KEY: "EDGECACHE_INVALID_KEY";
-  readonly INVALID_VALUE: "EDGECACHE_INVALID_VALUE";
-  readonly INVALID_OPTIONS: "EDGECACHE_INVALID_OPTIONS";
-  readonly VALUE_TOO_LARGE: "EDGECACHE_VALUE_TOO_LARGE";
-  readonly DECODE: "EDGECACHE_DECODE";
-  readonly BACKEND: "EDGECACHE_BACKEND";
-  readonly UNAVAILABLE: "EDGECACHE_UNAVAILABLE";
-  readonly QUOTA_EXCEEDED: "EDGECACHE_QUOTA_EXCEEDED";
-  readonly BLOCKED: "EDGECACHE_BLOCKED";
-  readonly AUTH: "EDGECACHE_AUTH";
-  readonly UNSUPPORTED: "EDGECACHE_UNSUPPORTED";
-};
+// The codes are generated from the Rust crate (`Error::CODES`) at build time.
+import type { EdgeCacheErrorCode } from "./constants.js";
+export { ErrorCode, type EdgeCacheErrorCode } from "./constants.js";
 
 /** Every rejection is a real `Error` with `name === "EdgeCacheError"` and a stable `code`. */
 export interface EdgeCacheError extends Error {

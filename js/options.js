@@ -6,20 +6,10 @@
 export const intrinsic = (proto, name) => Object.getOwnPropertyDescriptor(proto, name)?.get;
 export const typedArrayName = intrinsic(Object.getPrototypeOf(Uint8Array.prototype), Symbol.toStringTag);
 
-/** Stable error codes; `error.code` is always one of these. */
-export const ErrorCode = Object.freeze({
-  INVALID_KEY: "EDGECACHE_INVALID_KEY",
-  INVALID_VALUE: "EDGECACHE_INVALID_VALUE",
-  INVALID_OPTIONS: "EDGECACHE_INVALID_OPTIONS",
-  VALUE_TOO_LARGE: "EDGECACHE_VALUE_TOO_LARGE",
-  DECODE: "EDGECACHE_DECODE",
-  BACKEND: "EDGECACHE_BACKEND",
-  UNAVAILABLE: "EDGECACHE_UNAVAILABLE",
-  QUOTA_EXCEEDED: "EDGECACHE_QUOTA_EXCEEDED",
-  BLOCKED: "EDGECACHE_BLOCKED",
-  AUTH: "EDGECACHE_AUTH",
-  UNSUPPORTED: "EDGECACHE_UNSUPPORTED",
-});
+// The codes are generated from Rust's `Error::CODES` (pkg/constants.js).
+import { ErrorCode } from "./constants.js";
+
+export { ErrorCode };
 
 export function codedError(code, message) {
   const error = new Error(message);

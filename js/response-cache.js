@@ -12,8 +12,8 @@
 // ("V" + the canonical Vary value) and each variant is stored under
 // entryKey(primary, variantKey(vary, request headers)).
 
-import { HttpPolicy } from "./wasm/edgecache.js";
 import { codedError, readOptions } from "./options.js";
+import { httpGlue } from "./runtime.js";
 
 const HEADER = "x-edgecache";
 const VARY_INDEX = 0x56; // "V": a Vary index record; stored responses start with "H".
@@ -132,7 +132,8 @@ function ttlFor(expiresAt, now) {
  */
 export class ResponseCache {
   #cache;
-  #policy;
+  #policy; // the Rust HttpPolicy, made on first use (#ready)
+  #policyArgs;
   #fetcher;
   #refreshing = new Set(); // entry keys with a background revalidation in flight
 
@@ -158,13 +159,23 @@ export class ResponseCache {
     const cacheSetCookie = optionalBoolean(opts, "cacheSetCookie");
     const fetcher = optionalFunction(opts, "fetcher");
     this.#cache = cache;
-    this.#policy = new HttpPolicy(shared ?? true, opts.targetedField, cacheSetCookie === true);
+    this.#policyArgs = [shared ?? true, opts.targetedField, cacheSetCookie === true];
     this.#fetcher = fetcher ?? ((request) => fetch(request));
+  }
+
+  // The policy is made on first use: in the browser its wasm module (a
+  // separate chunk) loads then; elsewhere it is already loaded.
+  async #ready() {
+    if (this.#policy === undefined) {
+      const glue = await httpGlue();
+      this.#policy ??= new glue.HttpPolicy(...this.#policyArgs);
+    }
   }
 
   /** A stored response that may be served now without contacting the origin, or `undefined`. */
   async match(input) {
     const request = toRequest(input);
+    await this.#ready();
     const key = this.#primaryKey(request);
     if (key === undefined) return undefined;
     const stored = await this.#read(key, request);
@@ -182,6 +193,7 @@ export class ResponseCache {
   async put(input, response) {
     const request = toRequest(input);
     checkResponse(response, "put's response");
+    await this.#ready();
     const now = Date.now();
     return this.#store(request, response, now, now);
   }
@@ -189,6 +201,7 @@ export class ResponseCache {
   /** Removes the stored response(s) for `input`'s URL. */
   async delete(input) {
     const request = toRequest(input);
+    await this.#ready();
     const key = this.#primaryKey(request);
     if (key !== undefined) await this.#cache.delete(key);
   }
@@ -205,6 +218,7 @@ export class ResponseCache {
     const fetcher = optionalFunction(opts, "fetcher") ?? this.#fetcher;
     const waitUntil = optionalFunction(opts, "waitUntil") ?? ((promise) => promise.catch(() => {}));
     const request = toRequest(input);
+    await this.#ready();
     const key = this.#primaryKey(request);
     if (key === undefined) {
       const response = await callFetcher(fetcher, request);

@@ -1,9 +1,15 @@
 // Bring-your-own-wasm entry, for strict Content-Security-Policy pages or to
 // cache the .wasm separately: call `init()` (or `initSync()`) once with the
-// module, its URL or its bytes before using EdgeCache.
+// module, its URL or its bytes before using EdgeCache. The module is the
+// full build (every store and the HTTP policy): `edgecache/edgecache_bg.wasm`.
 //
 //   import { init, EdgeCache } from "edgecache/slim";
 //   import wasmUrl from "edgecache/edgecache_bg.wasm?url"; // Vite
 //   await init({ module_or_path: wasmUrl });
-export { default as init, initSync } from "./wasm/edgecache.js";
+import * as full from "./wasm/full/edgecache.js";
+import { install } from "./runtime.js";
+
+install({ memory: full, stores: full, indexedDb: async () => full, http: async () => full });
+
+export { default as init, initSync } from "./wasm/full/edgecache.js";
 export * from "./core.js";

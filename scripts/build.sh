@@ -1,26 +1,63 @@
 #!/usr/bin/env bash
-# Builds the npm package into pkg/: one release .wasm (wasm-opt'ed), the
-# wasm-bindgen --target web glue, and the hand-written entry files from js/.
+# Builds the npm package into pkg/: one .wasm per runtime need, each from the
+# Cargo features it uses (wasm-opt'ed, with its wasm-bindgen --target web
+# glue), the generated constants, and the hand-written files from js/.
 # Prints the size report. Run scripts/setup.sh first (test.sh and demo.sh do).
+#
+#   module   features                      loaded by
+#   memory   js-memory                     browser.js, at import (inlined)
+#   idb      idb                           EdgeCache.indexedDb: browser (inlined chunk), Node (file)
+#   http     http                          ResponseCache in the browser (inlined chunk)
+#   server   js-memory, kv, d1, r2, redis, http   node.js and workerd.js, at import
+#   full     every feature                 slim.js (the user brings it)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-step "building the wasm package into pkg/"
-cargo build --lib --release --target wasm32-unknown-unknown --quiet
+target="${CARGO_TARGET_DIR:-target}"
+modules=(memory idb http server full)
+declare -A features=(
+  [memory]="js-memory"
+  [idb]="idb"
+  [http]="http"
+  [server]="js-memory,kv,d1,r2,redis,http"
+  [full]="js-memory,idb,kv,d1,r2,redis,http"
+)
+
 rm -rf pkg
 mkdir -p pkg/wasm
-wasm-bindgen --target web --no-typescript --out-dir pkg/wasm --out-name edgecache \
-  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/edgecache.wasm"
-# Rust's wasm32 target enables these proposals by default; wasm-opt must too.
-wasm-opt -O3 --strip-debug --strip-producers \
-  --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  pkg/wasm/edgecache_bg.wasm -o pkg/wasm/edgecache_bg.wasm
+for module in "${modules[@]}"; do
+  step "building the $module module (features: ${features[$module]:-none})"
+  # Each feature set builds in a directory of its own, so switching sets
+  # does not rebuild the others next time.
+  cargo build --lib --release --target wasm32-unknown-unknown --quiet \
+    --no-default-features --features "${features[$module]}" \
+    --target-dir "$target/wasm-$module"
+  out="pkg/wasm/$module"
+  # The glue goes to pkg/; the .wasm with its names stays in the target
+  # directory, for the size report's profile (twiggy).
+  named="$target/wasm-$module/bindgen"
+  wasm-bindgen --target web --no-typescript --out-dir "$named" --out-name edgecache \
+    "$target/wasm-$module/wasm32-unknown-unknown/release/edgecache.wasm"
+  mkdir -p "$out"
+  cp "$named/edgecache.js" "$out/"
+  # Rust's wasm32 target enables these proposals by default; wasm-opt must too.
+  wasm-opt -O3 --strip-debug --strip-producers \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$named/edgecache_bg.wasm" -o "$out/edgecache_bg.wasm"
+  # Vite would otherwise emit a copy of the .wasm for the glue's default
+  # init path, which the entries never take with a URL.
+  sed -i "s|new URL('edgecache_bg.wasm', import.meta.url)|new URL(/* @vite-ignore */ 'edgecache_bg.wasm', import.meta.url)|" "$out/edgecache.js"
+  grep -q "@vite-ignore" "$out/edgecache.js" || { echo "build: could not mark $out/edgecache.js's wasm URL with @vite-ignore" >&2; exit 1; }
+done
+
+# The browser's modules are inlined (see ARCHITECTURE.md for the measurement
+# behind base64 over a fetched URL).
+for module in memory idb http; do
+  node scripts/inline-wasm.mjs "pkg/wasm/$module/edgecache_bg.wasm" "pkg/wasm/$module/inline.js"
+done
+
+cargo run --quiet --example js-constants -- pkg
 cp js/*.js js/*.d.ts js/package.json pkg/
-# Vite would otherwise emit a second copy of the .wasm for the glue's default
-# init path, which the inline and workerd entries never take.
-sed -i "s|new URL('edgecache_bg.wasm', import.meta.url)|new URL(/* @vite-ignore */ 'edgecache_bg.wasm', import.meta.url)|" pkg/wasm/edgecache.js
-grep -q "@vite-ignore" pkg/wasm/edgecache.js || { echo "build: could not mark the glue's wasm URL with @vite-ignore" >&2; exit 1; }
 cp README.md pkg/
-node scripts/inline-wasm.mjs pkg/wasm/edgecache_bg.wasm pkg/wasm/inline.js
-node scripts/size-report.mjs pkg
+node scripts/size-report.mjs pkg "$target"

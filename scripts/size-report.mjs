@@ -1,42 +1,102 @@
-// Prints the package's size report: the .wasm raw and gzipped, each entry's JS
-// gzipped (with everything it imports), and the time to compile and
-// instantiate the module in Node. Usage: node scripts/size-report.mjs pkg
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// Prints the package's size report, on every build:
+//
+// 1. each .wasm module, raw and gzipped;
+// 2. each entry as a bundler ships it (esbuild, minified, code-split): what
+//    it loads at import, and each chunk it loads on first use, gzipped;
+// 3. the ten largest items of each module (twiggy, from the copy with names
+//    that scripts/build.sh keeps in the target directory), when twiggy is
+//    installed (scripts/setup.sh installs it).
+//
+// Usage: node scripts/size-report.mjs pkg [cargo-target-dir]
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { performance } from "node:perf_hooks";
+import * as esbuild from "esbuild";
 
-const dir = process.argv[2] ?? "pkg";
-const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const dir = resolve(process.argv[2] ?? "pkg");
+const target = resolve(process.argv[3] ?? "target");
+const modules = ["memory", "idb", "http", "server", "full"];
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
-const read = (f) => readFileSync(join(dir, f));
 
-const wasm = read("wasm/edgecache_bg.wasm");
-const glue = read("wasm/edgecache.js");
-const core = Buffer.concat([read("core.js"), read("options.js")]);
-const rows = [
-  [".wasm", wasm.length, gz(wasm)],
-  ["glue (wasm/edgecache.js)", glue.length, gz(glue)],
-  ["core.js + options.js", core.length, gz(core)],
-  ["node entry: node.js + core + glue", null, gz(Buffer.concat([read("node.js"), core, glue]))],
-  [
-    "browser entry: browser.js + core + glue + inlined .wasm",
-    null,
-    gz(Buffer.concat([read("browser.js"), core, glue, read("wasm/inline.js")])),
-  ],
-];
-
-let t = performance.now();
-const module = new WebAssembly.Module(wasm);
-const compileMs = performance.now() - t;
-const glueModule = await import(new URL(join(dir, "wasm/edgecache.js"), `file://${process.cwd()}/`).href);
-t = performance.now();
-glueModule.initSync({ module });
-const instantiateMs = performance.now() - t;
-
-console.log("\nedgecache package size");
-console.log("| file | raw | gzip -9 |\n|---|---:|---:|");
-for (const [name, raw, zipped] of rows) {
-  console.log(`| ${name} | ${raw === null ? "" : kb(raw)} | ${kb(zipped)} |`);
+console.log("\nedgecache package size\n");
+console.log("| .wasm module | raw | gzip -9 |\n|---|---:|---:|");
+for (const module of modules) {
+  const wasm = readFileSync(join(dir, "wasm", module, "edgecache_bg.wasm"));
+  console.log(`| ${module} | ${kib(wasm.length)} | ${kib(gz(wasm))} |`);
 }
-console.log(`\nNode ${process.version}: compile ${compileMs.toFixed(2)} ms, instantiate ${instantiateMs.toFixed(2)} ms`);
+
+/** The entry bundled as a bundler would: its initial chunks and its lazy ones, gzipped. */
+export async function entrySizes(entry, platform) {
+  const result = await esbuild.build({
+    entryPoints: [join(dir, entry)],
+    bundle: true,
+    minify: true,
+    splitting: true,
+    format: "esm",
+    platform,
+    write: false,
+    outdir: "/virtual",
+    metafile: true,
+    logLevel: "silent",
+    external: ["cloudflare:sockets", "node:*"],
+    loader: { ".wasm": "file" },
+  });
+  const sizes = new Map(result.outputFiles.map((f) => [f.path.replace("/virtual/", ""), gz(f.contents)]));
+  const outputs = result.metafile.outputs;
+  const name = (path) => path.replace(/^.*?virtual\//, "").replace(/^\//, "");
+  const staticClosure = (start) => {
+    const seen = new Set([start]);
+    for (const path of seen) {
+      for (const imp of outputs[path].imports) {
+        if (imp.kind === "import-statement" && outputs[imp.path]) seen.add(imp.path);
+      }
+    }
+    return seen;
+  };
+  const entryPath = Object.keys(outputs).find((p) => outputs[p].entryPoint);
+  const initial = staticClosure(entryPath);
+  const lazy = Object.keys(outputs)
+    .filter((p) => outputs[p].entryPoint === undefined && !initial.has(p) && !p.endsWith(".wasm"))
+    .filter((p) => outputs[entryPath].imports.some((i) => i.kind === "dynamic-import" && i.path === p));
+  const total = (paths) => [...paths].reduce((n, p) => n + (sizes.get(name(p)) ?? 0), 0);
+  return {
+    initial: total(initial),
+    lazy: lazy.map((p) => ({ chunk: outputs[p].inputs ? Object.keys(outputs[p].inputs).find((i) => i.includes("browser-")) ?? name(p) : name(p), bytes: total(staticClosure(p)) - total(initial) })),
+  };
+}
+
+console.log("\n| entry (esbuild --bundle --minify --splitting, gzip -9) | at import | on first use |\n|---|---:|---|");
+for (const [entry, platform] of [
+  ["browser.js", "browser"],
+  ["node.js", "node"],
+  ["workerd.js", "neutral"],
+]) {
+  const { initial, lazy } = await entrySizes(entry, platform);
+  const later = lazy.map((l) => `${l.chunk.replace(/^.*\//, "")} +${kib(l.bytes)}`).join(", ");
+  const note = entry === "browser.js" ? "" : " (+ the .wasm file it reads)";
+  console.log(`| ${entry} | ${kib(initial)}${note} | ${later || "—"} |`);
+}
+
+let twiggy = null;
+try {
+  execFileSync("twiggy", ["--version"], { stdio: "ignore" });
+  twiggy = "twiggy";
+} catch {
+  console.log("\n(twiggy is not installed: no per-module profile; scripts/setup.sh installs it)");
+}
+if (twiggy) {
+  for (const module of modules) {
+    const named = join(target, `wasm-${module}`, "bindgen", "edgecache_bg.wasm");
+    if (!existsSync(named)) continue;
+    const top = execFileSync(twiggy, ["top", "-n", "10", named], { encoding: "utf8" });
+    const rows = top
+      .split("\n")
+      .slice(2, 12)
+      .map((line) => line.split("┊").map((c) => c.trim()))
+      .filter((c) => c.length === 3)
+      .map(([bytes, , item]) => `${bytes.padStart(7)}  ${item.replace(/\[[0-9a-f]{16}\]/g, "").replace(/::h[0-9a-f]{16}$/, "").slice(0, 110)}`);
+    console.log(`\ntwiggy top 10 of ${module} (before wasm-opt; "function names" is stripped from the package):\n${rows.join("\n")}`);
+  }
+}

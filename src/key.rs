@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::JsNumber;
 use crate::time::{Clock, DefaultClock};
 use crate::{Error, Result};
 
@@ -134,12 +135,14 @@ pub fn check_ttl(ttl: Option<Duration>) -> Result<()> {
 pub fn ttl_from_ms(ms: f64) -> Result<Duration> {
     if !ms.is_finite() || ms <= 0.0 {
         return Err(Error::InvalidOptions(format!(
-            "ttlMs must be a positive, finite number of milliseconds, got {ms}"
+            "ttlMs must be a positive, finite number of milliseconds, got {}",
+            JsNumber(ms)
         )));
     }
     if ms > MAX_TTL.as_millis() as f64 {
         return Err(Error::InvalidOptions(format!(
-            "ttlMs of {ms} is longer than the limit of 100 years"
+            "ttlMs of {} is longer than the limit of 100 years",
+            JsNumber(ms)
         )));
     }
     // Finite and within range: the conversion cannot fail. A TTL too small to

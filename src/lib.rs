@@ -6,14 +6,15 @@
 //! ## Architecture in five lines
 //! 1. [`policy`] and [`http`]: pure S3-FIFO eviction and expiry over `u32` tokens, and the
 //!    RFC 9111 response-caching rules; time is always an argument.
-//! 2. [`CacheBackend`]: the async storage contract; [`MemoryBackend`], [`TieredBackend`],
-//!    [`RedisBackend`] (over any [`redis::Connector`]) and (wasm32) `IndexedDbBackend`,
-//!    `KvBackend`, `D1Backend` and `R2Backend` implement it, persisting [`record`]s (R2 keeps
-//!    the expiry in object metadata, [`r2_layout`]; D1's statements are in [`sql`]).
+//! 2. [`CacheBackend`]: the async storage contract; [`MemoryBackend`], [`TieredBackend`] and
+//!    the stores in [`backends`] (one folder and one Cargo feature each: `RedisBackend` over any
+//!    `redis::Connector`, and on wasm32 `IndexedDbBackend`, `KvBackend`, `D1Backend` and
+//!    `R2Backend`) implement it, persisting [`record`]s.
 //! 3. [`key`], [`time`], [`Error`]: input checks and the injective namespace encoding, the
 //!    [`Clock`](time::Clock) abstraction, and the one error type with stable codes.
 //! 4. [`conformance`]: the trait-level test suite every backend runs.
-//! 5. `platform` (wasm32 only): thin wasm-bindgen glue behind the JavaScript classes.
+//! 5. `wasm` (wasm32 only): the shared wasm-bindgen glue and the classes exported to
+//!    JavaScript; each store's own glue sits in its folder under [`backends`].
 //!
 //! ## Eviction and memory
 //! S3-FIFO (see [`policy::Engine`]) holds two bounds at once, `max_entries`
@@ -25,10 +26,18 @@
 //! room is needed.
 //!
 //! ## Features and targets
-//! | target | what you get |
-//! |---|---|
-//! | native | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], [`RedisBackend`] (bring a [`redis::Connector`]: the tests use a `std::net::TcpStream` one), the policies, the conformance suite |
-//! | `wasm32-unknown-unknown` | all of the above, plus `IndexedDbBackend`, `KvBackend`, `D1Backend`, `R2Backend`, a Redis connector over JavaScript sockets, and the `EdgeCache` / `ResponseCache` JavaScript classes (npm package) |
+//! Every store and the HTTP policy is a Cargo feature; all are on by default.
+//! The memory cache, tiering, the policies and the conformance suite are
+//! always there.
+//!
+//! | feature | native | `wasm32-unknown-unknown` |
+//! |---|---|---|
+//! | (none) | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], the policies, the conformance suite | the same |
+//! | `js-memory` | nothing | the JavaScript memory cache's exports (`EdgeCache.memory`) |
+//! | `redis` | `RedisBackend` (bring a `redis::Connector`: the tests use a `std::net::TcpStream` one) | plus a connector over JavaScript sockets, `EdgeCache.redis` |
+//! | `http` | the RFC 9111 policy (`http`) | plus `ResponseCache`'s policy |
+//! | `kv`, `d1`, `r2` | the stores' pure rules (limits, SQL, layouts) | plus `KvBackend`, `D1Backend`, `R2Backend` and their JavaScript factories |
+//! | `idb` | nothing | `IndexedDbBackend`, `EdgeCache.indexedDb` |
 //!
 //! ## Example
 //! ```
@@ -44,38 +53,57 @@
 //! # }).unwrap();
 //! ```
 
+// A build that leaves some stores out (the browser's memory-only module, say)
+// leaves some shared helpers unused; the full build (`default`) is linted
+// without this.
+#![cfg_attr(
+    not(all(
+        feature = "js-memory",
+        feature = "idb",
+        feature = "kv",
+        feature = "d1",
+        feature = "r2",
+        feature = "redis",
+        feature = "http"
+    )),
+    allow(dead_code, unused_imports)
+)]
+
 mod backend;
-// Used by the wasm32 backends; built natively for its tests.
-#[cfg(any(target_arch = "wasm32", test))]
+pub mod backends;
+// Used by the wasm32 KV and R2 glue; built natively for its tests.
+#[cfg(any(all(target_arch = "wasm32", any(feature = "kv", feature = "r2")), test))]
 pub(crate) mod concurrent;
 pub mod conformance;
 mod error;
+#[cfg(feature = "http")]
 pub mod http;
+#[doc(hidden)]
+pub mod js_constants;
 pub mod key;
 mod memory;
 pub mod policy;
-pub mod r2_layout;
 pub mod record;
-pub mod redis;
-pub mod sql;
 mod tiered;
 pub mod time;
 
 #[cfg(target_arch = "wasm32")]
-mod platform;
+mod wasm;
 
 pub use backend::{CacheBackend, Entry, ExpiryAware};
 pub use error::{Error, Result};
 pub use memory::{MemoryBackend, MemoryBackendBuilder};
 pub use policy::Stats;
-pub use redis::{RedisBackend, RedisBackendBuilder};
 pub use tiered::TieredBackend;
 
-#[cfg(target_arch = "wasm32")]
-pub use platform::d1::{D1Backend, D1BackendBuilder};
-#[cfg(target_arch = "wasm32")]
-pub use platform::idb::{IndexedDbBackend, IndexedDbBackendBuilder};
-#[cfg(target_arch = "wasm32")]
-pub use platform::kv::{KvBackend, KvBackendBuilder};
-#[cfg(target_arch = "wasm32")]
-pub use platform::r2::{R2Backend, R2BackendBuilder};
+#[cfg(feature = "redis")]
+pub use backends::redis::{self, RedisBackend, RedisBackendBuilder};
+
+#[cfg(all(target_arch = "wasm32", feature = "d1"))]
+pub use backends::d1::{D1Backend, D1BackendBuilder};
+#[cfg(all(target_arch = "wasm32", feature = "idb"))]
+pub use backends::idb::{IndexedDbBackend, IndexedDbBackendBuilder};
+#[cfg(all(target_arch = "wasm32", feature = "kv"))]
+pub use backends::kv::{KvBackend, KvBackendBuilder};
+#[cfg(all(target_arch = "wasm32", feature = "r2"))]
+pub use backends::r2::{R2Backend, R2BackendBuilder};

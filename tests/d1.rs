@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use edgecache::time::ManualClock;
 use edgecache::{
-    conformance, record, sql, CacheBackend, D1Backend, Error, ExpiryAware, MemoryBackend,
-    TieredBackend,
+    backends::d1::sql, conformance, record, CacheBackend, D1Backend, Error, ExpiryAware,
+    MemoryBackend, TieredBackend,
 };
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;

@@ -1,0 +1,137 @@
+// The memory store: S3-FIFO in Rust (MemoryCore), addressed by slot number;
+// the key index and the caller's values stay here, so a hit never copies
+// bytes or a string across the boundary (see ARCHITECTURE.md).
+
+import { REMOVED_SATURATED } from "./constants.js";
+import { byteLengthOf, optionalNumber } from "./checks.js";
+import { memoryGlue } from "./runtime.js";
+
+const TWO_POW_32 = 4294967296;
+
+// FNV-1a over the key's UTF-16 code units, seeded per cache, computing the
+// key's UTF-8 length in the same pass (left in `hashedKeyBytes`). Hashing here
+// saves copying the key string into wasm memory on every set. The hash only
+// feeds S3-FIFO's ghost queue: a collision merely admits a key early.
+let hashedKeyBytes = 0;
+function hashKey(key, seed) {
+  let h = seed;
+  let bytes = 0;
+  for (let i = 0; i < key.length; i++) {
+    const c = key.charCodeAt(i);
+    h = Math.imul(h ^ c, 16777619);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      // A surrogate pair (keys are well-formed): four bytes of UTF-8.
+      h = Math.imul(h ^ key.charCodeAt(++i), 16777619);
+      bytes += 4;
+    } else bytes += 3;
+  }
+  hashedKeyBytes = bytes;
+  return h >>> 0;
+}
+
+export class MemoryDriver {
+  /** Answers synchronously: EdgeCache may skip awaiting it. */
+  sync = true;
+  #core;
+  #slots = new Map(); // key -> slot
+  #keys = []; // slot -> key
+  #values = []; // slot -> the caller's Uint8Array
+  #seed = (Math.random() * 2 ** 32) >>> 0;
+  // Until some entry has a TTL, nothing can expire and reading the clock
+  // (a third of a hit's cost) is skipped: the engine gets time 0.
+  #mayExpire;
+
+  constructor(options) {
+    const defaultTtlMs = optionalNumber(options, "defaultTtlMs");
+    this.#core = new (memoryGlue().MemoryCore)(optionalNumber(options, "maxEntries"), optionalNumber(options, "maxBytes"), defaultTtlMs);
+    this.#mayExpire = defaultTtlMs !== undefined;
+  }
+
+  #now() {
+    return this.#mayExpire ? Date.now() : 0;
+  }
+
+  get(key) {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) {
+      this.#core.miss();
+      return undefined;
+    }
+    if (this.#core.get(slot, this.#now())) return this.#values[slot];
+    this.#forget(slot);
+    return undefined;
+  }
+
+  has(key) {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return false;
+    if (this.#core.has(slot, this.#now())) return true;
+    // has() only answers false for a live slot when it has just expired.
+    this.#forget(slot);
+    return false;
+  }
+
+  set(key, value, ttlMs) {
+    if (ttlMs !== undefined) this.#mayExpire = true;
+    const old = this.#slots.get(key);
+    const hash = hashKey(key, this.#seed);
+    const packed = this.#core.set(hashedKeyBytes, hash, byteLengthOf.call(value), ttlMs, old, this.#now());
+    // A refused write (value over the byte bound) changed nothing.
+    if (packed < 0) throw this.#core.takeError();
+    let removed = Math.floor(packed / TWO_POW_32);
+    const slot = packed - removed * TWO_POW_32;
+    if (removed === REMOVED_SATURATED) removed = this.#core.removedCount();
+    // Release every freed slot before claiming the new one: it may reuse one.
+    // The key's own old slot keeps its Map entry, which is overwritten below.
+    if (old !== undefined) {
+      this.#keys[old] = undefined;
+      this.#values[old] = undefined;
+    }
+    for (let i = 0; i < removed; i++) this.#forget(this.#core.removed(i));
+    this.#slots.set(key, slot);
+    this.#keys[slot] = key;
+    this.#values[slot] = value;
+  }
+
+  delete(key) {
+    const slot = this.#slots.get(key);
+    if (slot === undefined) return;
+    this.#core.delete(slot);
+    this.#forget(slot);
+  }
+
+  getMany(keys) {
+    return keys.map((key) => this.get(key));
+  }
+
+  deleteMany(keys) {
+    for (const key of keys) this.delete(key);
+  }
+
+  healthCheck() {
+    return true;
+  }
+
+  clear() {
+    this.#core.clear();
+    this.#slots.clear();
+    this.#keys = [];
+    this.#values = [];
+  }
+
+  stats() {
+    return this.#core.stats();
+  }
+
+  close() {}
+
+  #forget(slot) {
+    const key = this.#keys[slot];
+    if (key === undefined) return;
+    this.#slots.delete(key);
+    this.#keys[slot] = undefined;
+    this.#values[slot] = undefined;
+  }
+}

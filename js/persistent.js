@@ -1,0 +1,87 @@
+// The persistent stores (IndexedDB, Workers KV, D1, R2, Redis), alone or
+// behind a memory tier, all in Rust (PersistentCore): every method returns a
+// Promise and values cross as copies. This file only adapts that core to
+// EdgeCache's driver shape and reads the options all stores share.
+
+import { optionalNamespace, optionalNumber } from "./checks.js";
+import { readOptions } from "./options.js";
+
+const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
+
+/**
+ * The options every persistent cache reads the same way: the bag itself
+ * (names checked against `allowed`), the namespace, the default TTL and the
+ * memory tier's bounds. Returns the bag, the namespace and `storeOptions`,
+ * which makes the Rust `StoreOptions` every `PersistentCore.open*` takes
+ * from the wasm module that will open the store.
+ */
+export function readStoreOptions(options, allowed, what) {
+  const opts = readOptions(options, allowed, `${what} options`);
+  const namespace = optionalNamespace(opts);
+  const defaultTtlMs = optionalNumber(opts, "defaultTtlMs");
+  let memory;
+  if (opts.memory !== undefined) {
+    const bounds = readOptions(opts.memory, MEMORY_TIER_OPTIONS, `${what} memory options`);
+    memory = [optionalNumber(bounds, "maxEntries"), optionalNumber(bounds, "maxBytes")];
+  }
+  const storeOptions = (glue) => {
+    const rust = new glue.StoreOptions(namespace, defaultTtlMs);
+    if (memory !== undefined) rust.setMemory(...memory);
+    return rust;
+  };
+  return { opts, namespace, storeOptions };
+}
+
+/** EdgeCache's driver over a `PersistentCore`. */
+export class PersistentDriver {
+  sync = false;
+  #core;
+
+  constructor(core) {
+    this.#core = core;
+  }
+
+  get(key) {
+    return this.#core.get(key);
+  }
+
+  has(key) {
+    return this.#core.has(key);
+  }
+
+  set(key, value, ttlMs) {
+    return this.#core.set(key, value, ttlMs);
+  }
+
+  delete(key) {
+    return this.#core.delete(key);
+  }
+
+  getMany(keys) {
+    return this.#core.getMany(keys);
+  }
+
+  deleteMany(keys) {
+    return this.#core.deleteMany(keys);
+  }
+
+  clear() {
+    return this.#core.clear();
+  }
+
+  healthCheck() {
+    return this.#core.healthCheck();
+  }
+
+  stats() {
+    return this.#core.stats();
+  }
+
+  close() {
+    this.#core.close();
+  }
+
+  purgeExpired(maxRows) {
+    return this.#core.purgeExpired(maxRows);
+  }
+}

@@ -1,0 +1,23 @@
+//! Raw `extern` bindings to the JavaScript objects the platform layer calls,
+//! and nothing else: no logic, no conversions. Safe wrappers live next to the
+//! backends that use them (`kv/binding.rs`).
+//!
+//! Every call into an object handed in from JavaScript is marked `catch`, so
+//! a throw comes back as `Err(JsValue)` instead of unwinding through wasm. The
+//! methods return a plain `JsValue`, not a `Promise`: the wrapper passes it
+//! through `Promise.resolve`, so a binding that answers synchronously (a test
+//! double, an adapter) works too, and one that returns something odd fails
+//! with a clear error instead of a missing `then`. JavaScript spellings are
+//! given in `js_name` / `getter =` / `setter =`, in this file only.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+
+    /// `Promise.resolve(value)`: adopts a promise or thenable, wraps anything
+    /// else. `catch`: it reads `value.constructor` and `value.then`, which an
+    /// odd object may make throw.
+    #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
+    pub fn promise_resolve(value: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
