@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever building and testing edgecache needs and is missing:
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
-# wasm-pack, Debian's chromium, chromium-driver and redis-server, and the npm dev
+# wasm-pack, twiggy, Debian's chromium, chromium-driver and redis-server, and the npm dev
 # dependencies. Idempotent and quick when all is
 # there. (wasm-opt comes from npm's binaryen: wasm-pack cannot download it.)
 set -euo pipefail
@@ -28,6 +28,12 @@ fi
 if ! command -v wasm-pack >/dev/null; then
   step "installing wasm-pack (a few minutes, once)"
   cargo install wasm-pack --locked || cargo install wasm-pack
+fi
+
+# The size report's per-module profile (scripts/size-report.mjs).
+if ! command -v twiggy >/dev/null; then
+  step "installing twiggy (a minute, once)"
+  cargo install twiggy --locked || cargo install twiggy
 fi
 
 apt_missing=()

@@ -9,15 +9,25 @@ bash scripts/setup.sh
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy (native and wasm32)"
+step "clippy (native and wasm32, every feature set a runtime builds)"
 cargo clippy --all-targets --quiet -- -D warnings
+cargo clippy --all-targets --quiet --no-default-features -- -D warnings
 cargo clippy --all-targets --quiet --target wasm32-unknown-unknown -- -D warnings
+# The module sets of scripts/build.sh, each on its own.
+for features in js-memory idb http js-memory,kv,d1,r2,redis,http; do
+  cargo clippy --lib --quiet --target wasm32-unknown-unknown --no-default-features \
+    --features "$features" --target-dir target/wasm-lint -- -D warnings
+done
 
 step "native tests (unit, property, conformance, doc; Redis against real redis-server processes)"
 cargo test --quiet
+# The core alone: no store, no HTTP policy.
+cargo test --quiet --no-default-features --lib
 
 step "wasm32 tests in Node (wasm-pack test --node; D1 and R2 against Miniflare's local stores)"
 wasm-pack --log-level warn test --node -- --test wasm
+# The browser's memory module alone (no store, no HTTP policy).
+wasm-pack --log-level warn test --node -- --test wasm --no-default-features --features js-memory
 wasm-pack --log-level warn test --node -- --test kv
 wasm-pack --log-level warn test --node -- --test d1
 wasm-pack --log-level warn test --node -- --test r2

@@ -1,6 +1,7 @@
 //! Calling into objects handed in from JavaScript (bindings, sockets):
-//! awaiting what a method returned, and reading bytes out of an answer.
-//! Shared by the KV, D1, R2 and Redis glue.
+//! awaiting what a method returned ([`Call`], the one way every backend does
+//! it), and reading bytes out of an answer. Shared by the KV, D1, R2 and
+//! Redis glue.
 //!
 //! A method may return a promise or a plain value: it goes through
 //! `Promise.resolve`, so a binding that answers synchronously (a test double,
@@ -21,6 +22,7 @@ use crate::{Error, Result};
 pub(crate) struct Call {
     doing: String,
     state: std::result::Result<JsFuture, JsValue>,
+    fail: fn(&str, &JsValue) -> Error,
 }
 
 impl Call {
@@ -36,37 +38,38 @@ impl Call {
         Self {
             doing: doing(),
             state,
+            fail: thrown,
         }
     }
 
-    /// Waits for the answer: `doing`, and the value or the failure as an
-    /// [`Error::Backend`] with its message.
+    /// The same call, its throw or rejection mapped with `fail(doing,
+    /// thrown)` instead of [`thrown`]'s [`Error::Backend`] (a Redis socket's
+    /// failures are [`Error::Unavailable`]).
+    pub(crate) fn failing_with(mut self, fail: fn(&str, &JsValue) -> Error) -> Self {
+        self.fail = fail;
+        self
+    }
+
+    /// Waits for the answer: `doing`, and the value or the failure (an
+    /// [`Error::Backend`] with its message, unless [`Call::failing_with`]).
     pub(crate) async fn settle(self) -> (String, Result<JsValue>) {
         let result = match self.state {
             Ok(future) => future.await,
             Err(e) => Err(e),
         };
-        let result = result.map_err(|e| thrown(&self.doing, &e));
+        let result = result.map_err(|e| (self.fail)(&self.doing, &e));
         (self.doing, result)
+    }
+
+    /// Waits for the answer's value.
+    pub(crate) async fn value(self) -> Result<JsValue> {
+        self.settle().await.1
     }
 
     /// Waits for a call whose answer does not matter (`put`, `delete`).
     pub(crate) async fn done(self) -> Result<()> {
         self.settle().await.1.map(drop)
     }
-}
-
-/// Awaits what a method returned, mapping a throw or a rejection with
-/// `fail(doing, thrown)`.
-pub(crate) async fn settle(
-    result: std::result::Result<JsValue, JsValue>,
-    doing: &str,
-    fail: impl Fn(&str, &JsValue) -> Error,
-) -> Result<JsValue> {
-    let promise = result
-        .and_then(|value| sys::promise_resolve(&value))
-        .map_err(|e| fail(doing, &e))?;
-    JsFuture::from(promise).await.map_err(|e| fail(doing, &e))
 }
 
 /// A copy of the bytes of an `ArrayBuffer` or a `Uint8Array`; `None` for any

@@ -21,7 +21,13 @@ mod memory;
     feature = "redis"
 ))]
 pub(crate) mod persistent;
-#[cfg(any(feature = "kv", feature = "d1", feature = "r2", feature = "redis"))]
+#[cfg(any(
+    feature = "idb",
+    feature = "kv",
+    feature = "d1",
+    feature = "r2",
+    feature = "redis"
+))]
 pub(crate) mod registry;
 #[cfg(any(feature = "kv", feature = "d1", feature = "r2", feature = "redis"))]
 pub(crate) mod sys;

@@ -1,14 +1,22 @@
-//! The per-thread table of JavaScript objects behind `Send + Sync` handles.
+//! The per-thread table of JavaScript-side state behind `Send + Sync`
+//! handles.
 //!
 //! A backend handle must be `Send + Sync`, but a JavaScript object (a KV, D1
-//! or R2 binding, the Redis opener function or socket) is not. So the object
-//! lives in this thread's table under a numeric id, and the handle holds a
-//! [`Registered`]: the id alone, plain data. Dropping the [`Registered`]
-//! removes the object. wasm32 runs one thread, so every handle finds its
-//! object; no `unsafe impl Send` is involved.
+//! or R2 binding, the Redis opener function or socket) is not, nor is Rust
+//! state that holds one (IndexedDB's connection and pending batches). So the
+//! object lives in this thread's table under a numeric id, and the handle
+//! holds a [`Registered`]: the id alone, plain data. Dropping the
+//! [`Registered`] removes the entry. wasm32 runs one thread, so every handle
+//! finds its entry; no `unsafe impl Send` is involved.
+//!
+//! An entry is either a JavaScript object registered once
+//! ([`Registered::new`], [`Registered::get`]) or Rust state made on first use
+//! on each thread ([`Registered::lazy`], [`Registered::get_or_make`]).
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasm_bindgen::JsValue;
@@ -16,19 +24,19 @@ use wasm_bindgen::JsValue;
 use crate::{Error, Result};
 
 thread_local! {
-    /// Every registered object on this thread, by id.
-    static OBJECTS: RefCell<HashMap<u64, JsValue>> = RefCell::new(HashMap::new());
+    /// Every registered entry on this thread, by id.
+    static ENTRIES: RefCell<HashMap<u64, Rc<dyn Any>>> = RefCell::new(HashMap::new());
 }
 
 /// The next id handed out (ids are never reused).
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// One object in this thread's table, removed when this is dropped.
+/// One entry in this thread's table, removed when this is dropped.
 #[derive(Debug)]
 pub(crate) struct Registered {
-    /// The key of the object in the table.
+    /// The key of the entry in the table.
     id: u64,
-    /// What the object is, for error messages ("the KV binding").
+    /// What the entry is, for error messages ("the KV binding").
     what: &'static str,
 }
 
@@ -36,17 +44,9 @@ impl Registered {
     /// Keeps `value` in this thread's table. `what` names it in errors
     /// ("the KV binding").
     pub(crate) fn new(value: JsValue, what: &'static str) -> Result<Self> {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let stored = OBJECTS
-            .try_with(|table| {
-                table
-                    .try_borrow_mut()
-                    .map(|mut table| table.insert(id, value))
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        if stored {
-            Ok(Self { id, what })
+        let this = Self::lazy(what);
+        if insert(this.id, Rc::new(value)) {
+            Ok(this)
         } else {
             Err(Error::Unavailable(format!(
                 "cannot keep {what}: this thread is shutting down"
@@ -54,12 +54,19 @@ impl Registered {
         }
     }
 
+    /// An id with nothing registered yet: each thread makes its own entry on
+    /// first use ([`Registered::get_or_make`]).
+    pub(crate) fn lazy(what: &'static str) -> Self {
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            what,
+        }
+    }
+
     /// The object, if this is the thread that registered it.
     pub(crate) fn get(&self) -> Result<JsValue> {
-        OBJECTS
-            .try_with(|table| table.try_borrow().ok()?.get(&self.id).cloned())
-            .ok()
-            .flatten()
+        self.existing::<JsValue>()
+            .map(|value| JsValue::clone(&value))
             .ok_or_else(|| {
                 Error::Unavailable(format!(
                     "{} of this backend lives on another thread (JavaScript objects cannot \
@@ -69,10 +76,34 @@ impl Registered {
             })
     }
 
+    /// This thread's entry, made by `make` if there is none yet. While the
+    /// thread shuts down (the table is gone) the value is made but not kept.
+    pub(crate) fn get_or_make<T: 'static>(&self, make: impl FnOnce() -> T) -> Rc<T> {
+        if let Some(existing) = self.existing::<T>() {
+            return existing;
+        }
+        let made = Rc::new(make());
+        insert(self.id, Rc::clone(&made) as Rc<dyn Any>);
+        made
+    }
+
+    /// This thread's entry, if it has one of type `T`.
+    pub(crate) fn existing<T: 'static>(&self) -> Option<Rc<T>> {
+        let entry = ENTRIES
+            .try_with(|table| table.try_borrow().ok()?.get(&self.id).cloned())
+            .ok()
+            .flatten()?;
+        entry.downcast::<T>().ok()
+    }
+
     /// Removes the object from the table and hands it back (`None` on
     /// another thread, or while the thread shuts down).
     pub(crate) fn take(self) -> Option<JsValue> {
-        remove(self.id)
+        let entry = remove(self.id)?;
+        entry
+            .downcast::<JsValue>()
+            .ok()
+            .map(|value| JsValue::clone(&value))
     }
 }
 
@@ -83,9 +114,21 @@ impl Drop for Registered {
     }
 }
 
-/// Takes the object of `id` out of this thread's table.
-fn remove(id: u64) -> Option<JsValue> {
-    OBJECTS
+/// Puts `entry` under `id`; false while the thread shuts down.
+fn insert(id: u64, entry: Rc<dyn Any>) -> bool {
+    ENTRIES
+        .try_with(|table| {
+            table
+                .try_borrow_mut()
+                .map(|mut table| table.insert(id, entry))
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// Takes the entry of `id` out of this thread's table.
+fn remove(id: u64) -> Option<Rc<dyn Any>> {
+    ENTRIES
         .try_with(|table| table.try_borrow_mut().ok()?.remove(&id))
         .ok()
         .flatten()

@@ -8,7 +8,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array, WeakMap};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::sys;
-use crate::wasm::call::{bytes_of, settle};
+use crate::wasm::call::{bytes_of, Call};
 use crate::wasm::error::{describe, thrown, unexpected};
 use crate::wasm::registry::Registered;
 use crate::{Error, Result};
@@ -159,7 +159,9 @@ impl Binding {
             None => "D1 batch".into(),
         };
         let array: Array = statements.iter().map(|s| JsValue::from(&s.stmt)).collect();
-        let value = settle(self.0.batch(&array), &doing, thrown).await?;
+        let value = Call::new(self.0.batch(&array), || doing.clone())
+            .value()
+            .await?;
         if !Array::is_array(&value) {
             return Err(unexpected(&doing, "an array of results", &value));
         }
@@ -184,13 +186,17 @@ impl Binding {
 impl Statement {
     /// `all()`: the rows (and `meta.changes` if present).
     pub(super) async fn all(self) -> Result<Outcome> {
-        let value = settle(self.stmt.all(), &self.doing, thrown).await?;
+        let value = Call::new(self.stmt.all(), || self.doing.clone())
+            .value()
+            .await?;
         outcome(self.doing, &value)
     }
 
     /// `run()`: for writes; `meta.changes` if present.
     pub(super) async fn run(self) -> Result<Outcome> {
-        let value = settle(self.stmt.run(), &self.doing, thrown).await?;
+        let value = Call::new(self.stmt.run(), || self.doing.clone())
+            .value()
+            .await?;
         outcome(self.doing, &value)
     }
 }

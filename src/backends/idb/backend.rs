@@ -9,10 +9,10 @@ use super::schema::{self, Bounds, Found};
 use super::{batch, txn};
 
 use crate::backend::{Entry, ExpiryAware};
-use crate::key::{self, check_key, check_namespace, check_ttl};
+use crate::key::{check_namespace, check_ttl, Options, Scope};
 use crate::policy::Stats;
 use crate::record;
-use crate::time::{expiry_after, Clock, DefaultClock};
+use crate::time::{expiry_after, Clock};
 use crate::{CacheBackend, Error, Result};
 
 /// A persistent cache in the browser's IndexedDB, with optional bounds.
@@ -38,8 +38,7 @@ use crate::{CacheBackend, Error, Result};
 #[derive(Clone, Debug)]
 pub struct IndexedDbBackend {
     shared: Arc<Shared>,
-    namespace: Option<Arc<str>>,
-    default_ttl: Option<Duration>,
+    scope: Scope,
 }
 
 /// Configures an [`IndexedDbBackend`]. [`build`](Self::build) checks the
@@ -60,11 +59,9 @@ pub struct IndexedDbBackend {
 pub struct IndexedDbBackendBuilder {
     db_name: String,
     store_name: String,
-    namespace: Option<String>,
-    default_ttl: Option<Duration>,
+    options: Options,
     max_entries: Option<u64>,
     max_bytes: Option<u64>,
-    clock: Arc<dyn Clock>,
     open_timeout: Duration,
     db_version: u32,
 }
@@ -74,11 +71,9 @@ impl Default for IndexedDbBackendBuilder {
         Self {
             db_name: "edgecache".into(),
             store_name: "entries".into(),
-            namespace: None,
-            default_ttl: None,
+            options: Options::default(),
             max_entries: None,
             max_bytes: None,
-            clock: Arc::new(DefaultClock::default()),
             open_timeout: Duration::from_secs(10),
             db_version: schema::SCHEMA_VERSION,
         }
@@ -113,7 +108,7 @@ impl IndexedDbBackendBuilder {
     /// let b = edgecache::IndexedDbBackend::builder().namespace("sessions").build();
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
+        self.options.namespace = Some(namespace.into());
         self
     }
 
@@ -124,7 +119,7 @@ impl IndexedDbBackendBuilder {
     /// let b = edgecache::IndexedDbBackend::builder().default_ttl(Duration::from_secs(60)).build();
     /// ```
     pub fn default_ttl(mut self, ttl: Duration) -> Self {
-        self.default_ttl = Some(ttl);
+        self.options.default_ttl = Some(ttl);
         self
     }
 
@@ -158,7 +153,7 @@ impl IndexedDbBackendBuilder {
     /// let b = edgecache::IndexedDbBackend::builder().clock(ManualClock::new(0)).build();
     /// ```
     pub fn clock(mut self, clock: impl Clock) -> Self {
-        self.clock = Arc::new(clock);
+        self.options.clock = Arc::new(clock);
         self
     }
 
@@ -202,10 +197,8 @@ impl IndexedDbBackendBuilder {
                 self.store_name
             )));
         }
-        if let Some(ns) = &self.namespace {
-            check_namespace(ns)?;
-        }
-        check_ttl(self.default_ttl)?;
+        let clock = Arc::clone(&self.options.clock);
+        let scope = self.options.check(check_namespace)?;
         if self.max_entries == Some(0) {
             return Err(Error::InvalidOptions(
                 "maxEntries must be at least 1".into(),
@@ -240,10 +233,9 @@ impl IndexedDbBackendBuilder {
                 self.db_version,
                 open_timeout_ms,
                 bounds,
-                self.clock,
+                clock,
             )),
-            namespace: self.namespace.map(Arc::from),
-            default_ttl: self.default_ttl,
+            scope,
         })
     }
 }
@@ -275,11 +267,9 @@ impl IndexedDbBackend {
     /// # }
     /// ```
     pub fn with_namespace(&self, namespace: &str) -> Result<Self> {
-        check_namespace(namespace)?;
         Ok(Self {
             shared: Arc::clone(&self.shared),
-            namespace: Some(Arc::from(namespace)),
-            default_ttl: self.default_ttl,
+            scope: self.scope.with_namespace(namespace, check_namespace)?,
         })
     }
 
@@ -362,8 +352,7 @@ impl IndexedDbBackend {
     }
 
     fn stored_key(&self, key: &str) -> Result<String> {
-        check_key(key)?;
-        Ok(key::encode(self.namespace.as_deref(), key))
+        self.scope.stored_key(key)
     }
 
     /// Runs one batch of writes and waits for its transaction to finish.
@@ -422,7 +411,7 @@ impl CacheBackend for IndexedDbBackend {
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
         let key = self.stored_key(key)?;
         check_ttl(ttl)?;
-        let expires_at = expiry_after(self.shared.clock.now_ms(), ttl.or(self.default_ttl));
+        let expires_at = expiry_after(self.scope.now_ms(), self.scope.ttl(ttl));
         let record = record::encode(expires_at, &value);
         let size = schema::entry_size(&key, &record);
         if let Some(limit) = self.shared.bounds.max_bytes.filter(|&m| size > m) {
@@ -470,7 +459,7 @@ impl CacheBackend for IndexedDbBackend {
     }
 
     async fn clear_all(&self) -> Result<()> {
-        let prefix = key::prefix(self.namespace.as_deref());
+        let prefix = self.scope.prefix();
         let state = self.shared.state();
         state
             .retrying(|| txn::freeing(true, |b| txn::clear(&state, &self.shared, &prefix, b)))

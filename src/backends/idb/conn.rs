@@ -3,7 +3,6 @@
 //! batch) it finds by id.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::rc::{Rc, Weak};
@@ -25,24 +24,21 @@ use super::schema::{self, Bounds, MAX_STAMP, PURGE_INTERVAL_MS, STAMPS_PER_MS};
 use super::signal::Signal;
 use super::sys;
 use crate::time::Clock;
+use crate::wasm::registry::Registered;
 use crate::{Error, Result};
 
 thread_local! {
-    /// The JavaScript half of every live backend on this thread, by id.
-    static STATES: RefCell<HashMap<u64, Rc<State>>> = RefCell::new(HashMap::new());
     /// The last write stamp handed out on this thread, by any backend (see
     /// [`State::stamp`]).
     static LAST_STAMP: Cell<u64> = const { Cell::new(0) };
 }
 
-static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
 /// What every handle of one backend shares: plain Rust data, so it is
-/// `Send + Sync`. Dropping the last handle drops the thread's [`State`]
-/// (closing its connection).
+/// `Send + Sync`. The thread's [`State`] lives in the shared registry under
+/// `state`; dropping the last handle drops it (closing its connection).
 #[derive(Debug)]
 pub(super) struct Shared {
-    id: u64,
+    state: Registered,
     pub db_name: String,
     pub store_name: String,
     pub version: u32,
@@ -83,7 +79,7 @@ impl Shared {
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
-            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            state: Registered::lazy("the IndexedDB connection"),
             db_name,
             store_name,
             version,
@@ -97,33 +93,12 @@ impl Shared {
     /// This thread's state for the backend, created on first use (a handle
     /// moved to another wasm thread gets its own connection there).
     pub(super) fn state(&self) -> Rc<State> {
-        STATES.with(|states| {
-            Rc::clone(
-                states
-                    .borrow_mut()
-                    .entry(self.id)
-                    .or_insert_with(|| Rc::new(State::default())),
-            )
-        })
+        self.state.get_or_make(State::default)
     }
 
     /// This thread's state, if it exists, without creating it.
     pub(super) fn existing_state(&self) -> Option<Rc<State>> {
-        STATES
-            .try_with(|states| states.try_borrow().ok()?.get(&self.id).cloned())
-            .ok()
-            .flatten()
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        // Take the state out first and drop it after the table's borrow ends.
-        let state = STATES
-            .try_with(|states| states.try_borrow_mut().ok()?.remove(&self.id))
-            .ok()
-            .flatten();
-        drop(state);
+        self.state.existing()
     }
 }
 
@@ -380,7 +355,7 @@ impl State {
                     shared.db_name
                 )))
             }
-            Err(e) => Err(js_error::thrown(&e, "starting a transaction")),
+            Err(e) => Err(js_error::thrown("starting a transaction", &e)),
         }
     }
 

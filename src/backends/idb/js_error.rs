@@ -1,19 +1,23 @@
-//! JavaScript failures as crate errors with stable codes. Every throw maps to
-//! an [`Error`]: a `DOMException` by its name, a JavaScript `Error` by its
-//! name and message, anything else by its string form. Nothing here panics.
+//! IndexedDB's failures as crate errors with stable codes: a `DOMException`
+//! by its name (`QuotaExceededError` is [`Error::QuotaExceeded`], a
+//! `SecurityError` [`Error::Unavailable`]), the failure of an aborted
+//! transaction by its own cause, and anything else through the shared
+//! [`crate::wasm::error`] (same argument order: what was being done first).
+//! Nothing here panics.
 
 use indexed_db_futures::error::{Error as IdbError, JSError, OpenDbError};
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::sys;
+use crate::wasm::error;
 use crate::Error;
 
 /// A `DOMException` (from a request, a transaction or `open`).
-pub(super) fn dom(e: &web_sys::DomException, doing: &str) -> Error {
-    named(&e.name(), &e.message(), doing)
+pub(super) fn dom(doing: &str, e: &web_sys::DomException) -> Error {
+    named(doing, &e.name(), &e.message())
 }
 
-fn named(name: &str, message: &str, doing: &str) -> Error {
+fn named(doing: &str, name: &str, message: &str) -> Error {
     let detail = format!("{doing}: {name}: {message}");
     match name {
         "QuotaExceededError" => Error::QuotaExceeded(detail),
@@ -24,30 +28,31 @@ fn named(name: &str, message: &str, doing: &str) -> Error {
 }
 
 /// An `indexed_db_futures` error outside a transaction (or before one exists).
-pub(super) fn idb(e: IdbError, doing: &str) -> Error {
+pub(super) fn idb(doing: &str, e: IdbError) -> Error {
     match e {
-        IdbError::DomException(e) => dom(&e.into(), doing),
-        IdbError::Unknown(JSError::Error(e)) => {
-            named(&String::from(e.name()), &String::from(e.message()), doing)
-        }
-        IdbError::Unknown(JSError::Unknown(value)) => {
-            Error::Backend(format!("{doing}: {}", describe(&value)))
-        }
-        other => Error::Backend(format!("{doing}: {other}")),
+        IdbError::DomException(e) => dom(doing, &e.into()),
+        IdbError::Unknown(JSError::Error(e)) => thrown(doing, &e.into()),
+        IdbError::Unknown(JSError::Unknown(value)) => thrown(doing, &value),
+        IdbError::MissingData(e) => Error::Backend(format!("{doing}: missing data: {e}")),
+        // Not formatted with its Display: that would print an f64 (a
+        // too-large number) and pull core's float formatting into the .wasm.
+        IdbError::Serialisation(_) => Error::Backend(format!(
+            "{doing}: IndexedDB returned a value that could not be converted"
+        )),
     }
 }
 
 /// Whatever a raw call threw, or a request or transaction failed with: a
 /// `DOMException` by its name, an `Error` by its name and message, anything
 /// else by its string form.
-pub(super) fn thrown(value: &JsValue, doing: &str) -> Error {
+pub(super) fn thrown(doing: &str, value: &JsValue) -> Error {
     if let Some(e) = value.dyn_ref::<web_sys::DomException>() {
-        return dom(e, doing);
+        return dom(doing, e);
     }
     if let Some(e) = value.dyn_ref::<js_sys::Error>() {
-        return named(&String::from(e.name()), &String::from(e.message()), doing);
+        return named(doing, &String::from(e.name()), &String::from(e.message()));
     }
-    Error::Backend(format!("{doing}: {}", describe(value)))
+    error::thrown(doing, value)
 }
 
 /// The name of a thrown `DOMException`, if it is one.
@@ -60,18 +65,18 @@ pub(super) fn dom_name(value: &JsValue) -> Option<String> {
 /// and a quota failure at commit shows only there); otherwise the failed
 /// request's `error`, if any, then what was thrown.
 pub(super) fn in_tx(
+    doing: &str,
     tx: &sys::Tx,
     request: Option<&sys::Request>,
     value: &JsValue,
-    doing: &str,
 ) -> Error {
     let dom_error = |v: Result<JsValue, JsValue>| {
         v.ok()
             .and_then(|e| e.dyn_into::<web_sys::DomException>().ok())
     };
     match dom_error(tx.error()).or_else(|| request.and_then(|r| dom_error(r.request_error()))) {
-        Some(cause) => dom(&cause, doing),
-        None => thrown(value, doing),
+        Some(cause) => dom(doing, &cause),
+        None => thrown(doing, value),
     }
 }
 
@@ -95,15 +100,9 @@ pub(super) fn open(e: OpenDbError, db_name: &str, version: u32) -> Error {
                      upgraded it. Reload the page, or use another db_name"
                 ))
             } else {
-                dom(&e, &format!("opening database \"{db_name}\""))
+                dom(&format!("opening database \"{db_name}\""), &e)
             }
         }
-        OpenDbError::Base(e) => idb(e, &format!("opening database \"{db_name}\"")),
+        OpenDbError::Base(e) => idb(&format!("opening database \"{db_name}\""), e),
     }
-}
-
-fn describe(value: &JsValue) -> String {
-    value
-        .as_string()
-        .unwrap_or_else(|| format!("non-Error value thrown: {value:?}"))
 }

@@ -58,7 +58,7 @@ impl Tx {
 
     /// Maps what a call on this transaction threw.
     fn fail(&self) -> impl Fn(JsValue) -> Error + '_ {
-        move |e| js_error::in_tx(&self.raw, None, &e, self.doing)
+        move |e| js_error::in_tx(self.doing, &self.raw, None, &e)
     }
 
     /// The entry store.
@@ -78,7 +78,7 @@ impl Tx {
     async fn result(&self, request: &Request) -> Result<JsValue> {
         if events::request(request).await.is_err() {
             let e = JsValue::from_str("the request failed");
-            return Err(js_error::in_tx(&self.raw, Some(request), &e, self.doing));
+            return Err(js_error::in_tx(self.doing, &self.raw, Some(request), &e));
         }
         self.done(request)
     }
@@ -101,7 +101,7 @@ impl Tx {
         self.abort_on_drop = false;
         if events::transaction(&self.raw).await.is_err() {
             let e = JsValue::from_str("the transaction was aborted");
-            return Err(js_error::in_tx(&self.raw, None, &e, self.doing));
+            return Err(js_error::in_tx(self.doing, &self.raw, None, &e));
         }
         Ok(())
     }

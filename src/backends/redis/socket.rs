@@ -30,7 +30,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::sys;
 use crate::backends::redis::transport::{Connector, Transport};
-use crate::wasm::call::{bytes_of, settle};
+use crate::wasm::call::{bytes_of, Call};
 use crate::wasm::error::{describe, message};
 use crate::wasm::registry::Registered;
 use crate::{Error, Result};
@@ -67,11 +67,11 @@ impl Connector for JsConnector {
         let open: Function = self.opener.get()?.unchecked_into();
         // At most u64::MAX ms; an f64 holds every value we pass (≤ 1 day).
         let timeout_ms = JsValue::from_f64(timeout.as_millis() as f64);
-        let socket = settle(
-            open.call1(&JsValue::UNDEFINED, &timeout_ms),
-            DOING,
-            unavailable,
-        )
+        let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), || {
+            DOING.into()
+        })
+        .failing_with(unavailable)
+        .value()
         .await?;
         for method in ["write", "read", "close"] {
             let callable = js_sys::Reflect::get(&socket, &JsValue::from_str(method))
@@ -114,7 +114,10 @@ impl Transport for JsSocket {
     async fn write(&mut self, bytes: &[u8]) -> Result<()> {
         let socket = self.socket()?;
         let chunk = Uint8Array::new_from_slice(bytes);
-        settle(socket.write(&chunk), "writing to Redis failed", unavailable).await?;
+        Call::new(socket.write(&chunk), || "writing to Redis failed".into())
+            .failing_with(unavailable)
+            .done()
+            .await?;
         Ok(())
     }
 
@@ -122,7 +125,10 @@ impl Transport for JsSocket {
         const DOING: &str = "reading from Redis failed";
         loop {
             let socket = self.socket()?;
-            let value = settle(socket.read(), DOING, unavailable).await?;
+            let value = Call::new(socket.read(), || DOING.into())
+                .failing_with(unavailable)
+                .value()
+                .await?;
             if value.is_null() || value.is_undefined() {
                 return Ok(None);
             }
