@@ -55,15 +55,19 @@ export async function entrySizes(entry, platform) {
     }
     return seen;
   };
-  const entryPath = Object.keys(outputs).find((p) => outputs[p].entryPoint);
+  const entryPath = Object.keys(outputs).find((p) => outputs[p].entryPoint?.endsWith(entry));
   const initial = staticClosure(entryPath);
-  const lazy = Object.keys(outputs)
-    .filter((p) => outputs[p].entryPoint === undefined && !initial.has(p) && !p.endsWith(".wasm"))
-    .filter((p) => outputs[entryPath].imports.some((i) => i.kind === "dynamic-import" && i.path === p));
+  // Chunks the initial ones import dynamically: loaded on first use.
+  const lazy = [...initial].flatMap((p) =>
+    outputs[p].imports.filter((i) => i.kind === "dynamic-import" && outputs[i.path]).map((i) => i.path),
+  );
   const total = (paths) => [...paths].reduce((n, p) => n + (sizes.get(name(p)) ?? 0), 0);
   return {
     initial: total(initial),
-    lazy: lazy.map((p) => ({ chunk: outputs[p].inputs ? Object.keys(outputs[p].inputs).find((i) => i.includes("browser-")) ?? name(p) : name(p), bytes: total(staticClosure(p)) - total(initial) })),
+    lazy: lazy.map((p) => ({
+      chunk: outputs[p].entryPoint ?? name(p),
+      bytes: total([...staticClosure(p)].filter((q) => !initial.has(q))),
+    })),
   };
 }
 
@@ -74,7 +78,7 @@ for (const [entry, platform] of [
   ["workerd.js", "neutral"],
 ]) {
   const { initial, lazy } = await entrySizes(entry, platform);
-  const later = lazy.map((l) => `${l.chunk.replace(/^.*\//, "")} +${kib(l.bytes)}`).join(", ");
+  const later = lazy.map((l) => `${l.chunk.replace(/^.*\//, "")} +${kib(l.bytes)}`).join("<br>");
   const note = entry === "browser.js" ? "" : " (+ the .wasm file it reads)";
   console.log(`| ${entry} | ${kib(initial)}${note} | ${later || "—"} |`);
 }
