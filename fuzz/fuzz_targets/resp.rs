@@ -1,4 +1,4 @@
-//! The RESP reply parser (`src/redis/resp.rs`): arbitrary bytes from a
+//! The RESP reply parser (`src/backends/redis/resp.rs`): arbitrary bytes from a
 //! server (broken, hostile, or not Redis) never panic, and decoding them in
 //! arbitrary chunks (as they arrive from a socket) gives exactly the values,
 //! and the error, that parsing them at once gives. Every proper prefix of a

@@ -11,7 +11,7 @@ import { serveCases, show } from "./checks.js";
 const encoder = new TextEncoder();
 const bytes = (text) => encoder.encode(text);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
-// D1's row limit as src/sql.rs counts it: namespace + key + 11-byte header + value + 8.
+// D1's row limit as src/backends/d1/sql.rs counts it: namespace + key + 11-byte header + value + 8.
 const MAX_ROW_BYTES = 2_000_000;
 const RECORD_HEADER = 11;
 

@@ -12,7 +12,7 @@ import { serveCases, show } from "./checks.js";
 
 const encoder = new TextEncoder();
 const MIB = 1024 * 1024;
-// KvBackend's limits, as documented in src/platform/kv.rs.
+// KvBackend's limits, as src/backends/kv/rules.rs sets them.
 const KEY_LIMIT = 512;
 const VALUE_LIMIT = 25 * MIB;
 const RECORD_HEADER = 11;

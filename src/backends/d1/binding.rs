@@ -1,5 +1,5 @@
 //! The JavaScript half of a [`D1Backend`](super::D1Backend): the database
-//! binding, kept in the per-thread table of `platform::registry`; safe wrappers
+//! binding, kept in the per-thread table of `crate::wasm::registry`; safe wrappers
 //! around `prepare`/`bind`/`all`/`run`/`batch` that turn throws, rejections
 //! and answers of the wrong shape into crate errors; and the per-binding
 //! memo of tables already created.

@@ -1,5 +1,5 @@
 //! The JavaScript half of a [`KvBackend`](super::KvBackend): the binding
-//! object, kept in the per-thread table of `platform::registry`, and safe
+//! object, kept in the per-thread table of `crate::wasm::registry`, and safe
 //! wrappers around its four methods that turn throws, rejections and
 //! answers of the wrong type into crate errors.
 //!

@@ -1,5 +1,5 @@
 //! The JavaScript half of an [`R2Backend`](super::R2Backend): the bucket
-//! binding, kept in the per-thread table of `platform::registry`, and safe
+//! binding, kept in the per-thread table of `crate::wasm::registry`, and safe
 //! wrappers around its five methods that turn throws, rejections and answers
 //! of the wrong type into crate errors.
 //!

@@ -1,8 +1,8 @@
 //! How the R2 backend lays out its objects, as pure Rust (no JavaScript):
-//! object keys, the `customMetadata` that carries the exact expiry, the
-//! `clear_all` paging rules and the bounded-concurrency batch helper. The
-//! wasm32 glue (`R2Backend`, in `src/platform/r2.rs`) only moves these
-//! values across to an R2 bucket binding.
+//! object keys, the `customMetadata` that carries the exact expiry and the
+//! `clear_all` paging rules. The wasm32 glue (`R2Backend`, in `backend.rs`
+//! beside this file) only moves these values across to an R2 bucket binding;
+//! its bounded concurrency is the shared `concurrent::batched`.
 //!
 //! ## Object keys
 //!

@@ -51,7 +51,13 @@
 //! only if the exchange finished cleanly. Any failure (the connector, the
 //! transport, a protocol error, an error reply, a reply of the wrong type),
 //! and a call whose future is dropped half-way, close it; the next call
-//! opens a new one. Nothing is retried: the failing call reports the error.
+//! opens a new one. One case is retried: a connection kept from an earlier
+//! call whose write fails, or which the server closes before any reply byte
+//! (a restarted server; in workerd, the request that opened the socket has
+//! ended), is replaced once and the exchange sent again on a new connection,
+//! which is safe because every command sent (`MGET`, `SET`, `UNLINK`,
+//! `SCAN`, `PING`, `AUTH`) is idempotent. Every other failure is reported to
+//! the failing call.
 //!
 //! ## Authentication
 //!

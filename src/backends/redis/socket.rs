@@ -19,7 +19,7 @@
 //! connection and the next call opens a new one.
 //!
 //! Like the other bindings, the JavaScript objects live in the per-thread
-//! table of `platform::registry`, so the handles are plain data and
+//! table of `crate::wasm::registry`, so the handles are plain data and
 //! `Send + Sync` without `unsafe`.
 
 use std::sync::Arc;

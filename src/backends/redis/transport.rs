@@ -2,7 +2,7 @@
 //!
 //! The backend speaks RESP itself and needs nothing from the platform but an
 //! ordered, reliable byte stream: in workerd a `cloudflare:sockets` socket, in
-//! Node a `node:net` socket (both wrapped in `src/platform/redis.rs`), in
+//! Node a `node:net` socket (both wrapped in `socket.rs` beside this file), in
 //! native tests a `std::net::TcpStream`. A [`Connector`] opens such streams;
 //! the backend opens one lazily, and a new one on the call after a failure.
 
