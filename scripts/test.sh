@@ -21,8 +21,10 @@ done
 
 step "native tests (unit, property, conformance, doc; Redis against real redis-server processes)"
 cargo test --quiet
-# The core alone: no store, no HTTP policy.
+# The core alone (no store, no HTTP policy), and the HTTP policy alone (the
+# browser's http module).
 cargo test --quiet --no-default-features --lib
+cargo test --quiet --no-default-features --features http --lib --test http_policy
 
 step "wasm32 tests in Node (wasm-pack test --node; D1 and R2 against Miniflare's local stores)"
 wasm-pack --log-level warn test --node -- --test wasm
@@ -32,15 +34,15 @@ wasm-pack --log-level warn test --node -- --test kv
 wasm-pack --log-level warn test --node -- --test d1
 wasm-pack --log-level warn test --node -- --test r2
 
-step "IndexedDB backend in headless Chromium (wasm-pack test --chrome)"
-CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headless --chrome -- --test browser
+step "IndexedDB backend in headless Chromium (wasm-pack test --chrome; the idb module's features alone)"
+CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headless --chrome -- --test browser --no-default-features --features idb
 
 bash scripts/build.sh
 
 step "JavaScript API tests (node --test; EdgeCache.redis against real redis-server processes)"
 node --test tests/js/
 
-step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd"
+step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd; every bundler with the size budgets"
 node --test --test-concurrency=1 tests/pkg/
 
 step "fuzzing (short run)"
