@@ -11,20 +11,33 @@
 
 import { ErrorCode, codedError } from "./options.js";
 
-let modules;
+const modules = {};
 
-/** Called by the entry file: `{ memory, stores?, indexedDb, http }`. */
+/**
+ * Called by the entry file: `{ memory, stores?, indexedDb, http }`. An app
+ * that imports two entries (say the default one and `edgecache/slim`) shares
+ * this module: what was installed first stays.
+ */
 export function install(given) {
-  modules = given;
+  for (const [name, value] of Object.entries(given)) modules[name] ??= value;
+}
+
+function notReady() {
+  return codedError(
+    ErrorCode.UNAVAILABLE,
+    "the edgecache .wasm is not initialised: with edgecache/slim, call init() (or initSync()) first",
+  );
 }
 
 /** The memory cache's wasm exports. */
 export function memoryGlue() {
+  if (modules.memory === undefined) throw notReady();
   return modules.memory;
 }
 
 /** The persistent stores' wasm exports, for `what` (a factory's name). */
 export function storesGlue(what) {
+  if (modules.memory === undefined) throw notReady();
   if (modules.stores === undefined) {
     throw codedError(
       ErrorCode.UNSUPPORTED,
@@ -35,11 +48,13 @@ export function storesGlue(what) {
 }
 
 /** A promise of the wasm exports with IndexedDB (`PersistentCore.openIndexedDb`). */
-export function indexedDbGlue() {
+export async function indexedDbGlue() {
+  if (modules.indexedDb === undefined) throw notReady();
   return modules.indexedDb();
 }
 
 /** A promise of the wasm exports with `HttpPolicy`. */
-export function httpGlue() {
+export async function httpGlue() {
+  if (modules.http === undefined) throw notReady();
   return modules.http();
 }

@@ -6,10 +6,25 @@
 //   import { init, EdgeCache } from "edgecache/slim";
 //   import wasmUrl from "edgecache/edgecache_bg.wasm?url"; // Vite
 //   await init({ module_or_path: wasmUrl });
-import * as full from "./wasm/full/edgecache.js";
+import initFull, * as full from "./wasm/full/edgecache.js";
 import { install } from "./runtime.js";
 
-install({ memory: full, stores: full, indexedDb: async () => full, http: async () => full });
+const installFull = () =>
+  install({ memory: full, stores: full, indexedDb: async () => full, http: async () => full });
 
-export { default as init, initSync } from "./wasm/full/edgecache.js";
+/** Loads and instantiates the .wasm; resolves once EdgeCache is usable. Idempotent. */
+export async function init(options) {
+  const exports = await initFull(options);
+  installFull();
+  return exports;
+}
+
+/** Instantiates an already compiled module (or bytes) synchronously. */
+export function initSync(options) {
+  const exports = full.initSync(options);
+  installFull();
+  return exports;
+}
+
+export default init;
 export * from "./core.js";
