@@ -1,8 +1,9 @@
-// Benchmarks EdgeCache.memory (the built package in ../pkg) against lru-cache
+// Benchmarks EdgeCache.memory (the built package's node entry, which runs the
+// server module pkg/wasm/server/; ../pkg or $EDGECACHE_PKG) against lru-cache
 // and a plain Map, and prints markdown tables.
 //
-//   node benches/js-memory.mjs                 # full run (30-100 s, under 2 minutes)
-//   node benches/js-memory.mjs --quick         # smoke test (about 10 s)
+//   node benches/js-memory.mjs                 # full run (about 12 s on 2 cores; longer under load)
+//   node benches/js-memory.mjs --quick         # smoke test (a few seconds)
 //   node benches/js-memory.mjs --json out.json # also write the results as JSON
 //
 // Three parts, in one run:
@@ -663,12 +664,17 @@ function describePkg() {
   } catch {
     // leave "unknown"
   }
+  // The node entry's module: wasm/server/ (a package from before the
+  // per-runtime modules had one wasm/edgecache_bg.wasm for every entry).
   let wasm = "unknown";
-  try {
-    const st = statSync(new URL("wasm/edgecache_bg.wasm", pkgDir));
-    wasm = `${st.size} B, built ${st.mtime.toISOString()}`;
-  } catch {
-    // leave "unknown"
+  for (const file of ["wasm/server/edgecache_bg.wasm", "wasm/edgecache_bg.wasm"]) {
+    try {
+      const st = statSync(new URL(file, pkgDir));
+      wasm = `${file} ${st.size} B, built ${st.mtime.toISOString()}`;
+      break;
+    } catch {
+      // try the next layout, else leave "unknown"
+    }
   }
   return { version, wasm };
 }

@@ -5,7 +5,7 @@
 #   native       cargo bench --bench native   MemoryBackend vs moka, quick_cache, lru: hit ratio, throughput
 #   js-memory    benches/js-memory.mjs        EdgeCache.memory vs lru-cache / Map in Node; JSON; hit ratio
 #   size-start   benches/size-start.mjs       sizes; Node and workerd start vs lru-cache
-#   start        benches/start.mjs            Chromium start: default vs slim entry
+#   start        benches/start.mjs            Chromium start, import to first get: default and slim entries vs lru-cache
 #   workers      benches/workers.mjs          Miniflare: tiered KV vs raw KV, ResponseCache vs pass-through
 #   browser-idb  benches/browser-idb.mjs      IndexedDB vs idb-keyval, localForage in Chromium
 #
@@ -13,21 +13,25 @@
 # benches/results.json. Each part's output is kept in target/bench-run/; a
 # part that fails is reported as "not measured" and the others still run.
 # About 5-8 minutes on 2 cores (plus about 2 minutes, once, to compile the
-# native peers); a failed part is tried up to three times.
+# native peers; with --no-build, about 2 minutes); a failed part is tried up to
+# three times.
 #
 #   bash benches/run.sh                 # everything
 #   bash benches/run.sh --quick         # smoke run of the same parts (about 2 minutes)
 #   bash benches/run.sh --readme        # also put the table into benches/README.md
+#   bash benches/run.sh --no-build      # measure the pkg/ already built (skips setup.sh and build.sh)
 set -euo pipefail
 source "$(dirname "$0")/../scripts/env.sh"
 
 quick=false
 readme=false
+build=true
 for arg in "$@"; do
   case "$arg" in
     --quick) quick=true ;;
     --readme) readme=true ;;
-    *) echo "usage: bash benches/run.sh [--quick] [--readme]" >&2; exit 2 ;;
+    --no-build) build=false ;;
+    *) echo "usage: bash benches/run.sh [--quick] [--readme] [--no-build]" >&2; exit 2 ;;
   esac
 done
 
@@ -64,12 +68,12 @@ part() {
 }
 
 # On a shared machine another session's scripts/build.sh may recreate pkg/
-# while a part runs. The parts that take a package directory use a copy of
-# this run's build; the others (start, workers, browser-idb) read pkg/, so
-# they first wait until no build is writing it.
+# while a part runs. The parts that take a package directory (js-memory,
+# size-start, start) use a copy of this run's build; the others (workers,
+# browser-idb) read pkg/, so they first wait until no build is writing it.
 wait_for_pkg() {
   local waited=0
-  while [ ! -f pkg/package.json ] || [ ! -f pkg/wasm/inline.js ] ||
+  while [ ! -f pkg/package.json ] || [ ! -f pkg/wasm/memory/inline.js ] ||
     [ -n "$(find pkg -newermt '-15 seconds' -print -quit 2>/dev/null)" ]; do
     if [ "$waited" -ge 300 ]; then
       echo "!! pkg/ is still missing or changing after ${waited} s" >&2
@@ -82,11 +86,16 @@ wait_for_pkg() {
 }
 
 t0=$(date +%s.%N)
-bash scripts/setup.sh
-bash scripts/build.sh
+if $build; then
+  bash scripts/setup.sh
+  bash scripts/build.sh
+else
+  wait_for_pkg
+fi
 cp -r pkg "$out/pkg"
 export EDGECACHE_PKG="$out/pkg"
-awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "setup+build\tok\t%.1f\n", b - a }' >>"$out/steps.tsv"
+if $build; then setup_step=setup+build; else setup_step="setup+build skipped (--no-build)"; fi
+awk -v n="$setup_step" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%s\tok\t%.1f\n", n, b - a }' >>"$out/steps.tsv"
 
 if $quick; then
   part native cargo bench --bench native -- --quick --json "$out/native.json"

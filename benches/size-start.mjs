@@ -1,16 +1,20 @@
 // Size and start-up of the built package against lru-cache, the JS peer of
 // the memory cache, in the same run:
 //
-// 1. Size: the .wasm raw and gzipped, and each entry's JavaScript gzipped
-//    with everything it loads (as scripts/size-report.mjs counts it), next to
-//    lru-cache's ESM build.
-// 2. Node: a fresh `node` process per run imports the entry and makes one
-//    `set` and one `get` (edgecache vs lru-cache, runs interleaved); plus the
-//    .wasm's compile and instantiate times on their own.
+// 1. Size: each .wasm module (pkg/wasm/{memory,idb,http,server,full}/) raw
+//    and gzipped, and each entry as a bundler ships it, counted as
+//    scripts/size-report.mjs counts it (esbuild --bundle --minify --splitting,
+//    gzip -9): what it loads at import, and each chunk it loads on first use
+//    (the browser entry's IndexedDB and ResponseCache modules); the node,
+//    workerd and slim entries plus the .wasm file they read (server, server,
+//    full). Next to lru-cache's minified ESM browser build.
+// 2. Node: a fresh `node` process per run imports the node entry and makes
+//    one `set` and one `get` (edgecache vs lru-cache, runs interleaved); plus
+//    the server module's compile and instantiate times on their own.
 // 3. workerd: Miniflare started with one worker that imports edgecache (its
-//    `workerd` entry instantiates the .wasm at module load) vs the same
-//    worker with lru-cache, bundled like wrangler; time to `ready`, then to
-//    the first response, runs interleaved.
+//    `workerd` entry instantiates the server module at module load) vs the
+//    same worker with lru-cache, bundled like wrangler; time to `ready`, then
+//    to the first response, runs interleaved.
 //
 //   node benches/size-start.mjs [--runs 7] [--json out.json]   (after bash scripts/build.sh)
 //
@@ -18,9 +22,10 @@
 
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import * as esbuild from "esbuild";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // pkg/, or the copy benches/run.sh made of it ($EDGECACHE_PKG). The workerd
@@ -45,24 +50,72 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 // ---------------------------------------------------------------- size
 
-const wasm = read("wasm/edgecache_bg.wasm");
-const glue = read("wasm/edgecache.js");
-const core = read("core.js");
+const MODULES = ["memory", "idb", "http", "server", "full"];
+const modules = Object.fromEntries(
+  MODULES.map((m) => {
+    const bytes = read(`wasm/${m}/edgecache_bg.wasm`);
+    return [m, { raw: bytes.length, gzip: gz(bytes) }];
+  }),
+);
+
+/** The entry bundled as scripts/size-report.mjs bundles it: its initial chunks and its lazy ones, gzipped. */
+async function entrySizes(entry, platform) {
+  const result = await esbuild.build({
+    entryPoints: [join(pkg, entry)],
+    bundle: true,
+    minify: true,
+    splitting: true,
+    format: "esm",
+    platform,
+    write: false,
+    outdir: "/virtual",
+    metafile: true,
+    logLevel: "silent",
+    external: ["cloudflare:sockets", "node:*"],
+    loader: { ".wasm": "file" },
+  });
+  const sizes = new Map(result.outputFiles.map((f) => [f.path.replace("/virtual/", ""), gz(f.contents)]));
+  const outputs = result.metafile.outputs;
+  const name = (path) => path.replace(/^.*?virtual\//, "").replace(/^\//, "");
+  const staticClosure = (start) => {
+    const seen = new Set([start]);
+    for (const path of seen) {
+      for (const imp of outputs[path].imports) {
+        if (imp.kind === "import-statement" && outputs[imp.path]) seen.add(imp.path);
+      }
+    }
+    return seen;
+  };
+  const entryPath = Object.keys(outputs).find((p) => outputs[p].entryPoint?.endsWith(entry));
+  const initial = staticClosure(entryPath);
+  const lazy = [...initial].flatMap((p) =>
+    outputs[p].imports.filter((i) => i.kind === "dynamic-import" && outputs[i.path]).map((i) => i.path),
+  );
+  const total = (paths) => [...paths].reduce((n, p) => n + (sizes.get(name(p)) ?? 0), 0);
+  return {
+    initial: total(initial),
+    lazy: lazy.map((p) => ({
+      chunk: outputs[p].entryPoint ? relative(pkg, resolve(outputs[p].entryPoint)) : name(p),
+      bytes: total([...staticClosure(p)].filter((q) => !initial.has(q))),
+    })),
+  };
+}
+
 const lruUrl = import.meta.resolve("lru-cache");
 const lruFile = fileURLToPath(lruUrl);
 // lru-cache's browser build (minified, self-contained), from its package root.
 const lruRoot = join(dirname(lruFile), "../../..");
 const lruBrowserFile = join(lruRoot, "dist/esm/browser/index.min.js");
 const lruBrowser = readFileSync(lruBrowserFile);
+const entries = {
+  browser: await entrySizes("browser.js", "browser"),
+  node: { ...(await entrySizes("node.js", "node")), wasm: "server" },
+  workerd: { ...(await entrySizes("workerd.js", "neutral")), wasm: "server" },
+  slim: { ...(await entrySizes("slim.js", "browser")), wasm: "full" },
+};
 const size = {
-  wasmRaw: wasm.length,
-  wasmGzip: gz(wasm),
-  glueGzip: gz(glue),
-  coreGzip: gz(core),
-  nodeEntryGzip: gz(Buffer.concat([read("node.js"), core, glue])),
-  browserEntryGzip: gz(Buffer.concat([read("browser.js"), core, glue, read("wasm/inline.js")])),
-  slimEntryGzip: gz(Buffer.concat([read("slim.js"), core, glue])),
-  workerdEntryGzip: gz(Buffer.concat([read("workerd.js"), core, glue])) + gz(wasm),
+  modules,
+  entries,
   lruCacheGzip: gz(lruBrowser),
   lruCacheFile: lruBrowserFile.slice(root.length),
 };
@@ -84,8 +137,8 @@ const nodeScript = (what) =>
        if ((await c.get("k")) === undefined) throw new Error("miss");
        console.log(JSON.stringify({ ms: performance.now() - t0 }));`;
 const wasmScript = `import { readFileSync } from "node:fs";
-  const bytes = readFileSync(${JSON.stringify(join(pkg, "wasm/edgecache_bg.wasm"))});
-  const glue = await import(${JSON.stringify(pathToFileURL(join(pkg, "wasm/edgecache.js")).href)});
+  const bytes = readFileSync(${JSON.stringify(join(pkg, "wasm/server/edgecache_bg.wasm"))});
+  const glue = await import(${JSON.stringify(pathToFileURL(join(pkg, "wasm/server/edgecache.js")).href)});
   let t = performance.now();
   const module = new WebAssembly.Module(bytes);
   const compileMs = performance.now() - t;
@@ -136,7 +189,7 @@ try {
     "ec.js": { text: workerSource("edgecache") },
     "lru.js": { text: workerSource("lru-cache") },
   });
-  size.workerdBundleGzip = gz(readFileSync(scripts["ec.js"])) + gz(wasm);
+  size.workerdBundleGzip = gz(readFileSync(scripts["ec.js"])) + modules.server.gzip;
   size.workerdLruBundleGzip = gz(readFileSync(scripts["lru.js"]));
   const once = async (script, into) => {
     const t0 = performance.now();
@@ -197,11 +250,21 @@ const lines = [];
 lines.push(`## Size (gzip -9) and start-up, edgecache vs lru-cache (${new Date().toISOString()})`, "");
 lines.push("| what | edgecache | lru-cache | ratio |", "|---|---:|---:|---:|");
 const lruGz = size.lruCacheGzip;
-lines.push(`| .wasm raw | ${kib(size.wasmRaw)} | | |`);
-lines.push(`| .wasm gzipped | ${kib(size.wasmGzip)} | | |`);
-lines.push(`| browser entry (browser.js + core + glue + inlined .wasm) | ${kib(size.browserEntryGzip)} | ${kib(lruGz)} | ${(size.browserEntryGzip / lruGz).toFixed(1)} |`);
-lines.push(`| node entry (node.js + core + glue; .wasm read from disk) | ${kib(size.nodeEntryGzip)} + ${kib(size.wasmGzip)} .wasm | ${kib(lruGz)} | ${((size.nodeEntryGzip + size.wasmGzip) / lruGz).toFixed(1)} |`);
-lines.push(`| slim entry (slim.js + core + glue; .wasm fetched) | ${kib(size.slimEntryGzip)} + ${kib(size.wasmGzip)} .wasm | ${kib(lruGz)} | ${((size.slimEntryGzip + size.wasmGzip) / lruGz).toFixed(1)} |`);
+for (const m of MODULES) lines.push(`| wasm/${m}/edgecache_bg.wasm raw / gzipped | ${kib(modules[m].raw)} / ${kib(modules[m].gzip)} | | |`);
+// A lazy chunk that is a module's glue (the node entry's IndexedDB) reads that module's .wasm from disk.
+const lazyWasm = (chunk) => {
+  const m = /^wasm\/(\w+)\/edgecache\.js$/.exec(chunk);
+  return m ? ` + ${kib(modules[m[1]].gzip)} ${m[1]} .wasm` : "";
+};
+const later = (e) =>
+  e.lazy.length ? `; on first use ${e.lazy.map((l) => `${l.chunk} +${kib(l.bytes)}${lazyWasm(l.chunk)}`).join(", ")}` : "";
+const b = entries.browser;
+lines.push(`| browser entry at import (esbuild, minified; memory .wasm inlined)${later(b)} | ${kib(b.initial)} | ${kib(lruGz)} | ${(b.initial / lruGz).toFixed(1)} |`);
+for (const [e, label] of [["node", "node entry (.wasm read from disk)"], ["slim", "slim entry (.wasm fetched)"], ["workerd", "workerd entry (.wasm module)"]]) {
+  const x = entries[e];
+  const w = modules[x.wasm].gzip;
+  lines.push(`| ${label}${later(x)} | ${kib(x.initial)} + ${kib(w)} ${x.wasm} .wasm | ${kib(lruGz)} | ${((x.initial + w) / lruGz).toFixed(1)} |`);
+}
 if (size.workerdBundleGzip) {
   lines.push(`| workerd bundle (wrangler-style) + .wasm module | ${kib(size.workerdBundleGzip)} | ${kib(size.workerdLruBundleGzip)} | ${(size.workerdBundleGzip / size.workerdLruBundleGzip).toFixed(1)} |`);
 }
@@ -209,7 +272,7 @@ const ms = (x) => `${x.toFixed(1)} ms`;
 lines.push(
   `| Node ${process.version}: fresh process, import + one set + one get (median of ${runs}) | ${ms(nodeMed.edgecache)} | ${ms(nodeMed.lruCache)} | ${(nodeMed.edgecache / nodeMed.lruCache).toFixed(2)} |`,
 );
-lines.push(`| Node: .wasm compile / instantiate alone | ${ms(result.node.wasmCompileMs)} / ${ms(result.node.wasmInstantiateMs)} | | |`);
+lines.push(`| Node: server .wasm compile / instantiate alone | ${ms(result.node.wasmCompileMs)} / ${ms(result.node.wasmInstantiateMs)} | | |`);
 if (workerd.error) {
   lines.push(`| workerd (Miniflare) start | failed: ${workerd.error.split("\n")[0]} | | |`);
 } else {
