@@ -1,5 +1,5 @@
 // Benchmarks EdgeCache.memory (the built package's node entry, which runs the
-// server module pkg/wasm/server/; ../pkg or $EDGECACHE_PKG) against lru-cache
+// node module pkg/wasm/node/; ../pkg or $EDGECACHE_PKG) against lru-cache
 // and a plain Map, and prints markdown tables.
 //
 //   node benches/js-memory.mjs                 # full run (about 12 s on 2 cores; longer under load)
@@ -664,10 +664,10 @@ function describePkg() {
   } catch {
     // leave "unknown"
   }
-  // The node entry's module: wasm/server/ (a package from before the
+  // The node entry's module: wasm/node/ (a package from before the
   // per-runtime modules had one wasm/edgecache_bg.wasm for every entry).
   let wasm = "unknown";
-  for (const file of ["wasm/server/edgecache_bg.wasm", "wasm/edgecache_bg.wasm"]) {
+  for (const file of ["wasm/node/edgecache_bg.wasm", "wasm/edgecache_bg.wasm"]) {
     try {
       const st = statSync(new URL(file, pkgDir));
       wasm = `${file} ${st.size} B, built ${st.mtime.toISOString()}`;

@@ -469,7 +469,7 @@ if (sizeStart) {
     ratio: "",
     target: "report",
     verdict: "n/a",
-    why: "one module per runtime need: memory (the S3-FIFO engine) for the browser entry, idb and http loaded by it on first use, server (memory, KV, D1, R2, Redis, HTTP) for Node and workerd, full (every feature) for slim",
+    why: "one module per runtime need: memory (the S3-FIFO engine) for the browser entry, idb and http loaded by it on first use, workerd (memory, KV, D1, R2, Redis, HTTP; opt-level z) for Workers, node (every feature, opt-level 3) for Node and slim",
   });
   const b = s.entries.browser;
   const lazy = b.lazy.map((l) => `${l.chunk} +${kib(l.bytes)}`).join(", ");
@@ -489,7 +489,7 @@ if (sizeStart) {
   const wasmGz = (e) => s.modules[e.wasm].gzip;
   add({
     area: "size",
-    measurement: "node / slim entries, esbuild --minify, gzip -9 (JS, plus the .wasm file each reads: server / full)",
+    measurement: "node / slim entries, esbuild --minify, gzip -9 (JS, plus the .wasm file each reads: node / node)",
     edgecache: `${kib(n0.initial)} + ${kib(wasmGz(n0))} / ${kib(sl.initial)} + ${kib(wasmGz(sl))}`,
     peers: `lru-cache ${kib(s.lruCacheGzip)}`,
     ratio: `${x2((sl.initial + wasmGz(sl)) / s.lruCacheGzip)} lru-cache (slim + .wasm)`,
@@ -506,7 +506,7 @@ if (sizeStart) {
     ratio: `cost ${x2(n.importUntilUsableMs.ratio)} lru-cache`,
     target: "report",
     verdict: verdictOf(n.importUntilUsableMs.ratio, false),
-    why: "the node entry reads the server .wasm and compiles it synchronously at import; lru-cache only parses JS",
+    why: "the node entry reads the node .wasm and compiles it synchronously at import; lru-cache only parses JS",
   });
   const w = sizeStart.workerd;
   if (w && !w.error) {
@@ -518,7 +518,7 @@ if (sizeStart) {
       ratio: `cost ${x2(w.totalMs.edgecache / w.totalMs.lruCache)} lru-cache worker`,
       target: "report",
       verdict: verdictOf(w.totalMs.edgecache / w.totalMs.lruCache, false),
-      why: "workerd compiles the server .wasm module when it loads the script, before ready; the first request then pays only the instantiation done at module load",
+      why: "workerd compiles the workerd .wasm module when it loads the script, before ready; the first request then pays only the instantiation done at module load",
     });
   } else missing("start", "workerd start", "size-start");
 } else {

@@ -1,18 +1,18 @@
 // Size and start-up of the built package against lru-cache, the JS peer of
 // the memory cache, in the same run:
 //
-// 1. Size: each .wasm module (pkg/wasm/{memory,idb,http,server,full}/) raw
+// 1. Size: each .wasm module (pkg/wasm/{memory,idb,http,workerd,node}/) raw
 //    and gzipped, and each entry as a bundler ships it, counted as
 //    scripts/size-report.mjs counts it (esbuild --bundle --minify --splitting,
 //    gzip -9): what it loads at import, and each chunk it loads on first use
 //    (the browser entry's IndexedDB and ResponseCache modules); the node,
-//    workerd and slim entries plus the .wasm file they read (server, server,
-//    full). Next to lru-cache's minified ESM browser build.
+//    workerd and slim entries plus the .wasm file they read (node, workerd,
+//    node). Next to lru-cache's minified ESM browser build.
 // 2. Node: a fresh `node` process per run imports the node entry and makes
 //    one `set` and one `get` (edgecache vs lru-cache, runs interleaved); plus
-//    the server module's compile and instantiate times on their own.
+//    the node module's compile and instantiate times on their own.
 // 3. workerd: Miniflare started with one worker that imports edgecache (its
-//    `workerd` entry instantiates the server module at module load) vs the
+//    `workerd` entry instantiates the workerd module at module load) vs the
 //    same worker with lru-cache, bundled like wrangler; time to `ready`, then
 //    to the first response, runs interleaved.
 //
@@ -50,7 +50,7 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 
 // ---------------------------------------------------------------- size
 
-const MODULES = ["memory", "idb", "http", "server", "full"];
+const MODULES = ["memory", "idb", "http", "workerd", "node"];
 const modules = Object.fromEntries(
   MODULES.map((m) => {
     const bytes = read(`wasm/${m}/edgecache_bg.wasm`);
@@ -109,9 +109,9 @@ const lruBrowserFile = join(lruRoot, "dist/esm/browser/index.min.js");
 const lruBrowser = readFileSync(lruBrowserFile);
 const entries = {
   browser: await entrySizes("browser.js", "browser"),
-  node: { ...(await entrySizes("node.js", "node")), wasm: "server" },
-  workerd: { ...(await entrySizes("workerd.js", "neutral")), wasm: "server" },
-  slim: { ...(await entrySizes("slim.js", "browser")), wasm: "full" },
+  node: { ...(await entrySizes("node.js", "node")), wasm: "node" },
+  workerd: { ...(await entrySizes("workerd.js", "neutral")), wasm: "workerd" },
+  slim: { ...(await entrySizes("slim.js", "browser")), wasm: "node" },
 };
 const size = {
   modules,
@@ -137,8 +137,8 @@ const nodeScript = (what) =>
        if ((await c.get("k")) === undefined) throw new Error("miss");
        console.log(JSON.stringify({ ms: performance.now() - t0 }));`;
 const wasmScript = `import { readFileSync } from "node:fs";
-  const bytes = readFileSync(${JSON.stringify(join(pkg, "wasm/server/edgecache_bg.wasm"))});
-  const glue = await import(${JSON.stringify(pathToFileURL(join(pkg, "wasm/server/edgecache.js")).href)});
+  const bytes = readFileSync(${JSON.stringify(join(pkg, "wasm/node/edgecache_bg.wasm"))});
+  const glue = await import(${JSON.stringify(pathToFileURL(join(pkg, "wasm/node/edgecache.js")).href)});
   let t = performance.now();
   const module = new WebAssembly.Module(bytes);
   const compileMs = performance.now() - t;
@@ -189,7 +189,7 @@ try {
     "ec.js": { text: workerSource("edgecache") },
     "lru.js": { text: workerSource("lru-cache") },
   });
-  size.workerdBundleGzip = gz(readFileSync(scripts["ec.js"])) + modules.server.gzip;
+  size.workerdBundleGzip = gz(readFileSync(scripts["ec.js"])) + modules.workerd.gzip;
   size.workerdLruBundleGzip = gz(readFileSync(scripts["lru.js"]));
   const once = async (script, into) => {
     const t0 = performance.now();
@@ -272,7 +272,7 @@ const ms = (x) => `${x.toFixed(1)} ms`;
 lines.push(
   `| Node ${process.version}: fresh process, import + one set + one get (median of ${runs}) | ${ms(nodeMed.edgecache)} | ${ms(nodeMed.lruCache)} | ${(nodeMed.edgecache / nodeMed.lruCache).toFixed(2)} |`,
 );
-lines.push(`| Node: server .wasm compile / instantiate alone | ${ms(result.node.wasmCompileMs)} / ${ms(result.node.wasmInstantiateMs)} | | |`);
+lines.push(`| Node: node .wasm compile / instantiate alone | ${ms(result.node.wasmCompileMs)} / ${ms(result.node.wasmInstantiateMs)} | | |`);
 if (workerd.error) {
   lines.push(`| workerd (Miniflare) start | failed: ${workerd.error.split("\n")[0]} | | |`);
 } else {

@@ -5,8 +5,8 @@
 // - default: browser.js (the memory module's .wasm inlined as base64 in
 //   wasm/memory/inline.js, compiled synchronously at import; IndexedDB and
 //   ResponseCache are not loaded, as this app does not use them);
-// - slim: slim.js + init({ module_or_path: "wasm/full/edgecache_bg.wasm" })
-//   (the full module fetched as a separate file, streaming compile);
+// - slim: slim.js + init({ module_or_path: "wasm/node/edgecache_bg.wasm" })
+//   (the node module, every feature, fetched as a separate file, streaming compile);
 // - lru-cache: its ESM browser build (the file its "browser" export
 //   condition picks, dist/esm/browser/index.min.js), imported the same way.
 //
@@ -51,8 +51,8 @@ if (!existsSync(join(pkg, "browser.js"))) {
 const lruDist = `${resolve(dirname(fileURLToPath(import.meta.resolve("lru-cache"))), "../..")}/`;
 const lruFile = "esm/browser/index.min.js";
 const lruVersion = JSON.parse(readFileSync(join(lruDist, "../package.json"), "utf8")).version;
-// The full module; a package from before the per-runtime modules had one wasm/edgecache_bg.wasm.
-const slimWasm = ["wasm/full/edgecache_bg.wasm", "wasm/edgecache_bg.wasm"].find((f) => existsSync(join(pkg, f)));
+// The node module (every feature); a package from before the per-runtime modules had one wasm/edgecache_bg.wasm.
+const slimWasm = ["wasm/node/edgecache_bg.wasm", "wasm/edgecache_bg.wasm"].find((f) => existsSync(join(pkg, f)));
 const types = { ".js": "text/javascript", ".mjs": "text/javascript", ".wasm": "application/wasm", ".html": "text/html" };
 const ARGS = [
   "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",

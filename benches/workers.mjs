@@ -6,7 +6,7 @@
 // 2. The same two, one per request, timed by the client.
 // 3. The caching-proxy example answering a HIT vs a pass-through worker that
 //    fetches every request from the local origin, timed by the client.
-// 4. The .wasm the workerd entry imports (wasm/server/), raw and gzipped.
+// 4. The .wasm the workerd entry imports (wasm/workerd/), raw and gzipped.
 //
 // Usage: bash scripts/build.sh && node benches/workers.mjs
 // Not a test: it asserts nothing and prints a markdown table.
@@ -126,8 +126,8 @@ try {
     ["pass.test", "/page"],
   ]);
 
-  // 4. The .wasm the workerd entry imports (the server module), as installed.
-  const wasm = readFileSync(join(scripts.fixture, "node_modules/edgecache/wasm/server/edgecache_bg.wasm"));
+  // 4. The .wasm the workerd entry imports (the workerd module), as installed.
+  const wasm = readFileSync(join(scripts.fixture, "node_modules/edgecache/wasm/workerd/edgecache_bg.wasm"));
   const gzipped = gzipSync(wasm, { level: 9 }).length;
 
   const us = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -148,7 +148,7 @@ try {
   console.log(`\nedgecache in workerd (Miniflare ${(await import("miniflare/package.json", { with: { type: "json" } })).default.version}, Node ${process.version})\n`);
   console.log("| measurement | p50 | p99 | vs first row |\n|---|---:|---:|---:|");
   for (const row of rows) console.log(`| ${row.join(" | ")} |`);
-  console.log(`\n| .wasm | raw | gzip -9 |\n|---|---:|---:|\n| wasm/server/edgecache_bg.wasm (packed; the workerd entry's module) | ${(wasm.length / 1024).toFixed(1)} KiB | ${(gzipped / 1024).toFixed(1)} KiB |`);
+  console.log(`\n| .wasm | raw | gzip -9 |\n|---|---:|---:|\n| wasm/workerd/edgecache_bg.wasm (packed; the workerd entry's module) | ${(wasm.length / 1024).toFixed(1)} KiB | ${(gzipped / 1024).toFixed(1)} KiB |`);
   const speedup = raw.p50 / hot.p50;
   console.log(`\nHot tiered read vs raw KV get, p50: ${speedup.toFixed(0)}x faster (target: at least 20x, ${speedup >= 20 ? "met" : "NOT met"}); p99: ${(raw.p99 / hot.p99).toFixed(0)}x.`);
   console.log(`

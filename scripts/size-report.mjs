@@ -16,7 +16,7 @@ import * as esbuild from "esbuild";
 
 const dir = resolve(process.argv[2] ?? "pkg");
 const target = resolve(process.argv[3] ?? "target");
-const modules = ["memory", "idb", "http", "server", "full"];
+const modules = ["memory", "idb", "http", "workerd", "node"];
 const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
 

@@ -22,7 +22,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 
 import { EdgeCache } from "../../pkg/node.js";
-import * as glue from "../../pkg/wasm/server/edgecache.js"; // the node entry's module
+import * as glue from "../../pkg/wasm/node/edgecache.js"; // the node entry's module
 
 const OPERATIONS = 1_000_000;
 const MAX_ENTRIES = 300;
