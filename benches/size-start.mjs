@@ -22,10 +22,10 @@
 
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import * as esbuild from "esbuild";
+import { entrySizes as sizesOf } from "../scripts/entry-sizes.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // pkg/, or the copy benches/run.sh made of it ($EDGECACHE_PKG). The workerd
@@ -58,48 +58,7 @@ const modules = Object.fromEntries(
   }),
 );
 
-/** The entry bundled as scripts/size-report.mjs bundles it: its initial chunks and its lazy ones, gzipped. */
-async function entrySizes(entry, platform) {
-  const result = await esbuild.build({
-    entryPoints: [join(pkg, entry)],
-    bundle: true,
-    minify: true,
-    splitting: true,
-    format: "esm",
-    platform,
-    write: false,
-    outdir: "/virtual",
-    metafile: true,
-    logLevel: "silent",
-    external: ["cloudflare:sockets", "node:*"],
-    loader: { ".wasm": "file" },
-  });
-  const sizes = new Map(result.outputFiles.map((f) => [f.path.replace("/virtual/", ""), gz(f.contents)]));
-  const outputs = result.metafile.outputs;
-  const name = (path) => path.replace(/^.*?virtual\//, "").replace(/^\//, "");
-  const staticClosure = (start) => {
-    const seen = new Set([start]);
-    for (const path of seen) {
-      for (const imp of outputs[path].imports) {
-        if (imp.kind === "import-statement" && outputs[imp.path]) seen.add(imp.path);
-      }
-    }
-    return seen;
-  };
-  const entryPath = Object.keys(outputs).find((p) => outputs[p].entryPoint?.endsWith(entry));
-  const initial = staticClosure(entryPath);
-  const lazy = [...initial].flatMap((p) =>
-    outputs[p].imports.filter((i) => i.kind === "dynamic-import" && outputs[i.path]).map((i) => i.path),
-  );
-  const total = (paths) => [...paths].reduce((n, p) => n + (sizes.get(name(p)) ?? 0), 0);
-  return {
-    initial: total(initial),
-    lazy: lazy.map((p) => ({
-      chunk: outputs[p].entryPoint ? relative(pkg, resolve(outputs[p].entryPoint)) : name(p),
-      bytes: total([...staticClosure(p)].filter((q) => !initial.has(q))),
-    })),
-  };
-}
+const entrySizes = (entry, platform) => sizesOf(pkg, entry, platform);
 
 const lruUrl = import.meta.resolve("lru-cache");
 const lruFile = fileURLToPath(lruUrl);

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import * as esbuild from "esbuild";
+import { entrySizes } from "./entry-sizes.mjs";
 
 const dir = resolve(process.argv[2] ?? "pkg");
 const target = resolve(process.argv[3] ?? "target");
@@ -27,57 +27,13 @@ for (const module of modules) {
   console.log(`| ${module} | ${kib(wasm.length)} | ${kib(gz(wasm))} |`);
 }
 
-/** The entry bundled as a bundler would: its initial chunks and its lazy ones, gzipped. */
-export async function entrySizes(entry, platform) {
-  const result = await esbuild.build({
-    entryPoints: [join(dir, entry)],
-    bundle: true,
-    minify: true,
-    splitting: true,
-    format: "esm",
-    platform,
-    write: false,
-    outdir: "/virtual",
-    metafile: true,
-    logLevel: "silent",
-    external: ["cloudflare:sockets", "node:*"],
-    loader: { ".wasm": "file" },
-  });
-  const sizes = new Map(result.outputFiles.map((f) => [f.path.replace("/virtual/", ""), gz(f.contents)]));
-  const outputs = result.metafile.outputs;
-  const name = (path) => path.replace(/^.*?virtual\//, "").replace(/^\//, "");
-  const staticClosure = (start) => {
-    const seen = new Set([start]);
-    for (const path of seen) {
-      for (const imp of outputs[path].imports) {
-        if (imp.kind === "import-statement" && outputs[imp.path]) seen.add(imp.path);
-      }
-    }
-    return seen;
-  };
-  const entryPath = Object.keys(outputs).find((p) => outputs[p].entryPoint?.endsWith(entry));
-  const initial = staticClosure(entryPath);
-  // Chunks the initial ones import dynamically: loaded on first use.
-  const lazy = [...initial].flatMap((p) =>
-    outputs[p].imports.filter((i) => i.kind === "dynamic-import" && outputs[i.path]).map((i) => i.path),
-  );
-  const total = (paths) => [...paths].reduce((n, p) => n + (sizes.get(name(p)) ?? 0), 0);
-  return {
-    initial: total(initial),
-    lazy: lazy.map((p) => ({
-      chunk: outputs[p].entryPoint ?? name(p),
-      bytes: total([...staticClosure(p)].filter((q) => !initial.has(q))),
-    })),
-  };
-}
-
 console.log("\n| entry (esbuild --bundle --minify --splitting, gzip -9) | at import | on first use |\n|---|---:|---|");
 for (const [entry, platform] of [
   ["browser.js", "browser"],
   ["node.js", "node"],
   ["workerd.js", "neutral"],
 ]) {
-  const { initial, lazy } = await entrySizes(entry, platform);
+  const { initial, lazy } = await entrySizes(dir, entry, platform);
   const later = lazy.map((l) => `${l.chunk.replace(/^.*\//, "")} +${kib(l.bytes)}`).join("<br>");
   const note = entry === "browser.js" ? "" : " (+ the .wasm file it reads)";
   console.log(`| ${entry} | ${kib(initial)}${note} | ${later || "—"} |`);
