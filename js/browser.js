@@ -6,19 +6,26 @@
 import { initSync, MemoryCore, checkTtlMs } from "./wasm/memory/edgecache.js";
 import wasm from "./wasm/memory/inline.js";
 import { decodeBase64 } from "./base64.js";
+import { ErrorCode, codedError } from "./options.js";
 import { install } from "./runtime.js";
 
 initSync({ module: new WebAssembly.Module(decodeBase64(wasm)) });
 
-const once = (load) => {
+// Loads a module once; a failed load (the chunk could not be fetched) is a
+// coded error and is tried again on the next call.
+const once = (what, load) => {
   let loaded;
-  return () => (loaded ??= load());
+  return () =>
+    (loaded ??= load().catch((error) => {
+      loaded = undefined;
+      throw codedError(ErrorCode.UNAVAILABLE, `loading edgecache's ${what} module failed: ${error?.message ?? error}`);
+    }));
 };
 
 install({
   memory: { MemoryCore, checkTtlMs },
-  indexedDb: once(() => import("./browser-indexeddb.js").then((m) => m.load())),
-  http: once(() => import("./browser-http.js").then((m) => m.load())),
+  indexedDb: once("IndexedDB", () => import("./browser-indexeddb.js").then((m) => m.load())),
+  http: once("HTTP caching", () => import("./browser-http.js").then((m) => m.load())),
 });
 
 export * from "./core.js";
