@@ -9,7 +9,7 @@
 //! | [`cache_control`] | 9111 §5.2, 9213, 5861, 8246 | directive parsing, duplicates, invalid values, targeted fields |
 //! | [`date`] | 9110 §5.6.7 | strict HTTP-date parsing (three formats only), IMF-fixdate formatting |
 //! | [`vary`] | 9111 §2, §4.1 | primary key, variant key, `Vary` matching and normalisation |
-//! | [`policy`] | 9111 §3, §4 | storable, freshness, age, lookup, stale-while-revalidate / stale-if-error, 304 freshening, conditional requests, invalidation |
+//! | [`policy`] | 9111 §3, §4 | storable, freshness, age, lookup, stale-while-revalidate / stale-if-error, 304 freshening, conditional requests, invalidation (a folder, one file per concept: see its table) |
 //! | [`stored`] | — | the compact binary stored form |
 //!
 //! # Read-through, step by step
