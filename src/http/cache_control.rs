@@ -310,6 +310,21 @@ fn merge_scope(slot: &mut Option<FieldScope>, d: &Directive) {
 
 /// `delta-seconds = 1*DIGIT`, clamped to [`MAX_DELTA_SECONDS`].
 ///
+/// RFC 9111 §1.2.2: "If a cache receives a delta-seconds value greater than
+/// the greatest integer it can represent, or if any of its subsequent
+/// calculations overflows, the cache MUST consider the value to be 2147483648
+/// (2^31) or the greatest positive integer it can conveniently represent."
+/// **Decision:** any all-digit value above 2^31, of any length (leading zeros
+/// included), is 2^31; anything that is not `1*DIGIT` (a sign, a decimal
+/// point, an exponent) stays invalid. The result is at most 2^31, so every
+/// later `seconds * 1000` (at most 2,147,483,648,000 ms) fits in a `u64` and
+/// exactly in a JavaScript number; the policy's sums saturate besides.
+///
+/// In a targeted field the value is an sf-integer first, and RFC 8941 §4.2.4
+/// caps those at 15 digits ("If type is integer and input_number contains more
+/// than 15 characters, fail parsing"): such a field does not parse and is
+/// ignored whole (see [`parse_targeted`]); 11 to 15 digits are clamped here.
+///
 /// ```
 /// use edgecache::http::cache_control::parse_delta_seconds;
 /// assert_eq!(parse_delta_seconds("0"), Some(0));
@@ -714,6 +729,113 @@ mod tests {
             assert!(parse_targeted(bad).is_none(), "{bad:?}");
         }
         assert!(parse_targeted("a=(1 2);q=1, b=:YWJj:, c=-5").is_some());
+    }
+
+    /// RFC 9111 §1.2.2: a delta-seconds above 2^31 is 2^31, in every
+    /// delta-seconds directive and in targeted fields alike; non-digits stay
+    /// invalid.
+    #[test]
+    fn rfc9111_1_2_2_delta_seconds_overflow_is_two_to_the_31() {
+        const MAX: Option<Delta> = Some(Delta::Seconds(MAX_DELTA_SECONDS));
+        /// (max-age, s-maxage)
+        type Read = (Option<Delta>, Option<Delta>);
+        // (Cache-Control value, max-age, s-maxage)
+        let rows: &[(&str, Option<Delta>, Option<Delta>)] = &[
+            (
+                "max-age=2147483647",
+                Some(Delta::Seconds(2_147_483_647)),
+                None,
+            ),
+            ("max-age=2147483648", MAX, None),
+            ("max-age=2147483649", MAX, None),
+            ("max-age=99999999999", MAX, None),
+            ("max-age=\"99999999999\"", MAX, None),
+            (
+                "max-age=99999999999999999999999999999999999999999",
+                MAX,
+                None,
+            ),
+            (
+                "max-age=0000000000000000000000000000060",
+                Some(Delta::Seconds(60)),
+                None,
+            ),
+            ("s-maxage=2147483648", None, MAX),
+            ("s-maxage=2147483649", None, MAX),
+            ("s-maxage=99999999999", None, MAX),
+            ("max-age=99999999999, s-maxage=2147483649", MAX, MAX),
+            // Both clamp to 2^31: the same value, not a conflict (§4.2.1).
+            ("max-age=2147483649, max-age=99999999999", MAX, None),
+            // Still not delta-seconds.
+            ("max-age=-2147483649", Some(Delta::Invalid), None),
+            ("max-age=+2147483649", Some(Delta::Invalid), None),
+            ("max-age=2147483649.0", Some(Delta::Invalid), None),
+            ("max-age=1e10", Some(Delta::Invalid), None),
+            ("max-age=99999999999x", Some(Delta::Invalid), None),
+            ("s-maxage=\"99999999999 \"", None, Some(Delta::Invalid)),
+        ];
+        for (value, max_age, s_maxage) in rows {
+            let cc = CacheControl::parse(value);
+            assert_eq!((cc.max_age, cc.s_maxage), (*max_age, *s_maxage), "{value}");
+        }
+        // CDN-Cache-Control: the same clamp up to RFC 8941's 15 digits; past
+        // them the dictionary does not parse and the field is ignored.
+        // (targeted value, max-age, s-maxage; None: the field is ignored)
+        let targeted: &[(&str, Option<Read>)] = &[
+            (
+                "max-age=2147483647",
+                Some((Some(Delta::Seconds(2_147_483_647)), None)),
+            ),
+            ("max-age=2147483648", Some((MAX, None))),
+            ("max-age=2147483649", Some((MAX, None))),
+            ("max-age=99999999999", Some((MAX, None))),
+            ("max-age=999999999999999", Some((MAX, None))),
+            ("s-maxage=2147483648", Some((None, MAX))),
+            ("s-maxage=2147483649", Some((None, MAX))),
+            ("s-maxage=99999999999", Some((None, MAX))),
+            ("max-age=9999999999999999", None),
+            ("s-maxage=9999999999999999", None),
+        ];
+        for (value, want) in targeted {
+            let got = parse_targeted(value).map(|d| {
+                let cc = CacheControl::from_directives(&d);
+                (cc.max_age, cc.s_maxage)
+            });
+            assert_eq!(got, *want, "{value}");
+        }
+        // Downstream: seconds to milliseconds cannot overflow.
+        assert_eq!(MAX.map(|d| d.millis_or(0)), Some(2_147_483_648_000));
+        assert_eq!(Delta::Seconds(u64::MAX).millis_or(0), u64::MAX);
+        assert_eq!(
+            Delta::Invalid.millis_or(MAX_DELTA_SECONDS),
+            2_147_483_648_000
+        );
+    }
+
+    /// The conformance suite's case end to end: such a response is stored,
+    /// fresh for 2^31 seconds, from `Cache-Control` and `CDN-Cache-Control`.
+    #[test]
+    fn rfc9111_1_2_2_overflowing_max_age_is_stored_and_fresh() {
+        use crate::http::{Policy, Request, Response};
+        let policy = Policy::default();
+        let request = Request::get("https://example.com/");
+        let now = 1_700_000_000_000;
+        // (field, value)
+        let rows: &[(&str, &str)] = &[
+            ("Cache-Control", "max-age=2147483648"),
+            ("Cache-Control", "max-age=2147483649"),
+            ("Cache-Control", "max-age=99999999999"),
+            ("Cache-Control", "s-maxage=2147483648"),
+            ("Cache-Control", "s-maxage=99999999999"),
+            ("CDN-Cache-Control", "max-age=2147483649"),
+            ("CDN-Cache-Control", "s-maxage=99999999999"),
+        ];
+        for (field, value) in rows {
+            let response = Response::new(200).header(*field, *value);
+            let stored = policy.store(&request, &response, vec![], now, now);
+            let lifetime = stored.map(|s| policy.freshness(&s, now).lifetime_ms);
+            assert_eq!(lifetime, Ok(2_147_483_648_000), "{field}: {value}");
+        }
     }
 
     #[test]
