@@ -44,9 +44,12 @@
 //!   unqualified (stricter) directive.
 //!
 //! Targeted fields are Structured Field dictionaries (RFC 9213 §2.1, RFC 8941
-//! §3.2) and are parsed as such by [`parse_targeted`]: "If a targeted field in
-//! a given response is empty, or a parsing error is encountered, that field
-//! MUST be ignored by the cache".
+//! §3.2) and are parsed as such by [`parse_targeted`], never by the
+//! `Cache-Control` parser: "If a targeted field in a given response is empty,
+//! or a parsing error is encountered, that field MUST be ignored by the
+//! cache". **Decision:** so is a field whose known directive has the wrong
+//! member type (`max-age="60"`, `max-age=1.5`, `no-store=1`): the
+//! `Cache-Control` field then applies.
 
 use super::headers::{is_token, split_list};
 
@@ -409,16 +412,43 @@ fn unquote(s: &str) -> Option<String> {
 }
 
 /// Parses a targeted field (RFC 9213) as a Structured Field Dictionary (RFC
-/// 8941 §4.2.2) and maps its members to directives (RFC 9213 §2.1): Boolean
-/// true → no argument, Integer/Token → token argument, String → quoted
-/// argument; Decimal, Byte Sequence and Inner List arguments are kept as
-/// `malformed` (they "violate these inferred constraints"). A member set to
-/// Boolean false is dropped. Parameters are ignored ("Parameters received on
-/// directives are to be ignored"). A repeated key keeps its last value (RFC
-/// 8941 §4.2.2).
+/// 8941 §4.2.2) and maps its members to directives (RFC 9213 §2.1).
 ///
-/// Returns `None` for an empty field or any parsing error: "that field MUST
-/// be ignored by the cache".
+/// RFC 9213 §2.2: "If a targeted field in a given response is empty, or a
+/// parsing error is encountered, that field MUST be ignored by the cache
+/// (i.e., it behaves as if the field were not present, likely falling back to
+/// other cache-control mechanisms present)." Returns `None` then.
+///
+/// RFC 9213 §2.1 infers each directive's type from its definition: "the
+/// max-age directive ... has an integer value; no-store ... always has a
+/// Boolean true value, and no-cache ... has a value that can either be a
+/// Boolean true or a string containing a comma-delimited list of field
+/// names", and implementations "SHOULD NOT consume values that violate these
+/// inferred constraints". **Decision:** a known directive whose member has
+/// the wrong type makes the whole field ignored, like a parsing error, so the
+/// response falls back to `Cache-Control` (where `no-store` still wins)
+/// rather than being cached under a field that means something else to every
+/// other cache. The types ([`member_fits`]):
+///
+/// - `max-age`, `s-maxage`, `stale-while-revalidate`, `stale-if-error`: a
+///   non-negative sf-integer (delta-seconds);
+/// - `no-cache`, `private`: a Boolean or an sf-string (field names);
+/// - `no-store`, `no-transform`, `must-revalidate`, `proxy-revalidate`,
+///   `must-understand`, `public`, `immutable`, `only-if-cached`: a Boolean;
+/// - anything else: any type (unknown directives are ignored, RFC 9111
+///   §5.2.3).
+///
+/// Then: Boolean true → no argument, Integer/Token → token argument, String
+/// → quoted argument; any other type (only possible on an unknown key) is
+/// kept as `malformed`. A member set to Boolean false is dropped. Parameters
+/// are ignored ("Parameters received on directives are to be ignored"). A
+/// repeated key keeps its last value (RFC 8941 §4.2.2: "overwrite any
+/// existing value"), and only that value's type counts.
+///
+/// Hand-written, not the `sfv` crate: we need the dictionary grammar and the
+/// member types only, `sfv` 0.16 needs Rust 1.95 (this crate: 1.85) and adds
+/// `base64`, `ref-cast` and `indexmap`, and it parses RFC 9651 (Dates, Display
+/// Strings), which RFC 9213's RFC 8941 grammar does not have.
 ///
 /// ```
 /// use edgecache::http::cache_control::parse_targeted;
@@ -429,6 +459,8 @@ fn unquote(s: &str) -> Option<String> {
 /// assert!(parse_targeted("Max-Age=600").is_none());
 /// assert!(parse_targeted("max-age=600,").is_none());
 /// assert!(parse_targeted("").is_none());
+/// // A valid dictionary, but max-age is a String, not an Integer.
+/// assert!(parse_targeted(r#"max-age="600""#).is_none());
 /// ```
 pub fn parse_targeted(field_value: &str) -> Option<Vec<Directive>> {
     let mut p = SfParser {
@@ -439,30 +471,18 @@ pub fn parse_targeted(field_value: &str) -> Option<Vec<Directive>> {
     if p.at_end() {
         return None;
     }
-    let mut members: Vec<Directive> = Vec::new();
+    let mut members: Vec<(String, SfValue)> = Vec::new();
     loop {
         let key = p.key()?;
-        let member = if p.eat(b'=') {
-            match p.member_value()? {
-                SfValue::Bool(false) => None,
-                SfValue::Bool(true) => Some((None, false)),
-                SfValue::Integer(v) | SfValue::Token(v) => Some((Some(v), false)),
-                SfValue::String(v) => Some((Some(v), false)),
-                SfValue::Other(v) => Some((Some(v), true)),
-            }
+        let value = if p.eat(b'=') {
+            p.member_value()?
         } else {
             p.parameters()?;
-            Some((None, false))
+            SfValue::Bool(true)
         };
-        // A repeated key overwrites the earlier member; `?0` removes it.
-        members.retain(|d| d.name != key);
-        if let Some((value, malformed)) = member {
-            members.push(Directive {
-                name: key,
-                value,
-                malformed,
-            });
-        }
+        // A repeated key overwrites the earlier member.
+        members.retain(|(k, _)| *k != key);
+        members.push((key, value));
         p.skip_ows();
         if p.at_end() {
             break;
@@ -475,15 +495,60 @@ pub fn parse_targeted(field_value: &str) -> Option<Vec<Directive>> {
             return None; // trailing comma
         }
     }
-    Some(members)
+    if !members.iter().all(|(key, value)| member_fits(key, value)) {
+        return None;
+    }
+    Some(
+        members
+            .into_iter()
+            .filter_map(|(name, value)| {
+                let (value, malformed) = match value {
+                    SfValue::Bool(false) => return None,
+                    SfValue::Bool(true) => (None, false),
+                    SfValue::Integer(v) | SfValue::Token(v) | SfValue::String(v) => {
+                        (Some(v), false)
+                    }
+                    SfValue::Other(v) => (Some(v), true),
+                };
+                Some(Directive {
+                    name,
+                    value,
+                    malformed,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Whether a targeted field's member has the type RFC 9213 §2.1 infers for
+/// its directive (see [`parse_targeted`]).
+fn member_fits(key: &str, value: &SfValue) -> bool {
+    match key {
+        // delta-seconds = 1*DIGIT: an sf-integer, and not a negative one.
+        "max-age" | "s-maxage" | "stale-while-revalidate" | "stale-if-error" => {
+            matches!(value, SfValue::Integer(_))
+        }
+        // "a Boolean true or a string containing a comma-delimited list of
+        // field names"
+        "no-cache" | "private" => matches!(value, SfValue::Bool(_) | SfValue::String(_)),
+        // "always has a Boolean true value"; `?0` is a Boolean too (the
+        // member is then absent).
+        "no-store" | "no-transform" | "must-revalidate" | "proxy-revalidate"
+        | "must-understand" | "public" | "immutable" | "only-if-cached" => {
+            matches!(value, SfValue::Bool(_))
+        }
+        _ => true,
+    }
 }
 
 enum SfValue {
     Bool(bool),
+    /// A non-negative Integer, as written.
     Integer(String),
     Token(String),
     String(String),
-    /// Decimal, Byte Sequence or Inner List, as written.
+    /// A negative Integer, a Decimal, a Byte Sequence or an Inner List, as
+    /// written.
     Other(String),
 }
 
@@ -708,12 +773,13 @@ mod tests {
 
     #[test]
     fn targeted_fields_follow_structured_field_rules() {
-        let d = parse_targeted("max-age=60;foo=1, no-store=?0, private, s-maxage=1.5").unwrap();
+        let d = parse_targeted("max-age=60;foo=1, no-store=?0, private").unwrap();
         let cc = CacheControl::from_directives(&d);
         assert_eq!(cc.max_age, Some(Delta::Seconds(60)));
         assert!(!cc.no_store);
         assert_eq!(cc.private, Some(FieldScope::Whole));
-        assert_eq!(cc.s_maxage, Some(Delta::Invalid));
+        // A Decimal s-maxage: the whole field is ignored (RFC 9213 §2.1).
+        assert!(parse_targeted("max-age=60, s-maxage=1.5").is_none());
         // Last value wins for a repeated key.
         let cc = CacheControl::from_directives(&parse_targeted("max-age=1, max-age=2").unwrap());
         assert_eq!(cc.max_age, Some(Delta::Seconds(2)));
@@ -729,6 +795,156 @@ mod tests {
             assert!(parse_targeted(bad).is_none(), "{bad:?}");
         }
         assert!(parse_targeted("a=(1 2);q=1, b=:YWJj:, c=-5").is_some());
+    }
+
+    /// RFC 9213 §2.1/§2.2 and RFC 8941 §4.2.2: a targeted field is a strict
+    /// sf-dictionary whose known directives have their inferred types; any
+    /// other value is ignored as a whole.
+    #[test]
+    fn rfc9213_2_1_targeted_field_is_a_typed_sf_dictionary() {
+        /// The directives read, as (name, argument); `None`: field ignored.
+        type Read = Option<&'static [(&'static str, Option<&'static str>)]>;
+        let rows: &[(&str, Read)] = &[
+            // Valid dictionaries.
+            ("max-age=60", Some(&[("max-age", Some("60"))])),
+            (
+                "max-age=60, no-store",
+                Some(&[("max-age", Some("60")), ("no-store", None)]),
+            ),
+            ("max-age=60;foo=1", Some(&[("max-age", Some("60"))])),
+            ("max-age=60;foo=1;bar", Some(&[("max-age", Some("60"))])),
+            ("max-age=60; foo=\"x\"", Some(&[("max-age", Some("60"))])),
+            ("no-store;a=1", Some(&[("no-store", None)])),
+            (
+                "max-age=60,no-store",
+                Some(&[("max-age", Some("60")), ("no-store", None)]),
+            ),
+            (
+                "max-age=60 ,\t no-store",
+                Some(&[("max-age", Some("60")), ("no-store", None)]),
+            ),
+            ("  max-age=60  ", Some(&[("max-age", Some("60"))])),
+            ("max-age=0", Some(&[("max-age", Some("0"))])),
+            ("no-store=?1", Some(&[("no-store", None)])),
+            ("no-store=?0, max-age=5", Some(&[("max-age", Some("5"))])),
+            ("private=?1", Some(&[("private", None)])),
+            (
+                "no-cache=\"set-cookie, x-a\"",
+                Some(&[("no-cache", Some("set-cookie, x-a"))]),
+            ),
+            (
+                "stale-while-revalidate=30",
+                Some(&[("stale-while-revalidate", Some("30"))]),
+            ),
+            (
+                "stale-if-error=300",
+                Some(&[("stale-if-error", Some("300"))]),
+            ),
+            (
+                "public, immutable",
+                Some(&[("public", None), ("immutable", None)]),
+            ),
+            // Duplicate keys are valid: the last one wins, its type counts.
+            ("max-age=60, max-age=120", Some(&[("max-age", Some("120"))])),
+            (
+                "max-age=\"x\", max-age=60",
+                Some(&[("max-age", Some("60"))]),
+            ),
+            ("no-store, no-store=?0", Some(&[])),
+            // Unknown directives may have any type.
+            (
+                "x-ext=\"a\", max-age=60",
+                Some(&[("x-ext", Some("a")), ("max-age", Some("60"))]),
+            ),
+            ("x-ext=tok", Some(&[("x-ext", Some("tok"))])),
+            ("x-ext=1.5", Some(&[("x-ext", Some("1.5"))])),
+            ("none", Some(&[("none", None)])),
+            // Wrong member type for a known directive: ignored as a whole.
+            ("max-age=\"10000\"", None),
+            ("max-age=1.5", None),
+            ("max-age=ten", None),
+            ("max-age=-1", None),
+            ("max-age", None),
+            ("max-age=?1", None),
+            ("max-age=(60)", None),
+            ("max-age=:AAAA:", None),
+            ("s-maxage=\"60\", no-store", None),
+            ("stale-if-error=1.0", None),
+            ("max-age=60, max-age=\"x\"", None),
+            ("no-store=1", None),
+            ("no-store=\"yes\"", None),
+            ("public=yes", None),
+            ("private=set-cookie", None),
+            ("no-cache=1", None),
+            ("no-cache=(\"a\")", None),
+            // Not a dictionary at all: ignored as a whole.
+            ("max-age=60,", None),
+            ("max-age=60, ", None),
+            (",max-age=60", None),
+            ("max-age=60,,no-store", None),
+            ("Max-Age=60", None),
+            ("max-age=60, No-Store", None),
+            ("max-age = 60", None),
+            ("max-age=60 ;foo=1", None),
+            ("max-age=60;Foo=1", None),
+            ("max-age=60 no-store", None),
+            ("\tmax-age=60", None),
+            ("", None),
+            ("   ", None),
+        ];
+        for (value, want) in rows {
+            let got = parse_targeted(value).map(|d| {
+                d.iter()
+                    .map(|d| (d.name.clone(), d.value.clone()))
+                    .collect::<Vec<_>>()
+            });
+            let want = want.map(|w| {
+                w.iter()
+                    .map(|(n, v)| ((*n).to_owned(), v.map(str::to_owned)))
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(got, want, "{value:?}");
+        }
+    }
+
+    /// The conformance suite's case: an ignored targeted field leaves
+    /// `Cache-Control` in charge, so its `no-store` wins.
+    #[test]
+    fn rfc9213_2_2_an_ignored_targeted_field_falls_back_to_cache_control() {
+        use crate::http::{NotStorable, Policy, Request, Response};
+        let policy = Policy::default();
+        let request = Request::get("https://example.com/");
+        // (Cache-Control, CDN-Cache-Control, storable, lifetime in s if stored)
+        let rows: &[(&str, &str, Result<(), NotStorable>, u64)] = &[
+            (
+                "no-store",
+                "max-age=\"10000\"",
+                Err(NotStorable::NoStore),
+                0,
+            ),
+            ("no-store", "max-age=1.5", Err(NotStorable::NoStore), 0),
+            ("no-store", "max-age=10000,", Err(NotStorable::NoStore), 0),
+            ("no-store", "Max-Age=10000", Err(NotStorable::NoStore), 0),
+            ("no-store", "max-age=10000", Ok(()), 10_000),
+            ("max-age=60", "max-age=1.5", Ok(()), 60),
+            ("max-age=60", "s-maxage=\"600\"", Ok(()), 60),
+            ("max-age=60", "max-age=600;foo=1", Ok(()), 600),
+            ("max-age=60", "max-age=1, max-age=600", Ok(()), 600),
+        ];
+        for (cc, cdn, storable, lifetime) in rows {
+            let response = Response::new(200)
+                .header("Cache-Control", *cc)
+                .header("CDN-Cache-Control", *cdn);
+            assert_eq!(
+                policy.storable(&request, &response, 0),
+                *storable,
+                "{cc} / {cdn}"
+            );
+            if let Ok(stored) = policy.store(&request, &response, vec![], 0, 0) {
+                let got = policy.freshness(&stored, 0).lifetime_ms;
+                assert_eq!(got, lifetime * 1000, "{cc} / {cdn}");
+            }
+        }
     }
 
     /// RFC 9111 §1.2.2: a delta-seconds above 2^31 is 2^31, in every
