@@ -26,9 +26,9 @@
 //! - a real calendar date (`31 Feb` is invalid), `00:00:00`–`23:59:59`, and a
 //!   leap second `23:59:60` only, read as `23:59:59` (RFC 9111 §4.2: "the
 //!   nearest time equal to or earlier than the received value");
-//! - the day name agrees with the date (RFC 9110 gives the names the RFC 5322
-//!   §3.3 semantics, where "the day-of-week ... MUST be the day implied by the
-//!   date");
+//! - the day name is one of the seven, spelled as its format wants (`Thu` in
+//!   IMF-fixdate and asctime, `Thursday` in RFC 850) — but it need not agree
+//!   with the date (see [`check_day_name`]);
 //! - names are matched case-insensitively (RFC 9111 §4.2: "a cache recipient
 //!   SHOULD match the field value case-insensitively");
 //! - RFC 850's two-digit year: "MUST interpret a timestamp that appears to be
@@ -71,10 +71,12 @@ pub const MAX_FORMATTABLE_MS: u64 = 253_402_300_799_000;
 /// assert_eq!(date::parse("Sun, 06 Nov 1994 08:49:37 GMT", now), Some(t));
 /// assert_eq!(date::parse("Sunday, 06-Nov-94 08:49:37 GMT", now), Some(t));
 /// assert_eq!(date::parse("Sun Nov  6 08:49:37 1994", now), Some(t));
-/// // Not an HTTP-date: ISO 8601, a numeric zone, a wrong weekday, "0".
+/// // A valid day name that is not the date's: the date counts.
+/// assert_eq!(date::parse("Mon, 06 Nov 1994 08:49:37 GMT", now), Some(t));
+/// // Not an HTTP-date: ISO 8601, a numeric zone, no such day name, "0".
 /// assert_eq!(date::parse("1994-11-06T08:49:37Z", now), None);
 /// assert_eq!(date::parse("Sun, 06 Nov 1994 08:49:37 +0000", now), None);
-/// assert_eq!(date::parse("Mon, 06 Nov 1994 08:49:37 GMT", now), None);
+/// assert_eq!(date::parse("Xyz, 06 Nov 1994 08:49:37 GMT", now), None);
 /// assert_eq!(date::parse("0", now), None);
 /// ```
 pub fn parse(value: &str, reference_ms: u64) -> Option<u64> {
@@ -126,7 +128,7 @@ fn imf_fixdate(s: &str) -> Option<u64> {
     if s.len() != 29 {
         return None;
     }
-    let weekday = name_index(&DAY_NAMES, s.get(0..3)?)?;
+    check_day_name(&DAY_NAMES, s.get(0..3)?)?;
     literal(s.get(3..5)?, ", ")?;
     let day = digits(s.get(5..7)?)?;
     literal(s.get(7..8)?, " ")?;
@@ -137,13 +139,13 @@ fn imf_fixdate(s: &str) -> Option<u64> {
     let (h, m, sec) = time_of_day(s.get(17..25)?)?;
     literal(s.get(25..26)?, " ")?;
     gmt(s.get(26..29)?)?;
-    instant(year, month, day, h, m, sec, weekday)
+    instant(year, month, day, h, m, sec)
 }
 
 /// `Sunday, 06-Nov-94 08:49:37 GMT`: a full day name, then 24 fixed bytes.
 fn rfc850_date(s: &str, reference_ms: u64) -> Option<u64> {
     let (name, rest) = s.split_once(", ")?;
-    let weekday = name_index(&DAY_NAMES_LONG, name)?;
+    check_day_name(&DAY_NAMES_LONG, name)?;
     if rest.len() != 22 {
         return None;
     }
@@ -162,7 +164,7 @@ fn rfc850_date(s: &str, reference_ms: u64) -> Option<u64> {
     let reference_year = civil_from_days((reference_ms / 1000 / 86_400) as i64).0;
     let limit = reference_year + 50;
     let year = limit - (limit - i64::from(yy)).rem_euclid(100);
-    instant(year.try_into().ok()?, month, day, h, m, sec, weekday)
+    instant(year.try_into().ok()?, month, day, h, m, sec)
 }
 
 /// `Sun Nov  6 08:49:37 1994`: exactly 24 bytes; the day is `2DIGIT` or
@@ -171,7 +173,7 @@ fn asctime_date(s: &str) -> Option<u64> {
     if s.len() != 24 {
         return None;
     }
-    let weekday = name_index(&DAY_NAMES, s.get(0..3)?)?;
+    check_day_name(&DAY_NAMES, s.get(0..3)?)?;
     literal(s.get(3..4)?, " ")?;
     let month = name_index(&MONTHS, s.get(4..7)?)? as u32 + 1;
     literal(s.get(7..8)?, " ")?;
@@ -184,7 +186,7 @@ fn asctime_date(s: &str) -> Option<u64> {
     let (h, m, sec) = time_of_day(s.get(11..19)?)?;
     literal(s.get(19..20)?, " ")?;
     let year = digits(s.get(20..24)?)?;
-    instant(year, month, day, h, m, sec, weekday)
+    instant(year, month, day, h, m, sec)
 }
 
 fn literal(got: &str, want: &str) -> Option<()> {
@@ -193,6 +195,24 @@ fn literal(got: &str, want: &str) -> Option<()> {
 
 fn gmt(s: &str) -> Option<()> {
     s.eq_ignore_ascii_case("GMT").then_some(())
+}
+
+/// The day name must be one of `names` (the format's spelling, any case);
+/// which one does not matter.
+///
+/// RFC 9110 gives `day-name` the RFC 5322 §3.3 semantics, where "the
+/// day-of-week ... MUST be the day implied by the date", but §5.6.7 adds:
+/// "Recipients of timestamp values are encouraged to be robust in parsing
+/// timestamps unless otherwise restricted by the field definition."
+/// **Decision:** a valid day name that disagrees with the date is accepted and
+/// the date wins. The day name is redundant: the date alone fixes the instant,
+/// so nothing is guessed. Rejecting it made an `Expires` in the future an
+/// invalid one, i.e. "already expired" (RFC 9111 §5.3), over a typo in a
+/// field no cache needs. Everything else stays strict: an unknown or
+/// misspelled name (`Thurs`), a long name in IMF-fixdate or asctime, a short
+/// one in RFC 850.
+fn check_day_name(names: &[&str], s: &str) -> Option<()> {
+    name_index(names, s).map(drop)
 }
 
 fn name_index(names: &[&str], s: &str) -> Option<usize> {
@@ -234,16 +254,9 @@ fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// Checks ranges and the weekday, and returns ms since the epoch (clamped at 0).
-fn instant(
-    year: u32,
-    month: u32,
-    day: u32,
-    h: u32,
-    m: u32,
-    sec: u32,
-    weekday: usize,
-) -> Option<u64> {
+/// Checks ranges and returns ms since the epoch (clamped at 0). The day name
+/// is not compared with the date (see [`check_day_name`]).
+fn instant(year: u32, month: u32, day: u32, h: u32, m: u32, sec: u32) -> Option<u64> {
     let year = i64::from(year);
     if day == 0 || day > days_in_month(year, month) || h > 23 || m > 59 {
         return None;
@@ -255,9 +268,6 @@ fn instant(
         _ => return None,
     };
     let days = days_from_civil(year, month, day);
-    if weekday_index(days) != weekday {
-        return None;
-    }
     let secs = days * 86_400 + i64::from(h * 3600 + m * 60 + sec);
     // Before 1970: 0 (see the module docs). Past what u64 milliseconds can
     // hold (only an RFC 850 year read against an absurd reference time gets
@@ -359,7 +369,14 @@ mod tests {
     #[test]
     fn instants_past_u64_milliseconds_are_not_dates() {
         let reference = 16_501_709_309_036_816_384;
-        assert_eq!(parse("Sunday, 03-Nov-47 08:49:37 GMT", reference), None);
+        // Against that reference the date is a whole second some 523 million
+        // years ahead (it was `None` only while the day name had to match the
+        // date); against `u64::MAX` its milliseconds overflow: not a date.
+        assert_eq!(
+            parse("Sunday, 03-Nov-47 08:49:37 GMT", reference),
+            Some(16_501_710_149_340_577_000)
+        );
+        assert_eq!(parse("Sunday, 03-Nov-47 08:49:37 GMT", u64::MAX), None);
         for reference in [u64::MAX, reference, NOW, 0] {
             for s in [
                 "Sunday, 03-Nov-47 08:49:37 GMT",
@@ -370,6 +387,50 @@ mod tests {
                     "{s} {reference}"
                 );
             }
+        }
+    }
+
+    /// RFC 9110 §5.6.7 robustness: a valid day name that is not the date's is
+    /// accepted in all three formats (the date wins); an invalid or wrongly
+    /// spelled one is not.
+    #[test]
+    fn rfc9110_5_6_7_wrong_day_name_is_accepted_but_must_be_a_day_name() {
+        // Monday 8 August 2050, 02:01:18 GMT.
+        const MON_08_AUG_2050: u64 = 2_543_536_878_000;
+        let rows: &[(&str, Option<u64>)] = &[
+            // The right day name, in each format.
+            ("Mon, 08 Aug 2050 02:01:18 GMT", Some(MON_08_AUG_2050)),
+            ("Monday, 08-Aug-50 02:01:18 GMT", Some(MON_08_AUG_2050)),
+            ("Mon Aug  8 02:01:18 2050", Some(MON_08_AUG_2050)),
+            // A valid but wrong day name: accepted, the date counts.
+            ("Thu, 08 Aug 2050 02:01:18 GMT", Some(MON_08_AUG_2050)),
+            ("Thursday, 08-Aug-50 02:01:18 GMT", Some(MON_08_AUG_2050)),
+            ("Thu Aug  8 02:01:18 2050", Some(MON_08_AUG_2050)),
+            ("Thu Aug 08 02:01:18 2050", Some(MON_08_AUG_2050)),
+            ("sun, 08 aug 2050 02:01:18 gmt", Some(MON_08_AUG_2050)),
+            ("SUNDAY, 08-AUG-50 02:01:18 GMT", Some(MON_08_AUG_2050)),
+            ("Sat Aug  8 02:01:18 2050", Some(MON_08_AUG_2050)),
+            ("Tue, 06 Nov 1994 08:49:37 GMT", Some(SUN_06_NOV_1994)),
+            // Not a day name, or the wrong spelling for the format.
+            ("Thr, 08 Aug 2050 02:01:18 GMT", None),
+            ("Thursday, 08 Aug 2050 02:01:18 GMT", None),
+            ("Thu, 08-Aug-50 02:01:18 GMT", None),
+            ("Thurs, 08-Aug-50 02:01:18 GMT", None),
+            ("Thursdy, 08-Aug-50 02:01:18 GMT", None),
+            ("Thursday Aug  8 02:01:18 2050", None),
+            ("Thr Aug  8 02:01:18 2050", None),
+            ("Xyz Aug  8 02:01:18 2050", None),
+            (", 08 Aug 2050 02:01:18 GMT", None),
+            // Every other check still holds with a wrong day name.
+            ("Thu, 31 Feb 2050 02:01:18 GMT", None),
+            ("Thu, 08 Aug 2050 24:01:18 GMT", None),
+            ("Thu, 08 Aug 2050 02:01:18 UTC", None),
+            ("Thu, 8 Aug 2050 02:01:18 GMT", None),
+            ("Thursday, 08-Aug-2050 02:01:18 GMT", None),
+            ("Thu Aug 8 02:01:18 2050", None),
+        ];
+        for (input, want) in rows {
+            assert_eq!(parse(input, NOW), *want, "{input}");
         }
     }
 
