@@ -20,10 +20,12 @@
 //! - "combining multiple header field lines with the same field name" — lines
 //!   are joined with `", "`, empty list members dropped;
 //! - "normalizing both header field values in a way that is known to have
-//!   identical semantics" — here: `Accept-Language` and `Accept-Encoding` are
-//!   lowercased (language tags and codings are case-insensitive), lose all
-//!   whitespace, and drop `q=1` (the default weight) and trailing zeros of
-//!   other weights.
+//!   identical semantics" — here: `Accept-Encoding` is lowercased (codings
+//!   are case-insensitive), loses all whitespace, and drops `q=1` (the
+//!   default weight) and trailing zeros of other weights; `Accept-Language`
+//!   is parsed (RFC 9110 §12.5.4), its ranges lowercased, its members sorted
+//!   by descending weight and written canonically (see
+//!   [`normalize_accept_language`]).
 //!
 //! "If (after any normalization that might take place) a header field is
 //! absent from a request, it can only match another request if it is also
@@ -143,13 +145,17 @@ impl Vary {
 /// assert_eq!(normalized_value("accept", &h).as_deref(), Some("text/html, application/json"));
 /// let l = Headers::new().with("Accept-Language", "EN-gb ; q=1.0, fr;q=0.50");
 /// assert_eq!(normalized_value("accept-language", &l).as_deref(), Some("en-gb, fr;q=0.5"));
+/// let l = Headers::new().with("Accept-Language", "fr;q=0.5, EN-gb");
+/// assert_eq!(normalized_value("accept-language", &l).as_deref(), Some("en-gb, fr;q=0.5"));
 /// assert_eq!(normalized_value("cookie", &h), None);
 /// ```
 pub fn normalized_value(field: &str, request_headers: &Headers) -> Option<String> {
     let combined = request_headers.combined(field)?;
     let members = split_list(&combined);
-    let weighted = field.eq_ignore_ascii_case("accept-language")
-        || field.eq_ignore_ascii_case("accept-encoding");
+    if field.eq_ignore_ascii_case("accept-language") {
+        return Some(normalize_accept_language(&members));
+    }
+    let weighted = field.eq_ignore_ascii_case("accept-encoding");
     let members: Vec<String> = if weighted {
         members.into_iter().map(normalize_weighted).collect()
     } else {
@@ -188,6 +194,118 @@ fn normalize_weighted(member: &str) -> String {
         }
     }
     out
+}
+
+/// `Accept-Language` in canonical form, from its list members (split at
+/// commas, trimmed, empty ones dropped).
+///
+/// RFC 9110 §12.5.4 and §12.4.2:
+///
+/// ```text
+/// Accept-Language = #( language-range [ weight ] )
+/// language-range  = ( 1*8ALPHA *( "-" 1*8alphanum ) ) / "*"   ; RFC 4647 §2.1
+/// weight          = OWS ";" OWS "q=" qvalue
+/// qvalue          = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )
+/// ```
+///
+/// Each member is parsed; ranges are lowercased (RFC 4647 §2: "Language
+/// ranges ... are case-insensitive"); members are sorted by descending
+/// weight, keeping the received order among equal weights (a stable sort:
+/// **Decision:** the order of equal weights is kept, since a server may read
+/// it as a preference); weights are written without trailing zeros and
+/// `q=1`, the default ("If no "q" parameter is present, the default weight
+/// is 1"), is left out. A `q=0` member stays (RFC 9110 §12.4.2: "A weight of
+/// 0 means "not acceptable"", which is not the same as leaving it out when
+/// `*` is present), written `;q=0`, so it sorts last.
+///
+/// If any member does not parse (another parameter, a weight out of range, a
+/// range that is not `1*8ALPHA *("-" 1*8alphanum)`), nothing is assumed about
+/// the value's meaning: it is kept as received, with only the list's
+/// whitespace normalised (`", "` between members), like any other field.
+///
+/// ```
+/// use edgecache::http::vary::normalize_accept_language;
+/// assert_eq!(normalize_accept_language(&["fr;q=0.5", "EN-us"]), "en-us, fr;q=0.5");
+/// assert_eq!(normalize_accept_language(&["de;q=0", "*;q=0.100"]), "*;q=0.1, de;q=0");
+/// assert_eq!(normalize_accept_language(&["en_US", "FR"]), "en_US, FR");
+/// ```
+pub fn normalize_accept_language(members: &[&str]) -> String {
+    let parsed: Option<Vec<(String, u16)>> = members.iter().map(|m| language_member(m)).collect();
+    let Some(mut parsed) = parsed else {
+        return members.join(", ");
+    };
+    // Stable: equal weights keep their order.
+    parsed.sort_by_key(|(_, q)| std::cmp::Reverse(*q));
+    let rendered: Vec<String> = parsed
+        .into_iter()
+        .map(|(range, q)| match q {
+            1000 => range,
+            0 => format!("{range};q=0"),
+            q => {
+                let digits = format!("{q:03}");
+                format!("{range};q=0.{}", digits.trim_end_matches('0'))
+            }
+        })
+        .collect();
+    rendered.join(", ")
+}
+
+/// `language-range [ weight ]`: the lowercased range and the weight in
+/// thousandths, or `None` if the member does not parse.
+fn language_member(member: &str) -> Option<(String, u16)> {
+    let (range, weight) = match member.split_once(';') {
+        Some((range, weight)) => (range.trim_end_matches([' ', '\t']), Some(weight)),
+        None => (member, None),
+    };
+    if !is_language_range(range) {
+        return None;
+    }
+    let q = match weight {
+        None => 1000,
+        Some(w) => {
+            let w = w.trim_start_matches([' ', '\t']);
+            // ABNF string literals such as "q=" are case-insensitive (RFC
+            // 5234 §2.3).
+            let value = w.get(..2).filter(|p| p.eq_ignore_ascii_case("q="))?;
+            qvalue(w.get(value.len()..)?)?
+        }
+    };
+    Some((range.to_ascii_lowercase(), q))
+}
+
+/// RFC 4647 §2.1 `language-range`: `"*"` or `1*8ALPHA *("-" 1*8alphanum)`.
+fn is_language_range(s: &str) -> bool {
+    if s == "*" {
+        return true;
+    }
+    let mut subtags = s.split('-');
+    let first_ok = subtags
+        .next()
+        .is_some_and(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok
+        && subtags
+            .all(|t| (1..=8).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// RFC 9110 §12.4.2 `qvalue`, in thousandths.
+fn qvalue(s: &str) -> Option<u16> {
+    let (int, frac) = match s.split_once('.') {
+        Some((int, frac)) => (int, frac),
+        None => (s, ""),
+    };
+    if frac.len() > 3 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let thousandths = frac
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(3)
+        .fold(0u16, |acc, b| acc * 10 + u16::from(b - b'0'));
+    match int {
+        "0" => Some(thousandths),
+        "1" if thousandths == 0 => Some(1000),
+        _ => None,
+    }
 }
 
 /// The secondary key: the request's normalised values of the fields `vary`
@@ -280,6 +398,94 @@ mod tests {
         let empty = variant_key(&vary, &Headers::new().with("a", "")).unwrap();
         let absent = variant_key(&vary, &Headers::new()).unwrap();
         assert_ne!(empty, absent);
+    }
+
+    /// RFC 9110 §12.5.4 / RFC 9111 §4.1: Accept-Language values with the
+    /// same meaning normalise to the same canonical value.
+    #[test]
+    fn rfc9110_12_5_4_accept_language_normalised_for_the_variant_key() {
+        // (Accept-Language lines, normalised value)
+        let rows: &[(&[&str], &str)] = &[
+            // The conformance suite's pair.
+            (&["en-US,fr;q=0.5"], "en-us, fr;q=0.5"),
+            (&["fr;q=0.5, en-us"], "en-us, fr;q=0.5"),
+            // Case, whitespace, weights written differently, lines combined.
+            (&["FR ; Q=0.500 ,EN-us"], "en-us, fr;q=0.5"),
+            (&["fr;q=0.5", "en-US"], "en-us, fr;q=0.5"),
+            (&["\tfr\t;\tq=0.5\t,\ten-US\t"], "en-us, fr;q=0.5"),
+            (&["en;q=1.000, fr;q=1., de;q=1"], "en, fr, de"),
+            (&["en;q=0.7, en-gb;q=0.8, da"], "da, en-gb;q=0.8, en;q=0.7"),
+            (&["da, en-gb;q=0.8, en;q=0.7"], "da, en-gb;q=0.8, en;q=0.7"),
+            (
+                &["de;q=0.05, en;q=0.055, fr;q=0.5"],
+                "fr;q=0.5, en;q=0.055, de;q=0.05",
+            ),
+            (
+                &["zh-Hant-TW, x-Klingon;q=0.1, *;q=0.01"],
+                "zh-hant-tw, x-klingon;q=0.1, *;q=0.01",
+            ),
+            // Equal weights keep their order.
+            (&["fr, en"], "fr, en"),
+            (&["en;q=0.5, fr;q=0.50, de"], "de, en;q=0.5, fr;q=0.5"),
+            // q=0 ("not acceptable") is kept, normalised, and sorts last.
+            (&["fr;q=0, en"], "en, fr;q=0"),
+            (&["*, fr;q=0.000"], "*, fr;q=0"),
+            (&["fr;q=0., en;q=0.001"], "en;q=0.001, fr;q=0"),
+            // Empty members dropped; empty stays empty.
+            (&["en,, ,fr;q=0.5,"], "en, fr;q=0.5"),
+            (&[""], ""),
+            // Unparsable anywhere: kept as received, list whitespace only.
+            (&["en;q=2, FR"], "en;q=2, FR"),
+            (&["en;q=1.5"], "en;q=1.5"),
+            (&["en-US, fr;q=.5"], "en-US, fr;q=.5"),
+            (&["en;q=0.5000, fr"], "en;q=0.5000, fr"),
+            (&["en;q=-0.5"], "en;q=-0.5"),
+            (&["en;x=1,  fr;q=0.5"], "en;x=1, fr;q=0.5"),
+            (&["en;q=0.5;x=1"], "en;q=0.5;x=1"),
+            (&["en;;q=0.5"], "en;;q=0.5"),
+            (&["en;q"], "en;q"),
+            (&["en ;", "FR"], "en ;, FR"),
+            (&["EN_us , fr;q=0.5"], "EN_us, fr;q=0.5"),
+            (&["abcdefghi, en"], "abcdefghi, en"),
+            (&["en-, fr"], "en-, fr"),
+            (&["1en"], "1en"),
+            (&["en-abcdefghi"], "en-abcdefghi"),
+            (&["\"en\""], "\"en\""),
+            (&["\u{e9}n"], "\u{e9}n"),
+        ];
+        for (lines, want) in rows {
+            let mut h = Headers::new();
+            for line in *lines {
+                h.append("Accept-Language", line);
+            }
+            let got = normalized_value("accept-language", &h);
+            assert_eq!(got.as_deref(), Some(*want), "{lines:?}");
+        }
+        assert_eq!(normalized_value("accept-language", &Headers::new()), None);
+    }
+
+    /// The variant key and the match agree: same meaning, same key.
+    #[test]
+    fn rfc9111_4_1_accept_language_variant_keys() {
+        let vary = Vary::Fields(vec!["accept-language".into()]);
+        // (first, second, same variant)
+        let rows: &[(&str, &str, bool)] = &[
+            ("en-US,fr;q=0.5", "fr;q=0.5, en-us", true),
+            ("en-US,fr;q=0.5", "EN-us , FR;q=0.50", true),
+            ("da, en;q=0.7, en-gb;q=0.8", "en-GB;q=0.8,da,en;q=0.7", true),
+            ("fr;q=0, en", "en, fr;q=0.0", true),
+            ("en, fr;q=0.5", "fr, en;q=0.5", false),
+            ("en, fr", "fr, en", false),
+            ("en, fr;q=0", "en", false),
+            ("en;q=2", "EN;q=2", false),
+        ];
+        for (a, b, same) in rows {
+            let ha = Headers::new().with("Accept-Language", *a);
+            let hb = Headers::new().with("Accept-Language", *b);
+            let (ka, kb) = (variant_key(&vary, &ha), variant_key(&vary, &hb));
+            assert_eq!(ka == kb, *same, "{a:?} vs {b:?}: {ka:?} {kb:?}");
+            assert_eq!(vary.matches(&ha, &hb), *same, "{a:?} vs {b:?}");
+        }
     }
 
     #[test]
