@@ -65,11 +65,35 @@ pub(super) fn freshen_rows() -> Vec<FreshenRow> {
             not_modified: res(304, &[("Cache-Control", "max-age=600")]),
             want: Some(vec![("cache-control", s("max-age=600"))]),
         },
+        // Decision (src/http/policy/conditional.rs `selects`): the 304 answers
+        // our own request, built from this one stored response, so it
+        // selects it even without the ETag RFC 9110 §15.4.5 asks for.
         FreshenRow {
-            name: "rfc9111_4_3_4_no_validators_does_not_select_stored_response_with_validator",
+            name: "rfc9111_4_3_4_decision_a_validator_less_304_to_our_strong_etag_request_selects_it",
             stored: base(&[("ETag", "\"a\"")]),
             not_modified: res(304, &[("Cache-Control", "max-age=600")]),
-            want: None,
+            want: Some(vec![
+                ("cache-control", s("max-age=600")),
+                ("etag", s("\"a\"")),
+            ]),
+        },
+        FreshenRow {
+            name: "rfc9111_4_3_4_decision_a_validator_less_304_to_our_weak_etag_request_selects_it",
+            stored: base(&[("ETag", "W/\"a\"")]),
+            not_modified: res(304, &[("Cache-Control", "max-age=600")]),
+            want: Some(vec![
+                ("cache-control", s("max-age=600")),
+                ("etag", s("W/\"a\"")),
+            ]),
+        },
+        FreshenRow {
+            name: "rfc9111_4_3_4_decision_a_validator_less_304_to_our_if_modified_since_request_selects_it",
+            stored: base(&[("Last-Modified", &lm)]),
+            not_modified: res(304, &[("Cache-Control", "max-age=600")]),
+            want: Some(vec![
+                ("cache-control", s("max-age=600")),
+                ("last-modified", Some(lm.clone())),
+            ]),
         },
         FreshenRow {
             name: "rfc9111_4_3_3_only_a_304_freshens",

@@ -6,8 +6,8 @@ use super::super::date;
 use super::super::headers::{connection_options, is_never_stored, Headers};
 use super::super::stored::StoredResponse;
 use super::super::{Request, Response};
-use super::etag::EntityTag;
 use super::{current_age_ms, single_date, Conditional, Policy, NOT_UPDATED_BY_304};
+use crate::http::etag::EntityTag;
 
 impl Policy {
     /// RFC 9111 §4.3.4: applies a 304 (Not Modified) to a stored response.
@@ -30,7 +30,10 @@ impl Policy {
     /// - "If the new response does not include any form of validator ..., and
     ///   there is only one stored response in the initial set, and that stored
     ///   response also lacks a validator, then that stored response is
-    ///   identified for update."
+    ///   identified for update." **Decision:** `stored` is the one response
+    ///   whose validators the request carried, so a 304 without validators
+    ///   selects it even when it has some (servers often omit `ETag` on a
+    ///   304, against RFC 9110 §15.4.5); see `selects`.
     ///
     /// Update (§3.2): "the cache MUST add each header field in the provided
     /// response to the stored response, replacing field values that are
@@ -239,12 +242,22 @@ fn selects(stored: &Headers, new: &Headers, reference: u64) -> bool {
             return stored_tag.is_some_and(|s| s.strong_eq(new_tag));
         }
     }
-    let stored_lm = single_date(stored, "last-modified", reference).flatten();
     let new_lm = single_date(new, "last-modified", reference).flatten();
-    if new_tag.is_some() || new_lm.is_some() {
-        let tag_ok = new_tag.is_none_or(|n| stored_tag.is_some_and(|s| s.weak_eq(&n)));
-        let lm_ok = new_lm.is_none_or(|n| stored_lm == Some(n));
-        return tag_ok && lm_ok;
+    if new_tag.is_none() && new_lm.is_none() {
+        // **Decision:** a 304 with no validator at all selects the stored
+        // response. §4.3.4 selects it only if that response "also lacks a
+        // validator", but `freshen` is given the one stored response whose
+        // validators our own request carried (the forwarded request's
+        // conditional fields are replaced by `Revalidation::request_headers`),
+        // so the 304 can only mean "what you sent still matches". RFC 9110
+        // §15.4.5 obliges the server to send the `ETag` it would have sent
+        // with a 200, but many servers omit it; refetching in full each time
+        // would break revalidation (strong and weak ETag, Vary'd responses,
+        // must-revalidate, no-cache) against all of them.
+        return true;
     }
-    stored_tag.is_none() && stored_lm.is_none()
+    let stored_lm = single_date(stored, "last-modified", reference).flatten();
+    let tag_ok = new_tag.is_none_or(|n| stored_tag.is_some_and(|s| s.weak_eq(&n)));
+    let lm_ok = new_lm.is_none_or(|n| stored_lm == Some(n));
+    tag_ok && lm_ok
 }
