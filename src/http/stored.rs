@@ -170,10 +170,21 @@ impl StoredResponse {
     ///     request_headers: Headers::new(), body: vec![], request_time: 0, response_time: 0,
     /// };
     /// assert_eq!(s.headers_at(5_500).get("age"), Some("15"));
+    /// assert_eq!(s.headers_at(5_500).get("content-length"), Some("0"));
     /// ```
+    ///
+    /// `Content-Length` is the stored content's length (RFC 9110 §8.6),
+    /// whatever the origin's said: the runtime may have decoded a
+    /// `Content-Encoding` in between, and a 304 never changes it (§3.2).
+    /// Statuses that never have content (`204`, `304`) get none.
     pub fn headers_at(&self, now: u64) -> Headers {
         let mut headers = self.headers.clone();
         headers.set("Age", (current_age_ms(self, now) / 1000).to_string());
+        if self.status == 204 || self.status == 304 {
+            headers.remove("content-length");
+        } else {
+            headers.set("Content-Length", self.body.len().to_string());
+        }
         headers
     }
 }

@@ -9,6 +9,42 @@ pub(super) type Scenario = (&'static str, fn() -> Result<(), String>);
 pub(super) fn scenarios() -> Vec<Scenario> {
     vec![
         (
+            "rfc9110_8_6_content_length_is_the_stored_content_length_and_a_304_never_changes_it",
+            || {
+                let policy = Policy::default();
+                let req = get(&[]);
+                // The runtime decoded a gzip body: the origin's length is stale.
+                let stored = policy
+                    .store(
+                        &req,
+                        &res(
+                            200,
+                            &[
+                                ("Cache-Control", "max-age=0"),
+                                ("ETag", "\"a\""),
+                                ("Content-Length", "3"),
+                            ],
+                        ),
+                        b"hello".to_vec(),
+                        T0,
+                        T0,
+                    )
+                    .map_err(|e| e.to_string())?;
+                expect_eq(stored.headers_at(T0).get("content-length"), Some("5"))?;
+                let not_modified = res(
+                    304,
+                    &[("Cache-Control", "max-age=60"), ("Content-Length", "0")],
+                );
+                let updated = policy
+                    .freshen(&stored, &not_modified, T0 + S)
+                    .ok_or("a validator-less 304 to our request selects")?;
+                let restored = policy
+                    .store(&req, &updated, stored.body.clone(), T0, T0 + S)
+                    .map_err(|e| e.to_string())?;
+                expect_eq(restored.headers_at(T0 + S).get("content-length"), Some("5"))
+            },
+        ),
+        (
             "rfc9111_4_3_4_freshened_response_is_fresh_again_and_revalidated",
             || {
                 let policy = Policy::default();
