@@ -122,9 +122,21 @@ pub(super) fn date_rows() -> Vec<DateRow> {
             "Sun, 06 Nov 1994 08:49:37 GMT x",
             None,
         ),
+        // Decision (src/http/date.rs): RFC 9110 §5.6.7 asks recipients to be
+        // robust; a wrong day-name is accepted, the date wins.
         row(
-            "rfc9110_5_6_7_wrong_weekday_is_invalid",
+            "rfc9110_5_6_7_wrong_weekday_is_accepted",
             "Mon, 06 Nov 1994 08:49:37 GMT",
+            Some(SUN_06_NOV_1994),
+        ),
+        row(
+            "rfc9110_5_6_7_asctime_with_a_wrong_weekday_is_accepted",
+            "Thu Aug  8 02:01:18 2050",
+            Some(2_543_536_878_000),
+        ),
+        row(
+            "rfc9110_5_6_7_a_weekday_that_is_no_weekday_is_invalid",
+            "Xyz, 06 Nov 1994 08:49:37 GMT",
             None,
         ),
         row(

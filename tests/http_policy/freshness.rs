@@ -418,14 +418,14 @@ pub(super) fn lifetime_rows() -> Vec<LifetimeRow> {
             (60, false),
         ),
         row(
-            "rfc9213_2_1_targeted_decimal_max_age_is_invalid_so_stale",
+            "rfc9213_2_1_targeted_decimal_max_age_ignores_the_field",
             shared(),
             200,
             d(&[
                 ("Cache-Control", "max-age=60"),
                 ("CDN-Cache-Control", "max-age=1.5"),
             ]),
-            (0, false),
+            (60, false),
         ),
         row(
             "rfc9213_2_1_targeted_repeated_key_last_value_wins",
