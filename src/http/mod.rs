@@ -10,6 +10,8 @@
 //! | [`date`] | 9110 §5.6.7 | strict HTTP-date parsing (three formats only), IMF-fixdate formatting |
 //! | [`vary`] | 9111 §2, §4.1 | primary key, variant key, `Vary` matching and normalisation |
 //! | [`policy`] | 9111 §3, §4 | storable, freshness, age, lookup, stale-while-revalidate / stale-if-error, 304 freshening, conditional requests, invalidation (a folder, one file per concept: see its table) |
+//! | [`range`] | 9110 §14, §13.1.5 | single byte ranges of a stored response (`206`, `416`, `If-Range`) |
+//! | [`status`] | 9211 | `Cache-Status` and `x-edgecache`: what the cache did |
 //! | [`stored`] | — | the compact binary stored form |
 //!
 //! # Read-through, step by step
@@ -79,7 +81,10 @@
 //!   heuristic.
 //! - **`Location`/`Content-Location`** are resolved against the target URI
 //!   with the full RFC 3986 §5.2 algorithm before the same-origin check.
-//! - **Not implemented:** range requests and 206 (never stored), storing
+//! - **Ranges:** a single byte range is served from a stored complete
+//!   response; several ranges are forwarded; a 206 is never stored (see
+//!   [`range`]).
+//! - **Not implemented:** storing 206s and combining them, storing
 //!   HEAD responses, freshening from HEAD (RFC 9111 §4.3.5), POST caching
 //!   (RFC 9110 §9.3.3), serving stale while disconnected without an explicit
 //!   permission, the `Warning` field (obsoleted by RFC 9111).
@@ -110,8 +115,11 @@
 
 pub mod cache_control;
 pub mod date;
+mod etag;
 mod headers;
 pub mod policy;
+pub mod range;
+pub mod status;
 pub mod stored;
 mod uri;
 pub mod vary;
@@ -121,6 +129,7 @@ pub use policy::{
     invalidations, CacheOptions, Conditional, Freshness, Lookup, MissReason, NotStorable, Policy,
     RevalidateReason, Revalidation,
 };
+pub use status::CacheStatus;
 pub use stored::StoredResponse;
 pub use vary::{cache_key, entry_key, variant_key, Vary};
 
@@ -219,55 +228,5 @@ impl Response {
     pub fn header(mut self, name: impl Into<String>, value: impl AsRef<str>) -> Response {
         self.headers.append(name, value);
         self
-    }
-}
-
-/// What the cache did, for the diagnostic response header
-/// [`CacheStatus::HEADER`] (`x-edgecache`). See [`Lookup`] for which outcome
-/// maps to which value.
-///
-/// ```
-/// use edgecache::http::CacheStatus;
-/// assert_eq!(CacheStatus::HEADER, "x-edgecache");
-/// assert_eq!(CacheStatus::Revalidated.to_string(), "REVALIDATED");
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum CacheStatus {
-    /// Served from the cache, fresh.
-    Hit,
-    /// Forwarded; nothing usable was stored.
-    Miss,
-    /// Served from the cache, stale (max-stale, stale-while-revalidate or
-    /// stale-if-error).
-    Stale,
-    /// Served from the cache after the origin answered 304.
-    Revalidated,
-    /// Not cacheable at all (an unsafe or unknown method): forwarded as is.
-    Bypass,
-}
-
-impl CacheStatus {
-    /// The diagnostic header's name.
-    pub const HEADER: &'static str = "x-edgecache";
-
-    /// The header value: `HIT`, `MISS`, `STALE`, `REVALIDATED` or `BYPASS`.
-    ///
-    /// ```
-    /// assert_eq!(edgecache::http::CacheStatus::Bypass.as_str(), "BYPASS");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CacheStatus::Hit => "HIT",
-            CacheStatus::Miss => "MISS",
-            CacheStatus::Stale => "STALE",
-            CacheStatus::Revalidated => "REVALIDATED",
-            CacheStatus::Bypass => "BYPASS",
-        }
-    }
-}
-
-impl std::fmt::Display for CacheStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }

@@ -19,7 +19,6 @@
 //! | `invalidation.rs` | 9111 §4.4 | [`invalidations`] |
 
 mod conditional;
-mod etag;
 mod freshness;
 mod invalidation;
 mod lookup;

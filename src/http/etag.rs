@@ -4,13 +4,13 @@
 /// An entity tag (RFC 9110 §8.8.3): `entity-tag = [ weak ] opaque-tag`,
 /// `weak = %s"W/"`, `opaque-tag = DQUOTE *etagc DQUOTE`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct EntityTag<'a> {
-    pub(super) weak: bool,
+pub(crate) struct EntityTag<'a> {
+    pub(crate) weak: bool,
     opaque: &'a str,
 }
 
 impl<'a> EntityTag<'a> {
-    pub(super) fn parse(s: &'a str) -> Option<EntityTag<'a>> {
+    pub(crate) fn parse(s: &'a str) -> Option<EntityTag<'a>> {
         match EntityTag::parse_prefix(s.trim_matches([' ', '\t']))? {
             (tag, "") => Some(tag),
             _ => None,
@@ -37,7 +37,7 @@ impl<'a> EntityTag<'a> {
     }
 
     /// `#entity-tag`; stops at the first member that does not parse.
-    pub(super) fn parse_list(s: &'a str) -> Vec<EntityTag<'a>> {
+    pub(crate) fn parse_list(s: &'a str) -> Vec<EntityTag<'a>> {
         let mut tags = Vec::new();
         let mut rest = s;
         loop {
@@ -57,14 +57,14 @@ impl<'a> EntityTag<'a> {
 
     /// RFC 9110 §8.8.3.2: "Strong comparison: two entity tags are equivalent
     /// if both are not weak and their opaque-tags match character-by-character."
-    pub(super) fn strong_eq(&self, other: &EntityTag<'_>) -> bool {
+    pub(crate) fn strong_eq(&self, other: &EntityTag<'_>) -> bool {
         !self.weak && !other.weak && self.opaque == other.opaque
     }
 
     /// "Weak comparison: two entity tags are equivalent if their opaque-tags
     /// match character-by-character, regardless of either or both being
     /// tagged as "weak"."
-    pub(super) fn weak_eq(&self, other: &EntityTag<'_>) -> bool {
+    pub(crate) fn weak_eq(&self, other: &EntityTag<'_>) -> bool {
         self.opaque == other.opaque
     }
 }
