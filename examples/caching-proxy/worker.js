@@ -2,8 +2,9 @@
 //
 // Requests are answered from an RFC 9111 HTTP cache (ResponseCache) kept in
 // Workers KV behind a per-isolate memory tier, and forwarded to env.ORIGIN on
-// a miss. Background revalidations (stale-while-revalidate) run under
-// ctx.waitUntil. Configure in wrangler.toml:
+// a miss. Concurrent misses for one URL wait for one origin fetch (request
+// collapsing); storing and background revalidations (stale-while-revalidate)
+// run under ctx.waitUntil. Configure in wrangler.toml:
 //
 //   [[kv_namespaces]]
 //   binding = "CACHE"
@@ -25,8 +26,18 @@ export default {
   async fetch(request, env, ctx) {
     responses ??= new ResponseCache(
       EdgeCache.kv(env.CACHE, { namespace: "responses", memory: { maxEntries: 1_000, maxBytes: 16 << 20 } }),
-      { fetcher: (req) => fetch(upstream(req, env.ORIGIN)) },
+      {
+        fetcher: (req) => fetch(upstream(req, env.ORIGIN)),
+        onError: (error) => console.warn("origin or cache store failed:", error?.message ?? error),
+      },
     );
-    return responses.fetch(request, { waitUntil: (promise) => ctx.waitUntil(promise) });
+    try {
+      // Resolves for anything the origin does (a dropped connection is a 502
+      // or a stale-if-error response); only a bug rejects.
+      return await responses.fetch(request, { waitUntil: (promise) => ctx.waitUntil(promise) });
+    } catch (error) {
+      console.error("caching proxy:", error);
+      return new Response("Internal error in the caching proxy.\n", { status: 500, headers: { "content-type": "text/plain" } });
+    }
   },
 };

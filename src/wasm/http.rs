@@ -10,6 +10,8 @@ use js_sys::{Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::error::to_js_error;
+use crate::http::range::{evaluate_range, RangeAnswer};
+use crate::http::status::{CacheStatusField, Forward};
 use crate::http::{
     cache_key, entry_key, invalidations, variant_key, CacheOptions, Conditional, Headers, Lookup,
     Policy, Request, Response, StoredResponse, Vary,
@@ -79,6 +81,15 @@ impl StoredHandle {
     /// A copy of the stored body.
     pub fn body(&self) -> Uint8Array {
         Uint8Array::from(self.inner.body.as_slice())
+    }
+
+    /// A copy of bytes `first..=last` of the stored body (clipped to it).
+    #[wasm_bindgen(js_name = bodyRange)]
+    pub fn body_range(&self, first: f64, last: f64) -> Uint8Array {
+        let body = self.inner.body.as_slice();
+        let start = millis(first) as usize;
+        let end = (millis(last) as usize).saturating_add(1).min(body.len());
+        Uint8Array::from(body.get(start..end).unwrap_or_default())
     }
 }
 
@@ -270,10 +281,10 @@ impl HttpPolicy {
     }
 
     fn decide(&self, request: Request, stored: Option<&StoredResponse>, now: f64) -> JsValue {
-        let (kind, age, revalidation, reason) =
+        let (kind, age, revalidation, reason, fwd) =
             match self.policy.lookup(&request, stored, millis(now)) {
-                Lookup::Fresh { age_secs } => ("fresh", Some(age_secs), None, None),
-                Lookup::Stale { age_secs } => ("stale", Some(age_secs), None, None),
+                Lookup::Fresh { age_secs } => ("fresh", Some(age_secs), None, None, None),
+                Lookup::Stale { age_secs } => ("stale", Some(age_secs), None, None, None),
                 Lookup::StaleWhileRevalidate {
                     age_secs,
                     revalidation,
@@ -282,13 +293,22 @@ impl HttpPolicy {
                     Some(age_secs),
                     Some(revalidation),
                     None,
+                    None,
                 ),
                 Lookup::Revalidate(revalidation) => {
-                    let reason = revalidation.reason.as_str();
-                    ("revalidate", None, Some(revalidation), Some(reason))
+                    let reason = revalidation.reason;
+                    let fwd = Forward::from(reason);
+                    let reason = Some(reason.as_str());
+                    ("revalidate", None, Some(revalidation), reason, Some(fwd))
                 }
-                Lookup::Miss(reason) => ("miss", None, None, Some(reason.as_str())),
-                Lookup::GatewayTimeout => ("gateway-timeout", None, None, None),
+                Lookup::Miss(reason) => (
+                    "miss",
+                    None,
+                    None,
+                    Some(reason.as_str()),
+                    Some(Forward::from(reason)),
+                ),
+                Lookup::GatewayTimeout => ("gateway-timeout", None, None, None, None),
             };
         object(&[
             ("kind", JsValue::from_str(kind)),
@@ -310,7 +330,85 @@ impl HttpPolicy {
                 "reason",
                 reason.map_or(JsValue::UNDEFINED, JsValue::from_str),
             ),
+            (
+                "fwd",
+                fwd.map_or(JsValue::UNDEFINED, |f| JsValue::from_str(f.as_str())),
+            ),
         ])
+    }
+
+    /// How to answer a `Range` request from `stored` (RFC 9110 §14):
+    /// `{ kind: "full" }`, `{ kind: "partial", first, last, contentRange }`,
+    /// `{ kind: "unsatisfiable", contentRange }` or `{ kind: "forward" }`.
+    pub fn range(
+        &self,
+        method: &str,
+        request_headers: Vec<String>,
+        stored: &StoredHandle,
+    ) -> JsValue {
+        let answer = evaluate_range(
+            method,
+            &headers(request_headers),
+            stored.inner.status,
+            &stored.inner.headers,
+            stored.inner.body.len() as u64,
+        );
+        let content_range = answer
+            .content_range()
+            .map_or(JsValue::UNDEFINED, |v| JsValue::from_str(&v));
+        match answer {
+            RangeAnswer::Full => object(&[("kind", JsValue::from_str("full"))]),
+            RangeAnswer::Forward => object(&[("kind", JsValue::from_str("forward"))]),
+            RangeAnswer::Unsatisfiable { .. } => object(&[
+                ("kind", JsValue::from_str("unsatisfiable")),
+                ("contentRange", content_range),
+            ]),
+            RangeAnswer::Partial { first, last, .. } => object(&[
+                ("kind", JsValue::from_str("partial")),
+                ("first", JsValue::from_f64(first as f64)),
+                ("last", JsValue::from_f64(last as f64)),
+                ("contentRange", content_range),
+            ]),
+        }
+    }
+
+    /// The stored response's remaining freshness at `now` in whole seconds,
+    /// negative once stale, rounded away from zero (RFC 9211's `ttl`).
+    #[wasm_bindgen(js_name = ttlSecs)]
+    pub fn ttl_secs(&self, stored: &StoredHandle, now: f64) -> f64 {
+        let freshness = self.policy.freshness(&stored.inner, millis(now));
+        if freshness.is_fresh() {
+            (freshness.remaining_ms() / 1_000) as f64
+        } else {
+            // Stale by any amount is negative: -1 for the first second.
+            -(freshness.staleness_ms().max(1).div_ceil(1_000) as f64)
+        }
+    }
+
+    /// Our `Cache-Status` member (RFC 9211): `fwd` is a token from a
+    /// decision's `fwd` (an unknown one is left out), `ttl` whole seconds.
+    #[wasm_bindgen(js_name = cacheStatus)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn cache_status(
+        &self,
+        hit: bool,
+        fwd: Option<String>,
+        fwd_status: Option<u16>,
+        stored: bool,
+        collapsed: bool,
+        ttl: Option<f64>,
+        detail: Option<String>,
+    ) -> String {
+        CacheStatusField {
+            hit,
+            fwd: fwd.and_then(|token| token.parse().ok()),
+            fwd_status,
+            stored,
+            collapsed,
+            ttl: ttl.filter(|t| t.is_finite()).map(|t| t as i64),
+            detail,
+        }
+        .to_string()
     }
 
     /// The header fields of a `304` answering the client's own conditional
