@@ -2,30 +2,19 @@
 // is inlined and compiled at import, so it works in every bundler and in a
 // plain <script type="module"> with no init call. IndexedDB and ResponseCache
 // load their own modules on first use, through dynamic imports that bundlers
-// split into chunks of their own.
+// split into chunks of their own. Service workers may not call import() (see
+// service-worker.js, their entry, which imports the same modules statically).
 import { initSync, MemoryCore, checkTtlMs } from "./wasm/memory/edgecache.js";
 import wasm from "./wasm/memory/inline.js";
 import { decodeBase64 } from "./base64.js";
-import { ErrorCode, codedError } from "./options.js";
-import { install } from "./runtime.js";
+import { install, loadOnce } from "./runtime.js";
 
 initSync({ module: new WebAssembly.Module(decodeBase64(wasm)) });
 
-// Loads a module once; a failed load (the chunk could not be fetched) is a
-// coded error and is tried again on the next call.
-const once = (what, load) => {
-  let loaded;
-  return () =>
-    (loaded ??= load().catch((error) => {
-      loaded = undefined;
-      throw codedError(ErrorCode.UNAVAILABLE, `loading edgecache's ${what} module failed: ${error?.message ?? error}`);
-    }));
-};
-
 install({
   memory: { MemoryCore, checkTtlMs },
-  indexedDb: once("IndexedDB", () => import("./browser-indexeddb.js").then((m) => m.load())),
-  http: once("HTTP caching", () => import("./browser-http.js").then((m) => m.load())),
+  indexedDb: loadOnce("IndexedDB", () => import("./browser-indexeddb.js").then((m) => m.load())),
+  http: loadOnce("HTTP caching", () => import("./browser-http.js").then((m) => m.load())),
 });
 
 export * from "./core.js";

@@ -29,6 +29,29 @@ function notReady() {
   );
 }
 
+/**
+ * Loads a module on first use, once: `load` resolves to its exports. A failed
+ * load (a chunk that could not be fetched) is a coded error and is tried again
+ * on the next call. For the browser's entries, whose IndexedDB and HTTP
+ * modules are instantiated (and, in browser.js, imported) on first use.
+ */
+export function loadOnce(what, load) {
+  let loaded;
+  return () =>
+    (loaded ??= load().catch((error) => {
+      loaded = undefined;
+      throw codedError(ErrorCode.UNAVAILABLE, `loading edgecache's ${what} module failed: ${error?.message ?? error}${hint()}`);
+    }));
+}
+
+// Dynamic import() is refused in service workers (HTML: HostLoadImportedModule
+// throws for a ServiceWorkerGlobalScope), which is how browser.js loads its
+// lazy modules: say which entry works there.
+function hint() {
+  const inServiceWorker = typeof ServiceWorkerGlobalScope === "function" && globalThis instanceof ServiceWorkerGlobalScope;
+  return inServiceWorker ? ' (in a service worker, import from "edgecache/service-worker")' : "";
+}
+
 /** The memory cache's wasm exports. */
 export function memoryGlue() {
   if (modules.memory === undefined) throw notReady();

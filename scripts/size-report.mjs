@@ -30,12 +30,13 @@ for (const module of modules) {
 console.log("\n| entry (esbuild --bundle --minify --splitting, gzip -9) | at import | on first use |\n|---|---:|---|");
 for (const [entry, platform] of [
   ["browser.js", "browser"],
+  ["service-worker.js", "browser"],
   ["node.js", "node"],
   ["workerd.js", "neutral"],
 ]) {
   const { initial, lazy } = await entrySizes(dir, entry, platform);
   const later = lazy.map((l) => `${l.chunk.replace(/^.*\//, "")} +${kib(l.bytes)}`).join("<br>");
-  const note = entry === "browser.js" ? "" : " (+ the .wasm file it reads)";
+  const note = entry === "browser.js" || entry === "service-worker.js" ? "" : " (+ the .wasm file it reads)";
   console.log(`| ${entry} | ${kib(initial)}${note} | ${later || "—"} |`);
 }
 
