@@ -372,20 +372,38 @@ export interface ResponseCacheOptions {
   cacheSetCookie?: boolean;
   /** How to reach the origin. Default: the global `fetch`. */
   fetcher?: (request: Request) => Promise<Response>;
+  /**
+   * How long (ms) a request waits for another request's origin fetch of the
+   * same URL before fetching on its own. Default 5000; 0 turns request
+   * collapsing off. At most 600000.
+   */
+  collapseTimeoutMs?: number;
+  /**
+   * The largest body (bytes) buffered to be stored and shared with waiting
+   * requests; larger bodies stream to the client unstored. Default 16 MiB.
+   */
+  maxBodyBytes?: number;
+  /**
+   * Told about errors that do not fail the request: an origin that could not
+   * be reached (answered with stale-if-error or a 502) or a background write
+   * that failed.
+   */
+  onError?: (error: unknown, request: Request) => void;
 }
 
 /** Options of `ResponseCache.fetch`. */
 export interface ResponseCacheFetchOptions {
   /** How to reach the origin for this call. */
   fetcher?: (request: Request) => Promise<Response>;
-  /** Keeps a background revalidation alive (a worker's `ctx.waitUntil`). */
+  /** Keeps background work alive (a worker's `ctx.waitUntil`): storing, revalidating, a collapsed fetch. */
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /**
  * HTTP caching of `Response`s in any EdgeCache, following RFC 9111, RFC 5861
  * (stale-while-revalidate, stale-if-error) and RFC 9213 (CDN-Cache-Control).
- * Served responses carry `Age` and `x-edgecache: HIT | MISS | STALE | REVALIDATED | BYPASS`.
+ * Served responses carry `Age`, `Cache-Status` (RFC 9211) and
+ * `x-edgecache: HIT | MISS | STALE | REVALIDATED | BYPASS | COLLAPSED | ERROR`.
  */
 export declare class ResponseCache {
   constructor(cache: EdgeCache, options?: ResponseCacheOptions);
@@ -395,6 +413,12 @@ export declare class ResponseCache {
   put(request: Request | string | URL, response: Response): Promise<boolean>;
   /** Removes the stored response(s) for the request's URL. */
   delete(request: Request | string | URL): Promise<void>;
-  /** The whole read-through: hits, revalidation, stale-while-revalidate, stale-if-error, 304s, invalidation. */
+  /**
+   * The whole read-through: hits, byte ranges, revalidation,
+   * stale-while-revalidate, stale-if-error, 304s, invalidation, request
+   * collapsing. Resolves whatever the origin does (a failure is a 502 or a
+   * stale response); rejects only for a bug such as a fetcher that resolves
+   * to something other than a Response.
+   */
   fetch(request: Request | string | URL, options?: ResponseCacheFetchOptions): Promise<Response>;
 }
