@@ -13,11 +13,11 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
+import { launchChromium } from "../support/chromium.mjs";
 import { fixture, packTarball, root } from "../support/package.mjs";
 import { serveStatic } from "../support/static-server.mjs";
 
@@ -43,16 +43,6 @@ const BUDGET_INDEXEDDB_KIB = 180;
 const TARGET_INDEXEDDB_KIB = 90;
 /** That app once a ResponseCache has been used (match, put, match). */
 const BUDGET_HTTP_KIB = 160;
-
-const CHROMIUM_ARGS = [
-  "--headless=new",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--no-first-run",
-];
 
 // The app. The memory step runs at load; the test runs the others, one at a
 // time, so it can tell which responses each step caused.
@@ -222,11 +212,7 @@ before(async () => {
       if (Object.values(inlined).every((other) => other === base64 || !other.includes(slice))) marks[module] = slice;
     }
   }
-  const { chromium } = await import("playwright-core");
-  browser = await chromium.launch({
-    executablePath: execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim(),
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -16,9 +16,14 @@ const TYPES = {
   ".map": "application/json",
 };
 
-/** Serves `dir`; resolves to `{ url, close }` (url ends with "/"). */
-export async function serveStatic(dir) {
+/**
+ * Serves `dir`; resolves to `{ url, close }` (url ends with "/"). `handle`,
+ * if given, sees each request first and returns true for those it answered
+ * (a test's origin routes beside the static files).
+ */
+export async function serveStatic(dir, { handle } = {}) {
   const server = createServer(async (request, response) => {
+    if (handle?.(request, response)) return;
     const path = decodeURIComponent(new URL(request.url, "http://x").pathname);
     let file = normalize(join(dir, path));
     if (file !== dir && !file.startsWith(dir.endsWith(sep) ? dir : dir + sep)) {
