@@ -96,6 +96,54 @@ $("bench").onclick = async () => {
     $("bench").disabled = false;
   }
 };
+// The service-worker panel: sw.js caches /demo-api/* with a ResponseCache.
+const SW_URLS = ["/demo-api/quote", "/demo-api/clock", "/demo-api/private"];
+
+/** Registers sw.js (a module worker) and waits until it controls this page. */
+async function serviceWorkerInControl() {
+  if (!("serviceWorker" in navigator)) throw new Error("no service workers here (they need https or localhost)");
+  if (navigator.serviceWorker.controller) return;
+  const controlled = new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+  await navigator.serviceWorker.register("/sw.js", { type: "module" });
+  // A worker already active (say, after a hard reload) claims the page when asked.
+  (await navigator.serviceWorker.ready).active.postMessage("claim");
+  await controlled;
+}
+
+function cell(text) {
+  return Object.assign(document.createElement("td"), { textContent: text });
+}
+
+$("sw-fetch").onclick = async () => {
+  $("sw-fetch").disabled = true;
+  try {
+    $("sw-status").textContent = "starting the service worker…";
+    await serviceWorkerInControl();
+    const rows = [];
+    for (const url of SW_URLS) {
+      const response = await fetch(url);
+      const { served } = await response.json();
+      rows.push({ url, cacheControl: response.headers.get("cache-control"), status: response.headers.get("x-edgecache"), served });
+    }
+    $("sw-table").tBodies[0].replaceChildren(
+      ...rows.map((row) => {
+        const tr = document.createElement("tr");
+        tr.dataset.url = row.url;
+        tr.append(cell(row.url), cell(row.cacheControl), cell(row.status), cell(String(row.served)));
+        return tr;
+      }),
+    );
+    $("sw-table").hidden = false;
+    const cached = rows.filter((row) => row.status === "HIT" || row.status === "STALE").length;
+    $("sw-status").textContent = `${cached} of ${rows.length} answered from the service worker's cache`;
+    window.__edgecacheSw = rows;
+  } catch (error) {
+    $("sw-status").textContent = `failed: ${error.code ?? error.name}: ${error.message}`;
+  } finally {
+    $("sw-fetch").disabled = false;
+  }
+};
+
 setInterval(() => showStats().catch(() => {}), 1000);
 // For exploring from the devtools console: `await edgecache.EdgeCache.indexedDb()`.
 window.edgecache = { EdgeCache };

@@ -86,6 +86,7 @@ describe("TypeScript", () => {
       "example.ts": `
 import { EdgeCache, ErrorCode, type CacheStats, type EdgeCacheError } from "edgecache";
 import { init } from "edgecache/slim";
+import { EdgeCache as WorkerCache, ResponseCache } from "edgecache/service-worker";
 
 async function main(): Promise<void> {
   const cache: EdgeCache = EdgeCache.memory({ maxEntries: 100, defaultTtlMs: 1_000 });
@@ -128,6 +129,14 @@ async function main(): Promise<void> {
   // @ts-expect-error only R2 caches stream
   await redis.getStream("k");
   void [purged, notAwaited, stream];
+
+  // edgecache/service-worker: the same API, for a service worker's fetch handler.
+  const workerCache: WorkerCache = await WorkerCache.indexedDb({ dbName: "http-cache" });
+  const responses = new ResponseCache(workerCache, { fetcher: (request: Request) => fetch(request, { cache: "no-store" }) });
+  const answered: Response = await responses.fetch(new Request("https://example.com/"), { waitUntil: (promise) => void promise });
+  // @ts-expect-error ResponseCache needs an EdgeCache
+  new ResponseCache({});
+  void answered;
 }
 void main;
 `,
@@ -161,6 +170,56 @@ function viteFixture() {
   const { dependencies } = JSON.parse(readFileSync(join(root, "www/package.json"), "utf8"));
   fixture("vite", {}, dependencies);
   return (viteDir = dir);
+}
+
+/**
+ * The demo's "HTTP caching in a service worker" panel at `url`, in a fresh
+ * context: clicks its button twice and returns each click's rows
+ * ({ url, cacheControl, status: x-edgecache, served: the origin's request
+ * number }), the x-edgecache shown for the quote, and console errors of the
+ * page and the worker.
+ */
+async function serviceWorkerPanel(browser, url) {
+  const context = await browser.newContext();
+  const errors = [];
+  context.on("serviceworker", (worker) => worker.on("console", (m) => m.type() === "error" && errors.push(`worker: ${m.text()}`)));
+  const page = await context.newPage();
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  page.on("pageerror", (error) => errors.push(String(error)));
+  try {
+    await page.goto(url);
+    await page.waitForFunction(() => document.getElementById("selftest")?.textContent === "self-test: ok", null, { timeout: 20_000 });
+    const clicks = [];
+    for (let i = 0; i < 2; i++) {
+      await page.evaluate(() => (window.__edgecacheSw = undefined));
+      await page.click("#sw-fetch");
+      await page.waitForFunction(
+        () => window.__edgecacheSw || document.getElementById("sw-status").textContent.startsWith("failed"),
+        null,
+        { timeout: 30_000 },
+      );
+      clicks.push(await page.evaluate(() => window.__edgecacheSw ?? document.getElementById("sw-status").textContent));
+    }
+    const shown = await page.textContent('#sw-table tr[data-url="/demo-api/quote"] td:nth-child(3)');
+    return { clicks, shown, errors };
+  } finally {
+    await context.close();
+  }
+}
+
+/** The panel's two clicks: misses (BYPASS for no-store), then the quote from the worker's cache. */
+function assertServiceWorkerPanel({ clicks, shown, errors }) {
+  const [first, second] = clicks.map((rows) => (Array.isArray(rows) ? Object.fromEntries(rows.map((r) => [r.url, r])) : rows));
+  assert.equal(typeof first, "object", `first click: ${first}`);
+  assert.equal(typeof second, "object", `second click: ${second}`);
+  assert.equal(first["/demo-api/quote"].status, "MISS");
+  assert.equal(first["/demo-api/clock"].status, "MISS");
+  assert.equal(first["/demo-api/private"].status, "BYPASS");
+  assert.equal(second["/demo-api/quote"].status, "HIT");
+  assert.equal(second["/demo-api/quote"].served, first["/demo-api/quote"].served, "a HIT does not reach the origin");
+  assert.equal(second["/demo-api/private"].served, first["/demo-api/private"].served + 1, "no-store always reaches the origin");
+  assert.equal(shown, "HIT");
+  assert.deepEqual(errors, []);
 }
 
 describe("Vite + Chromium", () => {
@@ -211,6 +270,8 @@ describe("Vite + Chromium", () => {
     assert.equal(selftest, "self-test: ok");
     assert.equal(result, "hit: typed value");
     assert.deepEqual(errors, []);
+    // The service worker (a module worker served by the dev server) caches the demo's endpoints.
+    assertServiceWorkerPanel(await serviceWorkerPanel(browser, server.resolvedUrls.local[0]));
   });
 
   test("the production build emits at most one .wasm and works under preview", async () => {
@@ -291,6 +352,10 @@ describe("the demo page, end to end (vite build + preview, Chromium)", () => {
     await page.screenshot({ path: join(root, "target/demo.png"), fullPage: true });
     assert.deepEqual(errors, []);
     await context.close();
+  });
+
+  test("the service-worker panel caches the demo's endpoints: MISS, then HIT from the worker (sw.js built as its own entry)", async () => {
+    assertServiceWorkerPanel(await serviceWorkerPanel(browser, url));
   });
 
   test("the benchmark button measures edgecache against idb-keyval and localForage", async () => {
