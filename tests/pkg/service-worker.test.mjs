@@ -63,8 +63,9 @@ self.addEventListener("fetch", (event) => {
       .then((cache) => cache.fetch(event.request, { waitUntil: (promise) => event.waitUntil(promise) }))
       .catch((error) => {
         // Recorded, and a network error for the page (as a rejection would be,
-        // without Chromium reporting it as unhandled). Only an origin that
-        // cannot be reached, with nothing stored to serve, should get here.
+        // without Chromium reporting it as unhandled). ResponseCache answers
+        // an unreachable origin itself (stale-if-error, or a 502), so only a
+        // failure to open IndexedDB, or a bug, gets here.
         errors.push("fetch " + url.pathname + ": " + (error?.code ?? error?.name) + " " + error?.message);
         return Response.error();
       }),
