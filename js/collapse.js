@@ -32,6 +32,9 @@ class Flight {
   #settled = false;
   #finish;
 
+  /** Set once the leader's own client has its response (the rest is storing). */
+  answered = false;
+
   constructor() {
     /** Resolves to the published record (a Uint8Array), or undefined when released. */
     this.outcome = new Promise((resolve) => {
@@ -79,21 +82,20 @@ export class Flights {
   }
 
   /**
-   * The record of `key`'s flight if it has one already: the leader's
-   * response is stored or being stored (read-your-writes, not a wait).
+   * The flight of `key`, if one is in the air. Its `record` is set once
+   * the leader's response is stored or being stored, and `answered` once
+   * the leader's own client has its response.
    */
-  published(key) {
-    return this.#flights.get(key)?.record;
+  get(key) {
+    return this.#flights.get(key);
   }
 
   /**
-   * Waits for the flight of `key`, if there is one: resolves to its record,
-   * or undefined when there is none, it was released, or it took longer
-   * than the timeout.
+   * Waits for `flight` (from `get`; it may have ended since): resolves to
+   * its record, or undefined when it was released or took longer than the
+   * timeout.
    */
-  async follow(key) {
-    const flight = this.#flights.get(key);
-    if (flight === undefined) return undefined;
+  async follow(flight) {
     let timer;
     const timeout = new Promise((resolve) => {
       timer = setTimeout(resolve, this.#timeoutMs);

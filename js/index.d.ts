@@ -380,7 +380,7 @@ export interface ResponseCacheOptions {
   collapseTimeoutMs?: number;
   /**
    * The largest body (bytes) buffered to be stored and shared with waiting
-   * requests; larger bodies stream to the client unstored. Default 16 MiB.
+   * requests; larger bodies stream to the client unstored. Default 32 MiB.
    */
   maxBodyBytes?: number;
   /**

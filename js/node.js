@@ -6,11 +6,12 @@ import { readFileSync } from "node:fs";
 import net from "node:net";
 import * as node from "./wasm/node/edgecache.js";
 import { nodeTcp, registerTcp } from "./redis.js";
+import { httpModule } from "./http-cache.js";
 import { install } from "./runtime.js";
 
 node.initSync({ module: new WebAssembly.Module(readFileSync(new URL("./wasm/node/edgecache_bg.wasm", import.meta.url))) });
 registerTcp(nodeTcp(net));
 
-install({ memory: node, stores: node, indexedDb: async () => node, http: async () => node });
+install({ memory: node, stores: node, indexedDb: async () => node, http: async () => httpModule(node) });
 
 export * from "./core.js";

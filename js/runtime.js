@@ -76,7 +76,7 @@ export async function indexedDbGlue() {
   return modules.indexedDb();
 }
 
-/** A promise of the wasm exports with `HttpPolicy`. */
+/** A promise of `{ HttpPolicy, HttpCache }` (see http-cache.js `httpModule`). */
 export async function httpGlue() {
   if (modules.http === undefined) throw notReady();
   return modules.http();

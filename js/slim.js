@@ -7,10 +7,11 @@
 //   import wasmUrl from "edgecache/edgecache_bg.wasm?url"; // Vite
 //   await init({ module_or_path: wasmUrl });
 import initNode, * as node from "./wasm/node/edgecache.js";
+import { httpModule } from "./http-cache.js";
 import { install } from "./runtime.js";
 
 const installNode = () =>
-  install({ memory: node, stores: node, indexedDb: async () => node, http: async () => node });
+  install({ memory: node, stores: node, indexedDb: async () => node, http: async () => httpModule(node) });
 
 /** Loads and instantiates the .wasm; resolves once EdgeCache is usable. Idempotent. */
 export async function init(options) {
