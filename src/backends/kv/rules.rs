@@ -26,21 +26,28 @@ pub const MIN_EXPIRATION_TTL_SECS: u64 = 60;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
 pub(crate) const HEALTH_CHECK_KEY: &str = "edgecache:health-check";
 
+/// The longest `expirationTtl` the KV binding takes, in seconds: it is a
+/// 32-bit signed integer ("Value out of range. Must be between -2147483648
+/// and 2147483647"), about 68 years. Longer TTLs (up to `key::MAX_TTL`'s
+/// 100 years) are clamped: KV may reclaim the key then, which is a miss.
+pub const MAX_EXPIRATION_TTL_SECS: u64 = i32::MAX as u64;
+
 /// KV's `expirationTtl` for `ttl`: whole seconds, rounded up, at least
-/// [`MIN_EXPIRATION_TTL_SECS`]. KV only uses it to reclaim the key; the
-/// exact expiry is in the record.
+/// [`MIN_EXPIRATION_TTL_SECS`] and at most [`MAX_EXPIRATION_TTL_SECS`]. KV
+/// only uses it to reclaim the key; the exact expiry is in the record.
 ///
 /// ```
 /// use edgecache::backends::kv::rules::expiration_ttl;
 /// use std::time::Duration;
 /// assert_eq!(expiration_ttl(Duration::from_millis(5)), 60);
 /// assert_eq!(expiration_ttl(Duration::from_millis(90_001)), 91);
+/// assert_eq!(expiration_ttl(Duration::from_secs(3_153_600_000)), 2_147_483_647);
 /// ```
 pub fn expiration_ttl(ttl: Duration) -> u64 {
     let secs = ttl
         .as_secs()
         .saturating_add(u64::from(ttl.subsec_nanos() > 0));
-    secs.max(MIN_EXPIRATION_TTL_SECS)
+    secs.clamp(MIN_EXPIRATION_TTL_SECS, MAX_EXPIRATION_TTL_SECS)
 }
 
 /// Checks a namespace: the usual checks, and room left for a key in KV's
@@ -103,12 +110,14 @@ mod tests {
     use crate::key::Options;
 
     #[test]
-    fn expiration_ttl_is_whole_seconds_rounded_up_and_at_least_sixty() {
+    fn expiration_ttl_is_whole_seconds_rounded_up_from_sixty_to_i32_max() {
         assert_eq!(expiration_ttl(Duration::from_millis(1)), 60);
         assert_eq!(expiration_ttl(Duration::from_secs(60)), 60);
         assert_eq!(expiration_ttl(Duration::from_millis(60_001)), 61);
+        // KV's binding takes a signed 32-bit integer.
+        assert_eq!(expiration_ttl(Duration::from_secs(1 << 31)), 2_147_483_647);
+        assert_eq!(expiration_ttl(Duration::MAX), 2_147_483_647);
         assert_eq!(expiration_ttl(Duration::from_secs(3_600)), 3_600);
-        assert_eq!(expiration_ttl(Duration::MAX), u64::MAX);
     }
 
     #[test]
