@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { bundleLikeWrangler, fixture, packTarball, root } from "../support/package.mjs";
 
@@ -15,10 +16,11 @@ export { root };
  * Packs pkg/, installs the tarball into a fresh fixture under `tests/.work/<name>`,
  * copies in `workers` ({ "file.js": sourcePath or { text } }) and bundles each
  * like wrangler. Returns { [file]: bundled script path, fixture: its directory }.
+ * `pkg` packs another package directory instead (a previous release's pkg/).
  */
-export async function bundleWorkers(name, workers) {
+export async function bundleWorkers(name, workers, { pkg } = {}) {
   const work = join(root, "tests/.work", name);
-  const tarball = packTarball(work);
+  const tarball = pkg === undefined ? packTarball(work) : packDirectory(pkg, work);
   const files = Object.fromEntries(
     Object.entries(workers).map(([file, source]) => [file, typeof source === "string" ? readFileSync(source, "utf8") : source.text]),
   );
@@ -28,6 +30,27 @@ export async function bundleWorkers(name, workers) {
     out[file] = await bundleLikeWrangler(join(dir, file), join(dir, "dist", file.replace(/\.js$/, "")));
   }
   return out;
+}
+
+// `npm pack` of a package directory other than pkg/ into an emptied `work`.
+function packDirectory(pkg, work) {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
+  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work, pkg], { encoding: "utf8" });
+  return join(work, JSON.parse(out)[0].filename);
+}
+
+/**
+ * Waits (up to `timeoutMs`) until pkg/ is built: a rebuild by scripts/build.sh
+ * empties it first and copies the JS entry points and README last.
+ */
+export async function waitForPkg(timeoutMs = 10 * 60_000) {
+  const built = () => ["node.js", "workerd.js", "README.md", "package.json"].every((f) => existsSync(join(root, "pkg", f)));
+  const deadline = Date.now() + timeoutMs;
+  while (!built()) {
+    if (Date.now() > deadline) throw new Error("pkg/ is not built: run `bash scripts/build.sh` first");
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+  }
 }
 
 /** Miniflare options for one bundled worker (modules as wrangler ships them). */
@@ -58,7 +81,7 @@ export const DROP = Symbol("drop the connection");
 
 /**
  * A local origin on 127.0.0.1 (port 0). `route(path, handler)` answers
- * `path` with `handler({ method, headers, body, n })` (n counts requests to
+ * `path` with `handler({ method, url, headers, body, n })` (n counts requests to
  * that path, from 1), which returns `{ status, headers, body, date }` or
  * DROP. Responses carry no `Date` unless `date: true` (an HTTP-date has
  * whole seconds, which would make sub-second ages depend on timing).
@@ -71,7 +94,7 @@ export async function startOrigin() {
     const path = new URL(req.url, "http://origin").pathname;
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
-    const entry = { method: req.method, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
+    const entry = { method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") };
     const seen = log.get(path) ?? [];
     seen.push(entry);
     log.set(path, seen);
