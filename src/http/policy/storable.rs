@@ -182,11 +182,16 @@ impl Policy {
         if !matches!(single_date(&headers, "date", response_time), Some(Some(_))) {
             headers.set("Date", date::format(response_time));
         }
+        // The selecting request fields, without hop-by-hop ones (a `Vary:
+        // Transfer-Encoding`), exactly as the stored form keeps them: what
+        // is matched before and after a round trip through storage agrees.
         let request_headers = match Vary::parse(&headers) {
-            Vary::Fields(fields) => fields
-                .iter()
-                .flat_map(|f| request.headers.get_all(f).map(move |v| (f.clone(), v)))
-                .collect(),
+            Vary::Fields(fields) => without_hop_by_hop(
+                &fields
+                    .iter()
+                    .flat_map(|f| request.headers.get_all(f).map(move |v| (f.clone(), v)))
+                    .collect(),
+            ),
             Vary::Any => Headers::new(),
         };
         Ok(StoredResponse {
