@@ -12,7 +12,7 @@
 // Storage layout: a response without Vary is stored under its primary key
 // (the normalised URL). With Vary, the primary key holds a small index record
 // ("V" + the canonical Vary value) and each variant is stored under
-// entryKey(primary, variantKey(vary, request headers)).
+// entryKey(primary, variant key); a request tries its variantKeys in order.
 //
 // The origin is never trusted to behave: a network failure, a status the
 // runtime cannot relay or a lifetime longer than the store takes is answered
@@ -312,11 +312,15 @@ export class HttpCache {
     let entryKey = key;
     let record = bytes;
     if (bytes[0] === VARY_INDEX) {
+      // The variant keys to try, in order (a response in the request's
+      // first-choice language first; none for Vary: *).
       const vary = decoder.decode(bytes.subarray(1));
-      const variant = this.#policy.variantKey(vary, flatHeaders(request.headers));
-      if (variant === undefined) return undefined;
-      entryKey = this.#policy.entryKey(key, variant);
-      record = await this.#cache.get(entryKey);
+      record = undefined;
+      for (const variant of this.#policy.variantKeys(vary, flatHeaders(request.headers))) {
+        entryKey = this.#policy.entryKey(key, variant);
+        record = await this.#cache.get(entryKey);
+        if (record !== undefined) break;
+      }
       if (record === undefined) return undefined;
     }
     const handle = this.#decode(record);

@@ -3,11 +3,14 @@
 //! sound: two requests get the same variant key exactly when `Vary` says they
 //! match (so a key collision can never hand one user another's variant), the
 //! canonical `Vary` value reads back to itself, and storage keys built from
-//! different (URL, variant) pairs never collide.
+//! different (URL, variant) pairs never collide. With the stored response's
+//! language: a request finds a stored response under one of its
+//! `variant_keys` exactly when `Vary::selects` says it may answer it.
 #![no_main]
 
 use arbitrary::Arbitrary;
-use edgecache::http::{cache_key, entry_key, variant_key, vary::normalized_value, Headers, Vary};
+use edgecache::http::vary::{normalized_value, variant_key_for_response, variant_keys};
+use edgecache::http::{cache_key, entry_key, variant_key, Headers, Vary};
 use edgecache_fuzz::{headers, Line, UrlChoice};
 use libfuzzer_sys::fuzz_target;
 
@@ -57,6 +60,17 @@ fuzz_target!(|input: Input| {
                     assert_eq!(va, vb, "{f}");
                 }
             }
+        }
+    }
+
+    // The stored response's key is among a request's candidates exactly
+    // when the response may answer that request.
+    for (original, presented) in [(&a, &b), (&b, &a), (&a, &a)] {
+        let stored = variant_key_for_response(&vary, original, &response);
+        let found = stored.is_some_and(|k| variant_keys(&vary, presented).contains(&k));
+        assert_eq!(found, vary.selects(original, presented, &response));
+        if vary.matches(original, presented) {
+            assert!(vary.selects(original, presented, &response), "selects is wider than matches");
         }
     }
 

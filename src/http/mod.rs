@@ -20,7 +20,7 @@
 //! fetch(request):
 //!   key = cache_key(method, url)            // Err(Unsupported) for POST etc. → forward, then
 //!                                           //   delete invalidations(request, response)  [BYPASS]
-//!   stored = read(entry_key(key, variant_key(vary_of(key), request.headers)))
+//!   stored = first read(entry_key(key, k)) for k in variant_keys(vary_of(key), request.headers)
 //!   match policy.lookup(request, stored, now):
 //!     Fresh | Stale          → serve stored.headers_at(now) (after evaluate_conditional)  [HIT | STALE]
 //!     StaleWhileRevalidate   → serve as above [STALE]; waitUntil(revalidate in background)

@@ -44,6 +44,21 @@
 //! unreachable. The stored response also keeps the original request's
 //! selecting fields, and `Policy::lookup` checks them again, so a key
 //! collision can cause a miss but never a wrong answer.
+//!
+//! # The language a response was chosen in
+//!
+//! **Decision:** requests whose `Accept-Language` differ but whose most
+//! preferred language range is the stored response's `Content-Language` are
+//! the same variant ([`Vary::selects`], [`chosen_language`]): `en-US,
+//! fr;q=0.5` and `en-us;q=0.9, de;q=0.1` both get a stored `Content-Language:
+//! en-US` response. An origin that honours weights answers both with the
+//! language they rank first, and it had that language. Nothing looser is
+//! assumed (a request's second choice never selects a stored response: the
+//! origin may have its first). Such a response is stored under
+//! [`variant_key_for_response`], which writes the field as
+//! `accept-language@=LEN:language` (`@` is not a field-name character, so the
+//! key stays injective); a lookup tries [`variant_keys`] in order: that form
+//! with the request's first choice, then the plain one.
 
 use super::headers::{is_token, split_list, Headers};
 use super::uri::Url;
@@ -134,6 +149,80 @@ impl Vary {
                 .all(|f| normalized_value(f, original) == normalized_value(f, presented)),
         }
     }
+
+    /// Whether a stored response (its header fields `response`, stored for
+    /// a request with fields `original`) may answer a request with fields
+    /// `presented`: [`matches`](Vary::matches), or, for `Accept-Language`,
+    /// the same most preferred language, which the response is in (see the
+    /// module's **Decision**).
+    ///
+    /// ```
+    /// use edgecache::http::{Headers, Vary};
+    /// let vary = Vary::Fields(vec!["accept-language".into()]);
+    /// let original = Headers::new().with("Accept-Language", "en-US, fr;q=0.5");
+    /// let response = Headers::new().with("Content-Language", "en-US");
+    /// let presented = Headers::new().with("Accept-Language", "en-us;q=0.9, de;q=0.1");
+    /// assert!(!vary.matches(&original, &presented));
+    /// assert!(vary.selects(&original, &presented, &response));
+    /// let second_choice = Headers::new().with("Accept-Language", "de, en-US;q=0.5");
+    /// assert!(!vary.selects(&original, &second_choice, &response));
+    /// ```
+    pub fn selects(&self, original: &Headers, presented: &Headers, response: &Headers) -> bool {
+        match self {
+            Vary::Any => false,
+            Vary::Fields(fields) => fields.iter().all(|f| {
+                normalized_value(f, original) == normalized_value(f, presented)
+                    || (is_accept_language(f)
+                        && chosen_language(original, response).is_some_and(|language| {
+                            first_choice(presented).as_deref() == Some(language.as_str())
+                        }))
+            }),
+        }
+    }
+}
+
+fn is_accept_language(field: &str) -> bool {
+    field.eq_ignore_ascii_case("accept-language")
+}
+
+/// A request's most preferred language range: the first of the highest
+/// weight, lowercased; `None` if `Accept-Language` is absent or does not
+/// parse, or if that range is `*` or has weight 0.
+///
+/// ```
+/// use edgecache::http::{vary::first_choice, Headers};
+/// let h = |v: &str| Headers::new().with("Accept-Language", v);
+/// assert_eq!(first_choice(&h("fr;q=0.5, EN-us")).as_deref(), Some("en-us"));
+/// assert_eq!(first_choice(&h("*, en;q=0.5")), None);
+/// assert_eq!(first_choice(&h("en_US")), None);
+/// ```
+pub fn first_choice(request_headers: &Headers) -> Option<String> {
+    let combined = request_headers.combined("accept-language")?;
+    let members = split_list(&combined);
+    let parsed: Option<Vec<(String, u16)>> = members.iter().map(|m| language_member(m)).collect();
+    let mut parsed = parsed?;
+    parsed.sort_by_key(|(_, q)| std::cmp::Reverse(*q));
+    let (range, q) = parsed.into_iter().next()?;
+    (q > 0 && range != "*").then_some(range)
+}
+
+/// The stored response's language when it is the request's
+/// [`first_choice`]: its `Content-Language` is that one language tag
+/// (compared case-insensitively).
+///
+/// ```
+/// use edgecache::http::{vary::chosen_language, Headers};
+/// let request = Headers::new().with("Accept-Language", "en-GB, en;q=0.8");
+/// let en_gb = Headers::new().with("Content-Language", "en-GB");
+/// assert_eq!(chosen_language(&request, &en_gb).as_deref(), Some("en-gb"));
+/// let en = Headers::new().with("Content-Language", "en");
+/// assert_eq!(chosen_language(&request, &en), None);
+/// ```
+pub fn chosen_language(request_headers: &Headers, response_headers: &Headers) -> Option<String> {
+    let content = response_headers.combined("content-language")?;
+    let content = content.trim_matches([' ', '\t']).to_ascii_lowercase();
+    let first = first_choice(request_headers)?;
+    (first == content).then_some(first)
 }
 
 /// A request field's value normalised for Vary matching, or `None` when the
@@ -324,14 +413,82 @@ fn qvalue(s: &str) -> Option<u16> {
 /// assert_eq!(variant_key(&Vary::Any, &Headers::new()), None);
 /// ```
 pub fn variant_key(vary: &Vary, request_headers: &Headers) -> Option<String> {
+    key_with_language(vary, request_headers, None)
+}
+
+/// The variant key to store a response under: [`variant_key`], except that
+/// when the response is in the request's first-choice language
+/// ([`chosen_language`]) `Accept-Language` is written as that language
+/// (`accept-language@=LEN:language`), so any request with the same first
+/// choice finds it through [`variant_keys`].
+///
+/// ```
+/// use edgecache::http::{vary::{variant_key_for_response, variant_keys}, Headers, Vary};
+/// let vary = Vary::Fields(vec!["accept-language".into()]);
+/// let request = Headers::new().with("Accept-Language", "en-US, fr;q=0.5");
+/// let response = Headers::new().with("Content-Language", "en-US");
+/// let key = variant_key_for_response(&vary, &request, &response).unwrap();
+/// assert_eq!(key, "accept-language@=5:en-us");
+/// let other = Headers::new().with("Accept-Language", "en-US;q=0.9, de;q=0.1");
+/// assert!(variant_keys(&vary, &other).contains(&key));
+/// ```
+pub fn variant_key_for_response(
+    vary: &Vary,
+    request_headers: &Headers,
+    response_headers: &Headers,
+) -> Option<String> {
+    let language = chosen_language(request_headers, response_headers);
+    key_with_language(vary, request_headers, language.as_deref())
+}
+
+/// The variant keys a request may find a stored response under, in the
+/// order to try them: with `Accept-Language` in `vary` and a first-choice
+/// language, the language form of [`variant_key_for_response`] first; then
+/// [`variant_key`]. Empty for `Vary: *`.
+///
+/// ```
+/// use edgecache::http::{vary::variant_keys, Headers, Vary};
+/// let vary = Vary::Fields(vec!["accept-language".into()]);
+/// let keys = variant_keys(&vary, &Headers::new().with("Accept-Language", "fr"));
+/// assert_eq!(keys, ["accept-language@=2:fr", "accept-language=2:fr"]);
+/// assert!(variant_keys(&Vary::Any, &Headers::new()).is_empty());
+/// ```
+pub fn variant_keys(vary: &Vary, request_headers: &Headers) -> Vec<String> {
+    let Vary::Fields(fields) = vary else {
+        return Vec::new();
+    };
+    let language = fields
+        .iter()
+        .any(|f| is_accept_language(f))
+        .then(|| first_choice(request_headers))
+        .flatten();
+    let by_language = language.and_then(|l| key_with_language(vary, request_headers, Some(&l)));
+    by_language
+        .into_iter()
+        .chain(variant_key(vary, request_headers))
+        .collect()
+}
+
+/// The variant key, with `Accept-Language` written as `language` when given.
+fn key_with_language(
+    vary: &Vary,
+    request_headers: &Headers,
+    language: Option<&str>,
+) -> Option<String> {
     let Vary::Fields(fields) = vary else {
         return None;
     };
     let parts: Vec<String> = fields
         .iter()
-        .map(|f| match normalized_value(f, request_headers) {
-            Some(v) => format!("{f}={}:{v}", v.len()),
-            None => format!("{f}!"),
+        .map(|f| {
+            match (
+                language.filter(|_| is_accept_language(f)),
+                normalized_value(f, request_headers),
+            ) {
+                (Some(l), _) => format!("{f}@={}:{l}", l.len()),
+                (None, Some(v)) => format!("{f}={}:{v}", v.len()),
+                (None, None) => format!("{f}!"),
+            }
         })
         .collect();
     Some(parts.join(";"))
@@ -486,6 +643,64 @@ mod tests {
             assert_eq!(ka == kb, *same, "{a:?} vs {b:?}: {ka:?} {kb:?}");
             assert_eq!(vary.matches(&ha, &hb), *same, "{a:?} vs {b:?}");
         }
+    }
+
+    /// Issue 13 defect 8: a stored response in the request's first-choice
+    /// language answers any request with that first choice; keys and
+    /// `selects` agree.
+    #[test]
+    fn rfc9110_12_5_4_first_choice_language_selects_the_stored_response() {
+        let vary = Vary::Fields(vec!["accept-encoding".into(), "accept-language".into()]);
+        let stored_request = |al: &str| {
+            Headers::new()
+                .with("Accept-Language", al)
+                .with("Accept-Encoding", "gzip")
+        };
+        // (stored request's Accept-Language, Content-Language, presented Accept-Language, selected)
+        let rows: &[(&str, &str, &str, bool)] = &[
+            ("en-US,fr;q=0.5", "en-US", "en-us;q=0.9, de;q=0.1", true),
+            ("en-US,fr;q=0.5", "en-US", "EN-US", true),
+            ("en-US,fr;q=0.5", "en-us", "fr;q=0.2, en-US", true),
+            ("en-US,fr;q=0.5", "en-US", "de, en-US;q=0.5", false),
+            ("en-US,fr;q=0.5", "en-US", "en", false),
+            ("en-US,fr;q=0.5", "en-US", "*", false),
+            // The origin answered in another language: only an equal header matches.
+            ("de, en;q=0.5", "en", "en", false),
+            ("de, en;q=0.5", "en", "en;q=0.5, de", true),
+            // Several languages, or none: only an equal header matches.
+            ("en", "en, fr", "en;q=0.9", false),
+            ("en", "", "en;q=0.9", false),
+            ("en;q=0", "en", "en", false),
+        ];
+        for (original, content, presented, want) in rows {
+            let original = stored_request(original);
+            let response = if content.is_empty() {
+                Headers::new()
+            } else {
+                Headers::new().with("Content-Language", *content)
+            };
+            let presented_h = stored_request(presented);
+            assert_eq!(
+                vary.selects(&original, &presented_h, &response),
+                *want,
+                "{original:?} {content:?} {presented:?}"
+            );
+            let stored_key = variant_key_for_response(&vary, &original, &response).unwrap();
+            let found = variant_keys(&vary, &presented_h).contains(&stored_key);
+            assert_eq!(
+                found,
+                *want,
+                "keys: {stored_key:?} vs {:?}",
+                variant_keys(&vary, &presented_h)
+            );
+        }
+        // Another Accept-Encoding still misses.
+        let original = stored_request("en");
+        let response = Headers::new().with("Content-Language", "en");
+        let presented = Headers::new()
+            .with("Accept-Language", "en")
+            .with("Accept-Encoding", "br");
+        assert!(!vary.selects(&original, &presented, &response));
     }
 
     #[test]

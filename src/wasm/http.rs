@@ -12,9 +12,10 @@ use wasm_bindgen::prelude::*;
 use super::error::to_js_error;
 use crate::http::range::{evaluate_range, RangeAnswer};
 use crate::http::status::{CacheStatusField, Forward};
+use crate::http::vary::{variant_key_for_response, variant_keys};
 use crate::http::{
-    cache_key, entry_key, invalidations, variant_key, CacheOptions, Conditional, Headers, Lookup,
-    Policy, Request, Response, StoredResponse, Vary,
+    cache_key, entry_key, invalidations, CacheOptions, Conditional, Headers, Lookup, Policy,
+    Request, Response, StoredResponse, Vary,
 };
 
 fn headers(flat: Vec<String>) -> Headers {
@@ -208,7 +209,7 @@ impl HttpPolicy {
 
     fn encoded(&self, request: &Request, stored: &StoredResponse) -> JsValue {
         let vary = Vary::parse(&stored.headers);
-        let variant = variant_key(&vary, &request.headers);
+        let variant = variant_key_for_response(&vary, &request.headers, &stored.headers);
         let expires_at = self
             .policy
             .useful_until(stored)
@@ -240,12 +241,13 @@ impl HttpPolicy {
         entry_key(primary, variant)
     }
 
-    /// The variant key of a request for a stored `Vary` value (`undefined`
-    /// for `Vary: *`, which never matches).
-    #[wasm_bindgen(js_name = variantKey)]
-    pub fn variant_key(&self, vary: &str, request_headers: Vec<String>) -> Option<String> {
+    /// The variant keys a request may find a stored response under, for a
+    /// stored `Vary` value, in the order to try them (none for `Vary: *`,
+    /// which never matches).
+    #[wasm_bindgen(js_name = variantKeys)]
+    pub fn variant_keys(&self, vary: &str, request_headers: Vec<String>) -> Vec<String> {
         let vary = Vary::parse(&Headers::new().with("vary", vary));
-        variant_key(&vary, &headers(request_headers))
+        variant_keys(&vary, &headers(request_headers))
     }
 
     /// What to do with a request given the stored response:

@@ -221,6 +221,25 @@ describe("ResponseCache: what the origin sends never makes fetch reject (issue 1
     assert.equal(head.headers.get("content-length"), "5");
   });
 
+  it("8. Vary: Accept-Language: the same languages in another order, or the same first choice of the stored Content-Language, is the same variant", async () => {
+    const { fetcher, requests } = origin((request) => {
+      const first = (request.headers.get("accept-language") ?? "en").split(",")[0].split(";")[0].trim();
+      return new Response(`in ${first}`, { headers: { "cache-control": "max-age=60", vary: "Accept-Language", "content-language": first } });
+    });
+    const rc = new ResponseCache(EdgeCache.memory(), { fetcher });
+    const ask = async (languages) => {
+      const response = await rc.fetch(new Request(URL_, { headers: { "accept-language": languages } }));
+      await sleep(2);
+      return [statusOf(response), await response.text()];
+    };
+    assert.deepEqual(await ask("en-US,fr;q=0.5"), ["MISS", "in en-US"]);
+    assert.deepEqual(await ask("fr;q=0.5, en-us"), ["HIT", "in en-US"], "order and case");
+    assert.deepEqual(await ask("en-US;q=0.9, de;q=0.1"), ["HIT", "in en-US"], "same first choice, which the stored response is in");
+    assert.deepEqual(await ask("de, en-US;q=0.5"), ["MISS", "in de"], "a second choice never selects");
+    assert.deepEqual(await ask("de;q=0.8"), ["HIT", "in de"]);
+    assert.equal(requests.length, 2);
+  });
+
   it("10. a dropped origin connection is a 502 with a short body (no stack), or the stale response within stale-if-error", async () => {
     const lost = new Error("Network connection lost.");
     const reported = [];

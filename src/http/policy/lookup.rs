@@ -74,7 +74,7 @@ impl Policy {
         if vary == Vary::Any {
             return Lookup::Miss(MissReason::VaryStar);
         }
-        if !vary.matches(&stored.request_headers, &request.headers) {
+        if !vary.selects(&stored.request_headers, &request.headers, &stored.headers) {
             return Lookup::Miss(MissReason::VaryMismatch);
         }
 
