@@ -389,6 +389,13 @@ export interface ResponseCacheOptions {
    * that failed.
    */
   onError?: (error: unknown, request: Request) => void;
+  /**
+   * How long past freshness (ms, rounded up to seconds) a stored response may
+   * stand in for an origin that fails when the response has no
+   * `stale-if-error` of its own. Never where `must-revalidate`, `no-cache`
+   * or (shared) `proxy-revalidate`/`s-maxage` forbid stale use. Default 0.
+   */
+  staleIfErrorMs?: number;
 }
 
 /** Options of `ResponseCache.fetch`. */

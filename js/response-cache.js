@@ -9,7 +9,9 @@
 import { codedError, readOptions } from "./options.js";
 import { httpGlue } from "./runtime.js";
 
-const OPTIONS = ["shared", "targetedField", "cacheSetCookie", "fetcher", "collapseTimeoutMs", "maxBodyBytes", "onError"];
+const OPTIONS = ["shared", "targetedField", "cacheSetCookie", "fetcher", "collapseTimeoutMs", "maxBodyBytes", "onError", "staleIfErrorMs"];
+/** The longest default stale-if-error window: a year. */
+const MAX_STALE_IF_ERROR_MS = 365 * 24 * 3600 * 1000;
 const FETCH_OPTIONS = ["fetcher", "waitUntil"];
 
 // A Response, or an object of its shape (another fetch implementation's, such
@@ -89,7 +91,8 @@ export class ResponseCache {
   /**
    * @param cache an EdgeCache to store responses in
    * @param options `{ shared = true, targetedField, cacheSetCookie = false,
-   *   fetcher = fetch, collapseTimeoutMs = 5000, maxBodyBytes = 32 MiB, onError }`
+   *   fetcher = fetch, collapseTimeoutMs = 5000, maxBodyBytes = 32 MiB, onError,
+   *   staleIfErrorMs = 0 }`
    */
   constructor(cache, options) {
     const opts = readOptions(options, OPTIONS, "ResponseCache options");
@@ -114,7 +117,9 @@ export class ResponseCache {
       onError: optionalFunction(opts, "onError"),
     };
     this.#cache = cache;
-    this.#policyArgs = [shared ?? true, opts.targetedField, cacheSetCookie === true];
+    // Whole seconds for the policy (HTTP's unit), rounded up.
+    const staleIfErrorSecs = Math.ceil((optionalInteger(opts, "staleIfErrorMs", MAX_STALE_IF_ERROR_MS) ?? 0) / 1000);
+    this.#policyArgs = [shared ?? true, opts.targetedField, cacheSetCookie === true, staleIfErrorSecs];
     this.#fetcher = fetcher ?? ((request) => fetch(request));
   }
 

@@ -103,13 +103,20 @@ pub struct HttpPolicy {
 #[wasm_bindgen]
 impl HttpPolicy {
     /// A policy: `shared` cache or not, an optional targeted field (checked
-    /// before `CDN-Cache-Control`), and whether `Set-Cookie` responses may be
-    /// stored by a shared cache.
+    /// before `CDN-Cache-Control`), whether `Set-Cookie` responses may be
+    /// stored by a shared cache, and the default stale-if-error window in
+    /// seconds (0 for none).
     #[wasm_bindgen(constructor)]
-    pub fn new(shared: bool, targeted_field: Option<String>, cache_set_cookie: bool) -> HttpPolicy {
+    pub fn new(
+        shared: bool,
+        targeted_field: Option<String>,
+        cache_set_cookie: bool,
+        stale_if_error_secs: f64,
+    ) -> HttpPolicy {
         let mut options = CacheOptions::default()
             .shared(shared)
-            .cache_set_cookie(cache_set_cookie);
+            .cache_set_cookie(cache_set_cookie)
+            .stale_if_error(millis(stale_if_error_secs));
         if let Some(field) = targeted_field {
             options = options.targeted_field(field);
         }

@@ -1,6 +1,6 @@
 //! End-to-end flows.
 
-use edgecache::http::{CacheStatus, Lookup, NotStorable, Policy, RevalidateReason};
+use edgecache::http::{CacheOptions, CacheStatus, Lookup, NotStorable, Policy, RevalidateReason};
 
 use super::lookup::{want_of, Want};
 use super::{check_all, expect_eq, get, http_date, res, S, T0};
@@ -8,6 +8,50 @@ pub(super) type Scenario = (&'static str, fn() -> Result<(), String>);
 
 pub(super) fn scenarios() -> Vec<Scenario> {
     vec![
+        (
+            "rfc9111_4_2_4_configured_stale_if_error_default_where_nothing_forbids_stale",
+            || {
+                let policy = Policy::new(CacheOptions::default().stale_if_error(60));
+                let req = get(&[]);
+                let sie = |cc: &str, at: u64| {
+                    let stored = policy
+                        .store(
+                            &req,
+                            &res(200, &[("Cache-Control", cc), ("ETag", "\"v\"")]),
+                            vec![],
+                            T0,
+                            T0,
+                        )
+                        .map_err(|e| e.to_string())?;
+                    Ok::<_, String>(policy.stale_if_error(&req, &stored, T0 + at * S))
+                };
+                expect_eq(sie("max-age=10", 30)?, Some(30))?;
+                expect_eq(sie("max-age=10", 70)?, Some(70))?;
+                expect_eq(sie("max-age=10", 71)?, None)?;
+                // The response's own stale-if-error wins, shorter or longer.
+                expect_eq(sie("max-age=10, stale-if-error=5", 30)?, None)?;
+                expect_eq(sie("max-age=10, stale-if-error=300", 200)?, Some(200))?;
+                // What forbids stale use forbids the default too.
+                expect_eq(sie("max-age=10, must-revalidate", 30)?, None)?;
+                expect_eq(sie("max-age=10, proxy-revalidate", 30)?, None)?;
+                expect_eq(sie("s-maxage=10", 30)?, None)?;
+                expect_eq(sie("no-cache", 30)?, None)?;
+                // Kept in storage long enough to be of use.
+                let stored = policy
+                    .store(
+                        &req,
+                        &res(200, &[("Cache-Control", "max-age=10")]),
+                        vec![],
+                        T0,
+                        T0,
+                    )
+                    .map_err(|e| e.to_string())?;
+                expect_eq(policy.useful_until(&stored), Some(T0 + 70 * S))?;
+                // Off by default.
+                let plain = Policy::default();
+                expect_eq(plain.stale_if_error(&req, &stored, T0 + 30 * S), None)
+            },
+        ),
         (
             "rfc9110_8_6_content_length_is_the_stored_content_length_and_a_304_never_changes_it",
             || {

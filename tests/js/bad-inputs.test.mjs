@@ -300,6 +300,7 @@ describe("bad inputs: constructors", () => {
     ["new ResponseCache", "options.fetcher", (bad) => new ResponseCache(EdgeCache.memory(), { fetcher: bad }), (v) => v === undefined || typeof v === "function"],
     ["new ResponseCache", "options.onError", (bad) => new ResponseCache(EdgeCache.memory(), { onError: bad }), (v) => v === undefined || typeof v === "function"],
     ["new ResponseCache", "options.collapseTimeoutMs", (bad) => new ResponseCache(EdgeCache.memory(), { collapseTimeoutMs: bad }), (v) => v === undefined || (Number.isSafeInteger(v) && v >= 0 && v <= 600_000)],
+    ["new ResponseCache", "options.staleIfErrorMs", (bad) => new ResponseCache(EdgeCache.memory(), { staleIfErrorMs: bad }), (v) => v === undefined || (Number.isSafeInteger(v) && v >= 0 && v <= 365 * 24 * 3600 * 1000)],
     ["new ResponseCache", "options.maxBodyBytes", (bad) => new ResponseCache(EdgeCache.memory(), { maxBodyBytes: bad }), (v) => v === undefined || (Number.isSafeInteger(v) && v >= 0 && v <= 2 ** 31)],
   ];
   // `options` itself: only undefined (or a valid bag) is accepted.

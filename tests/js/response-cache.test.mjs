@@ -262,6 +262,34 @@ describe("ResponseCache: what the origin sends never makes fetch reject (issue 1
   });
 });
 
+describe("ResponseCache: staleIfErrorMs, a default stale-if-error window", () => {
+  it("serves a stale response for a failed origin when the response says nothing, never past must-revalidate", async () => {
+    const { fetcher } = origin((request, n) => {
+      if (n <= 2) {
+        const cc = request.url.endsWith("/strict") ? "max-age=0, must-revalidate" : "max-age=0";
+        return new Response("kept", { headers: { "cache-control": cc, etag: '"k"' } });
+      }
+      throw new Error("Network connection lost.");
+    });
+    const rc = new ResponseCache(EdgeCache.memory(), { fetcher, staleIfErrorMs: 60_000 });
+    await rc.fetch(URL_);
+    await rc.fetch("https://origin.example/strict");
+    await sleep(5);
+    const stale = await rc.fetch(URL_);
+    assert.deepEqual([stale.status, statusOf(stale), await stale.text()], [200, "STALE", "kept"]);
+    assert.equal((await rc.fetch("https://origin.example/strict")).status, 502);
+    // Off by default: the same stored response, no option, is not served.
+    const { fetcher: once } = origin((request, n) => {
+      if (n === 1) return new Response("kept", { headers: { "cache-control": "max-age=0", etag: '"k"' } });
+      throw new Error("Network connection lost.");
+    });
+    const plain = new ResponseCache(EdgeCache.memory(), { fetcher: once });
+    await plain.fetch(URL_);
+    await sleep(5);
+    assert.equal((await plain.fetch(URL_)).status, 502, "off by default");
+  });
+});
+
 describe("ResponseCache: byte ranges from a stored response (RFC 9110 §14)", () => {
   const body = "0123456789";
   async function primed() {

@@ -181,7 +181,12 @@ impl Policy {
             .stale_while_revalidate
             .and_then(Delta::seconds)
             .unwrap_or(0);
-        let sie = cc.stale_if_error.and_then(Delta::seconds).unwrap_or(0);
+        let sie = match cc.stale_if_error {
+            Some(d) => d.seconds().unwrap_or(0),
+            // The configured default, where it can apply (see lookup.rs).
+            None if !self.client_may_not_take_stale(cc) => self.options.stale_if_error_secs,
+            None => 0,
+        };
         swr.max(sie).saturating_mul(1000)
     }
 

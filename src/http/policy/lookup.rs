@@ -190,7 +190,14 @@ impl Policy {
     /// True when a *client's* permission to serve stale (`max-stale`, request
     /// `stale-if-error`) must be refused: `must-revalidate`, `no-cache`, and in
     /// a shared cache `proxy-revalidate` or any `s-maxage`.
-    fn client_may_not_take_stale(&self, cc: &CacheControl) -> bool {
+    /// [`CacheOptions::stale_if_error_secs`](super::CacheOptions::stale_if_error_secs)
+    /// as a directive value, if set.
+    pub(super) fn default_stale_if_error(&self) -> Option<Delta> {
+        let secs = self.options.stale_if_error_secs;
+        (secs > 0).then_some(Delta::Seconds(secs))
+    }
+
+    pub(super) fn client_may_not_take_stale(&self, cc: &CacheControl) -> bool {
         cc.must_revalidate
             || cc.no_cache.is_some()
             || (self.options.shared && (cc.proxy_revalidate || cc.s_maxage.is_some()))
@@ -208,6 +215,10 @@ impl Policy {
     /// disconnected, the cache MUST generate an error response rather than
     /// reuse the stale response"); the request's (the client's permission) is
     /// honoured only where a client's `max-stale` would be. Either suffices.
+    /// Without a response `stale-if-error`, [`CacheOptions::stale_if_error_secs`]
+    /// stands in for it where nothing forbids stale use.
+    ///
+    /// [`CacheOptions::stale_if_error_secs`]: super::CacheOptions::stale_if_error_secs
     fn stale_if_error_allowed(
         &self,
         request_cc: &CacheControl,
@@ -218,8 +229,12 @@ impl Policy {
             return false;
         }
         let within = |d: Option<Delta>| matches!(d, Some(Delta::Seconds(s)) if f.staleness_ms() <= s.saturating_mul(1000));
+        let stale_allowed = !self.client_may_not_take_stale(cc);
         within(cc.stale_if_error)
-            || (!self.client_may_not_take_stale(cc) && within(request_cc.stale_if_error))
+            || (stale_allowed && within(request_cc.stale_if_error))
+            || (stale_allowed
+                && cc.stale_if_error.is_none()
+                && within(self.default_stale_if_error()))
     }
 
     /// Call when forwarding failed (a network error, or a 500, 502, 503 or

@@ -122,6 +122,17 @@ pub struct CacheOptions {
     /// The longest heuristic freshness lifetime, in seconds. Default 86 400
     /// (one day).
     pub heuristic_max_secs: u64,
+    /// How long past its freshness (seconds) a stored response may stand in
+    /// for an origin that fails when the response has no `stale-if-error` of
+    /// its own. Default 0 (only the response's or the request's
+    /// `stale-if-error` allows it).
+    ///
+    /// RFC 9111 §4.2.4 lets a cache serve stale when "it is disconnected";
+    /// **Decision:** the default never overrides what forbids stale use:
+    /// `must-revalidate`, `no-cache` and, in a shared cache,
+    /// `proxy-revalidate` and `s-maxage`. Responses are kept that much
+    /// longer in storage.
+    pub stale_if_error_secs: u64,
 }
 
 impl Default for CacheOptions {
@@ -132,6 +143,7 @@ impl Default for CacheOptions {
             cache_set_cookie: false,
             heuristic_percent: 10,
             heuristic_max_secs: 86_400,
+            stale_if_error_secs: 0,
         }
     }
 }
@@ -181,6 +193,18 @@ impl CacheOptions {
     pub fn heuristic(mut self, percent: u8, max_secs: u64) -> Self {
         self.heuristic_percent = percent;
         self.heuristic_max_secs = max_secs;
+        self
+    }
+
+    /// Sets [`CacheOptions::stale_if_error_secs`].
+    ///
+    /// ```
+    /// let o = edgecache::http::CacheOptions::default().stale_if_error(300);
+    /// assert_eq!(o.stale_if_error_secs, 300);
+    /// ```
+    #[must_use]
+    pub fn stale_if_error(mut self, secs: u64) -> Self {
+        self.stale_if_error_secs = secs;
         self
     }
 }
