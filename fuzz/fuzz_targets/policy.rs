@@ -1,4 +1,4 @@
-//! The RFC 9111 policy (`src/http/policy.rs`): arbitrary requests, responses
+//! The RFC 9111 policy (`src/http/policy/`): arbitrary requests, responses
 //! and statuses through `storable`, `store`, `lookup`, `freshen`,
 //! `evaluate_conditional`, `stale_if_error` and `invalidations` never panic,
 //! and a shared cache NEVER stores
