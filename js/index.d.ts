@@ -370,7 +370,7 @@ export interface ResponseCacheOptions {
   targetedField?: string;
   /** Let a shared cache store responses carrying `Set-Cookie`. Default false: they are passed through. */
   cacheSetCookie?: boolean;
-  /** How to reach the origin. Default: the global `fetch`. */
+  /** How to reach the origin. Default: the global `fetch` (in a browser with `cache: "no-store"`: the ResponseCache is the cache). */
   fetcher?: (request: Request) => Promise<Response>;
   /**
    * How long (ms) a request waits for another request's origin fetch of the

@@ -74,6 +74,17 @@ export function checkResponse(response, what) {
   return response;
 }
 
+// The default origin fetch. In a browser (a service worker or a page) the
+// browser's HTTP cache sits under `fetch`, and would answer a revalidation
+// with its own old copy (Chromium applies stale-while-revalidate too): the
+// ResponseCache is the cache there, so it asks with `cache: "no-store"`.
+// Elsewhere a plain fetch (workerd's fetch does not take `cache` on every
+// compatibility date).
+function defaultFetcher() {
+  const browser = typeof ServiceWorkerGlobalScope === "function" || typeof document === "object";
+  return browser ? (request) => fetch(request, { cache: "no-store" }) : (request) => fetch(request);
+}
+
 /**
  * An HTTP cache for `Response`s, following RFC 9111 (with RFC 5861's
  * stale-while-revalidate / stale-if-error, RFC 9213's CDN-Cache-Control,
@@ -120,7 +131,7 @@ export class ResponseCache {
     // Whole seconds for the policy (HTTP's unit), rounded up.
     const staleIfErrorSecs = Math.ceil((optionalInteger(opts, "staleIfErrorMs", MAX_STALE_IF_ERROR_MS) ?? 0) / 1000);
     this.#policyArgs = [shared ?? true, opts.targetedField, cacheSetCookie === true, staleIfErrorSecs];
-    this.#fetcher = fetcher ?? ((request) => fetch(request));
+    this.#fetcher = fetcher ?? defaultFetcher();
   }
 
   // The engine and its policy are made on first use: in the browser their

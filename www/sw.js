@@ -17,13 +17,8 @@ self.addEventListener("message", (event) => event.data === "claim" && event.wait
 let responses; // one ResponseCache per worker instance
 const responseCache = () =>
   (responses ??= EdgeCache.indexedDb({ dbName: "edgecache-demo-http", maxBytes: 5 << 20 })
-    .then(
-      (cache) =>
-        // The browser's HTTP cache sits under the worker's own fetch; the
-        // ResponseCache is the cache here, so the origin fetch skips it
-        // (otherwise it could answer a revalidation with its own old copy).
-        new ResponseCache(cache, { fetcher: (request) => fetch(request, { cache: "no-store" }) }),
-    )
+    // ResponseCache's default fetch skips the browser's HTTP cache here.
+    .then((cache) => new ResponseCache(cache))
     .catch((error) => {
       responses = undefined;
       throw error;

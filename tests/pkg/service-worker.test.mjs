@@ -32,11 +32,13 @@ import { launchChromium } from "../support/chromium.mjs";
 import { fixture, packTarball, root } from "../support/package.mjs";
 import { serveStatic } from "../support/static-server.mjs";
 
-// The worker's code, after its import line. The origin fetch skips the
-// browser's HTTP cache (`cache: "no-store"`): the ResponseCache is the cache
-// here, and the HTTP cache under the worker's fetch would otherwise answer a
-// revalidation with its own stale copy (Chromium applies stale-while-revalidate
-// too), so the origin would not see it and the refresh would store old bytes.
+// The worker's code, after its import line. It uses ResponseCache's default
+// fetcher, which in a browser skips the HTTP cache (`cache: "no-store"`): the
+// ResponseCache is the cache here, and the HTTP cache under the worker's fetch
+// would otherwise answer a revalidation with its own stale copy (Chromium
+// applies stale-while-revalidate too), so the origin would not see it and the
+// refresh would store old bytes. With a plain fetch the quota case (e) fails:
+// the browser's cache answers where the test expects the origin.
 const WORKER_BODY = `
 const errors = [];
 self.addEventListener("error", (event) => errors.push("error: " + event.message));
@@ -47,7 +49,7 @@ self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim(
 let responses; // one ResponseCache per worker instance, over one IndexedDB connection
 const responseCache = () =>
   (responses ??= EdgeCache.indexedDb({ dbName: "http-cache" })
-    .then((cache) => new ResponseCache(cache, { fetcher: (request) => fetch(request, { cache: "no-store" }) }))
+    .then((cache) => new ResponseCache(cache))
     .catch((error) => {
       responses = undefined;
       throw error;
