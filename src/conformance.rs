@@ -154,7 +154,8 @@ pub async fn binary_values<B: CacheBackend>(c: &B) -> Outcome {
     )
 }
 
-/// Entries expire exactly at their TTL; `None` with no default never expires.
+/// Entries expire exactly at their TTL (on a truncating clock: never before
+/// it, and within a millisecond after); `None` with no default never expires.
 pub async fn ttl<B: CacheBackend>(c: &B, clock: &ManualClock) -> Outcome {
     ok(
         "set ttl",
@@ -199,6 +200,28 @@ pub async fn ttl<B: CacheBackend>(c: &B, clock: &ManualClock) -> Outcome {
         ok("get", c.get("ttl:re").await)?,
         Some(b"2".to_vec()),
         "overwrite restarts the TTL"
+    );
+    // Never early on a real, truncating clock: written 0.9 ms into a
+    // millisecond, an entry lives until its whole TTL has passed (the clock
+    // then reads one millisecond short of write + TTL), and is gone within
+    // the next millisecond.
+    clock.advance(Duration::from_micros(900));
+    ok(
+        "set",
+        c.set("ttl:exact", b"e".to_vec(), Some(Duration::from_secs(2)))
+            .await,
+    )?;
+    clock.advance(Duration::from_micros(1_999_600));
+    expect_eq!(
+        ok("get", c.get("ttl:exact").await)?,
+        Some(b"e".to_vec()),
+        "live 0.4 ms before its TTL, though the clock reads write + TTL"
+    );
+    clock.advance(Duration::from_micros(500));
+    expect_eq!(
+        ok("get", c.get("ttl:exact").await)?,
+        None,
+        "gone 0.1 ms after its TTL"
     );
     clock.advance(Duration::from_secs(365 * 24 * 3600));
     expect_eq!(

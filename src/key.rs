@@ -220,6 +220,12 @@ impl Scope {
         self.clock.now_ms()
     }
 
+    /// The time to date a write from ([`Clock::write_ms`]).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    pub(crate) fn write_ms(&self) -> u64 {
+        self.clock.write_ms()
+    }
+
     /// The TTL of a write given `ttl`: `ttl`, or else the default.
     pub(crate) fn ttl(&self, ttl: Option<Duration>) -> Option<Duration> {
         ttl.or(self.default_ttl)

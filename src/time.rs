@@ -8,10 +8,21 @@
 //!
 //! Wall-clock milliseconds (not a monotonic clock) are used because expiry
 //! times are stored in persistent records and compared across processes.
+//!
+//! # Exact expiry
+//!
+//! An entry is gone once `expires_at <= now_ms`, and is never gone before
+//! its TTL has passed. Real clocks truncate to whole milliseconds: a write at
+//! a true time of 1000.9 ms reads 1000, and an expiry of `1000 + ttl` would
+//! be reached up to a millisecond early. So a write is dated by
+//! [`Clock::write_ms`], the end of the clock's current millisecond for a
+//! truncating clock (the start of the next one), and reads by
+//! [`Clock::now_ms`]. An exact clock such as [`ManualClock`] dates both the
+//! same, so tests read like a story: write at 1 000 with a 100 ms TTL, gone
+//! at 1 100. A real clock expires an entry within a millisecond after its TTL.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A source of the current time, in milliseconds since the Unix epoch.
@@ -23,8 +34,22 @@ use std::time::Duration;
 /// assert_eq!(clock.now_ms(), 1_000);
 /// ```
 pub trait Clock: Send + Sync + fmt::Debug + 'static {
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch (rounded down).
     fn now_ms(&self) -> u64;
+
+    /// The time to date a write from: the first whole millisecond that is
+    /// not before the true time. For an exact clock (the default) that is
+    /// [`now_ms`](Clock::now_ms); a clock that truncates returns the next
+    /// millisecond unless the true time is exactly on one (see the module's
+    /// "Exact expiry").
+    ///
+    /// ```
+    /// use edgecache::time::{Clock, ManualClock};
+    /// assert_eq!(ManualClock::new(1_000).write_ms(), 1_000);
+    /// ```
+    fn write_ms(&self) -> u64 {
+        self.now_ms()
+    }
 }
 
 /// The system clock (`SystemTime`), for native builds.
@@ -40,11 +65,23 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
 pub struct SystemClock;
 
 #[cfg(not(target_arch = "wasm32"))]
-impl Clock for SystemClock {
-    fn now_ms(&self) -> u64 {
+impl SystemClock {
+    fn since_epoch() -> Duration {
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Clock for SystemClock {
+    fn now_ms(&self) -> u64 {
+        u64::try_from(Self::since_epoch().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The true time rounded up to whole milliseconds.
+    fn write_ms(&self) -> u64 {
+        u64::try_from(Self::since_epoch().as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX)
     }
 }
 
@@ -64,6 +101,22 @@ impl Clock for JsClock {
             0
         }
     }
+
+    /// `Date.now()` truncates and hides the fraction: [`js_write_ms`] of it.
+    fn write_ms(&self) -> u64 {
+        js_write_ms(self.now_ms())
+    }
+}
+
+/// The write time (see [`Clock::write_ms`]) for a JavaScript `Date.now()`
+/// reading: the next millisecond, since `Date.now()` truncates the true time
+/// and its fraction is unknown.
+///
+/// ```
+/// assert_eq!(edgecache::time::js_write_ms(1_000), 1_001);
+/// ```
+pub fn js_write_ms(date_now: u64) -> u64 {
+    date_now.saturating_add(1)
 }
 
 /// The clock a backend uses unless told otherwise.
@@ -76,6 +129,12 @@ pub type DefaultClock = JsClock;
 /// A clock that only moves when told to. Clones share the same time, so a
 /// test can hand one to a backend and keep one to drive it.
 ///
+/// It keeps microseconds: on a whole millisecond it is exact
+/// ([`write_ms`](Clock::write_ms) equals [`now_ms`](Clock::now_ms)); moved
+/// part-way into one it behaves like a real, truncating clock (`now_ms`
+/// rounds down, `write_ms` up), which is how tests check that nothing
+/// expires early.
+///
 /// ```
 /// use edgecache::time::{Clock, ManualClock};
 /// use std::time::Duration;
@@ -84,45 +143,63 @@ pub type DefaultClock = JsClock;
 /// let backend_view = clock.clone();
 /// clock.advance(Duration::from_secs(5));
 /// assert_eq!(backend_view.now_ms(), 5_000);
+/// clock.advance(Duration::from_micros(900));
+/// assert_eq!((clock.now_ms(), clock.write_ms()), (5_000, 5_001));
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct ManualClock {
-    now_ms: Arc<AtomicU64>,
+    /// (whole milliseconds, microseconds into the next one: 0..1000)
+    now: Arc<Mutex<(u64, u32)>>,
 }
 
 impl ManualClock {
     /// A clock that reads `start_ms` until moved.
     pub fn new(start_ms: u64) -> Self {
         Self {
-            now_ms: Arc::new(AtomicU64::new(start_ms)),
+            now: Arc::new(Mutex::new((start_ms, 0))),
         }
     }
 
-    /// Moves the clock forward by `by` (rounded down to whole milliseconds).
-    pub fn advance(&self, by: Duration) {
-        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        // fetch_update cannot fail with a closure that always returns Some.
-        let _ = self
-            .now_ms
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
-                Some(t.saturating_add(ms))
-            });
+    fn time(&self) -> std::sync::MutexGuard<'_, (u64, u32)> {
+        // A test that panicked while holding the lock left a valid time.
+        self.now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Sets the clock to `now_ms`.
+    /// Moves the clock forward by `by`, to the microsecond (saturating).
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.time();
+        let micros = u128::from(now.1) + by.as_micros();
+        let ms = u64::try_from(micros / 1_000).unwrap_or(u64::MAX);
+        now.0 = now.0.saturating_add(ms);
+        // Below 1000 by construction.
+        now.1 = if now.0 == u64::MAX {
+            0
+        } else {
+            (micros % 1_000) as u32
+        };
+    }
+
+    /// Sets the clock to `now_ms`, on the millisecond.
     pub fn set(&self, now_ms: u64) {
-        self.now_ms.store(now_ms, Ordering::SeqCst);
+        *self.time() = (now_ms, 0);
     }
 }
 
 impl Clock for ManualClock {
     fn now_ms(&self) -> u64 {
-        self.now_ms.load(Ordering::SeqCst)
+        self.time().0
+    }
+
+    fn write_ms(&self) -> u64 {
+        let now = self.time();
+        now.0.saturating_add(u64::from(now.1 > 0))
     }
 }
 
 /// The absolute expiry (ms since the epoch) of an entry written at `now_ms`
-/// with `ttl`, or `None` for no expiry.
+/// (a [`Clock::write_ms`]) with `ttl`, or `None` for no expiry.
 ///
 /// Sub-millisecond TTLs round up, so a positive TTL never means "already
 /// expired"; a zero TTL is refused by [`crate::key::check_ttl`] before it gets here.
@@ -151,6 +228,45 @@ mod tests {
         assert_eq!(b.now_ms(), 15);
         b.set(3);
         assert_eq!(a.now_ms(), 3);
+    }
+
+    #[test]
+    fn manual_clock_keeps_microseconds_and_rounds_writes_up() {
+        let c = ManualClock::new(1_000);
+        assert_eq!((c.now_ms(), c.write_ms()), (1_000, 1_000));
+        c.advance(Duration::from_micros(900));
+        assert_eq!((c.now_ms(), c.write_ms()), (1_000, 1_001));
+        c.advance(Duration::from_micros(100));
+        assert_eq!((c.now_ms(), c.write_ms()), (1_001, 1_001));
+        c.advance(Duration::from_micros(2_500));
+        assert_eq!((c.now_ms(), c.write_ms()), (1_003, 1_004));
+        c.set(7);
+        assert_eq!((c.now_ms(), c.write_ms()), (7, 7));
+    }
+
+    /// Issue 14 §7: written at any true time, an entry is alive until its
+    /// TTL has passed and gone within a millisecond after.
+    #[test]
+    fn expiry_is_never_early_and_at_most_one_millisecond_late() {
+        for write_us in [0u64, 1, 499, 500, 999] {
+            for ttl_ms in [1u64, 2, 1_000] {
+                let clock = ManualClock::new(1_000);
+                clock.advance(Duration::from_micros(write_us));
+                let at =
+                    expiry_after(clock.write_ms(), Some(Duration::from_millis(ttl_ms))).unwrap();
+                for elapsed_us in 0..(ttl_ms + 2) * 1_000 {
+                    let read = ManualClock::new(1_000);
+                    read.advance(Duration::from_micros(write_us + elapsed_us));
+                    let expired = at <= read.now_ms();
+                    if elapsed_us < ttl_ms * 1_000 {
+                        assert!(!expired, "early: write +{write_us} us, ttl {ttl_ms} ms, read after {elapsed_us} us");
+                    }
+                    if elapsed_us >= (ttl_ms + 1) * 1_000 {
+                        assert!(expired, "late: write +{write_us} us, ttl {ttl_ms} ms, read after {elapsed_us} us");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use crate::error::JsNumber;
 use crate::js_constants::REMOVED_SATURATED;
 use crate::key::{ttl_from_ms, MAX_KEY_BYTES};
 use crate::policy::{Engine, Limits, Lookup, Meta, Removed, Token, ENTRY_OVERHEAD_BYTES};
-use crate::time::expiry_after;
+use crate::time::{expiry_after, js_write_ms};
 use crate::Error;
 
 /// Milliseconds since the epoch from a JavaScript `Date.now()`.
@@ -143,7 +143,8 @@ impl MemoryCore {
             weight: (key_bytes as u64)
                 .saturating_add(value_len as u64)
                 .saturating_add(ENTRY_OVERHEAD_BYTES),
-            expires_at: expiry_after(now, ttl),
+            // `now` is the caller's Date.now(), which truncates.
+            expires_at: expiry_after(js_write_ms(now), ttl),
         };
         self.removed.clear();
         let token = match old_slot.and_then(Token::from_index) {

@@ -100,7 +100,9 @@ describe("load: a million random operations on a bounded memory cache", () => {
           const value = values[random(values.length)];
           const ttlMs = random(4) === 0 ? 1 + random(2_000) : undefined;
           await cache.set(key, value, ttlMs === undefined ? undefined : { ttlMs });
-          model.set(key, { value, byteLength: value.byteLength, expiresAt: ttlMs === undefined ? undefined : now + ttlMs });
+          // A write at a Date.now() reading of `now` is dated from the end of
+          // that millisecond (never early): gone from now + 1 + ttlMs.
+          model.set(key, { value, byteLength: value.byteLength, expiresAt: ttlMs === undefined ? undefined : now + 1 + ttlMs });
         } else if (dice < 70) {
           const got = await cache.get(key);
           if (got !== undefined) hits++;

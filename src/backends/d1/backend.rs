@@ -459,8 +459,7 @@ impl CacheBackend for D1Backend {
             value.len().saturating_add(record::HEADER_LEN),
         )?;
         let binding = self.binding()?;
-        let now = self.scope.now_ms();
-        let expires_at = expiry_after(now, self.scope.ttl(ttl));
+        let expires_at = expiry_after(self.scope.write_ms(), self.scope.ttl(ttl));
         let record = record::encode(expires_at, &value);
         drop(value);
         let upsert = binding.statement(

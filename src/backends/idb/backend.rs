@@ -411,7 +411,7 @@ impl CacheBackend for IndexedDbBackend {
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
         let key = self.stored_key(key)?;
         check_ttl(ttl)?;
-        let expires_at = expiry_after(self.scope.now_ms(), self.scope.ttl(ttl));
+        let expires_at = expiry_after(self.scope.write_ms(), self.scope.ttl(ttl));
         let record = record::encode(expires_at, &value);
         let size = schema::entry_size(&key, &record);
         if let Some(limit) = self.shared.bounds.max_bytes.filter(|&m| size > m) {

@@ -279,7 +279,7 @@ impl CacheBackend for KvBackend {
         rules::check_value_len(value.len())?;
         let binding = self.binding()?;
         let ttl = self.scope.ttl(ttl);
-        let expires_at = expiry_after(self.scope.now_ms(), ttl);
+        let expires_at = expiry_after(self.scope.write_ms(), ttl);
         let record = record::encode(expires_at, &value);
         drop(value);
         let options = PutOptions {

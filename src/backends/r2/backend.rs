@@ -298,7 +298,7 @@ impl R2Backend {
     fn metadata(&self, ttl: Option<Duration>) -> Metadata {
         let ttl = self.scope.ttl(ttl);
         Metadata {
-            expires_at: expiry_after(self.scope.now_ms(), ttl),
+            expires_at: expiry_after(self.scope.write_ms(), ttl),
         }
     }
 

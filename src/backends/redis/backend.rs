@@ -352,7 +352,7 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
             });
         }
         let ttl = self.scope.ttl(ttl);
-        let expires_at = expiry_after(self.scope.now_ms(), ttl);
+        let expires_at = expiry_after(self.scope.write_ms(), ttl);
         // The header alone; the value is copied once, into the command.
         let header = record::encode(expires_at, &[]);
         let mut pipeline = Pipeline::default();
