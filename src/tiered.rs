@@ -151,9 +151,11 @@ impl<L1: CacheBackend, L2: ExpiryAware> TieredBackend<L1, L2> {
         if !self.writes.quiet_since(snap) {
             return;
         }
+        // Measured from the time L1 dates its write from, so the copy's
+        // expiry is exactly L2's, never a millisecond past it.
         let ttl = match entry.expires_at {
             None => None,
-            Some(at) => match at.checked_sub(self.clock.now_ms()) {
+            Some(at) => match at.checked_sub(self.clock.write_ms()) {
                 Some(ms) if ms > 0 => Some(Duration::from_millis(ms)),
                 _ => return,
             },
@@ -336,6 +338,18 @@ mod tests {
                 "the L1 copy expired with L2's entry"
             );
             assert_eq!(tiered.get("k").await.unwrap(), None);
+            // Part-way into a millisecond (a real clock), the copy still
+            // expires exactly with L2's entry.
+            l2.set("m", b"v".to_vec(), Some(Duration::from_secs(10)))
+                .await
+                .unwrap();
+            let l2_expiry = l2.get_with_expiry("m").await.unwrap().unwrap().expires_at;
+            clock.advance(Duration::from_micros(2_500));
+            assert_eq!(tiered.get("m").await.unwrap(), Some(b"v".to_vec()));
+            assert_eq!(
+                l1.get_with_expiry("m").await.unwrap().unwrap().expires_at,
+                l2_expiry
+            );
         });
     }
 
