@@ -11,7 +11,8 @@
 // 3. A mixed load (3,000 requests, 48 at a time, ~17 origin behaviours):
 //    no 500, no stack trace, no wrong or other user's content.
 // 4. Before/after: origin fetches for 50 concurrent misses with the previous
-//    release's package (/work/baseline-pkg-32efd30) and with this one.
+//    release's package (EDGECACHE_BASELINE_PKG, else this one with collapsing
+//    off) and with this one.
 //
 // Figures for the closing note are printed as test diagnostics.
 //
@@ -27,7 +28,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DROP, bundleWorkers, root, startMiniflare, startOrigin, waitForPkg, workerOptions } from "./harness.mjs";
 
 const EXAMPLE = join(root, "examples/caching-proxy/worker.js");
-const BASELINE_PKG = "/work/baseline-pkg-32efd30";
+// A pkg/ built at BASELINE_COMMIT, to measure the release before request
+// collapsing (`EDGECACHE_BASELINE_PKG=/path/to/pkg`); without it the "before"
+// figure is this package with collapsing turned off.
+const BASELINE_PKG = process.env.EDGECACHE_BASELINE_PKG;
 const BASELINE_COMMIT = "32efd30";
 
 /** The example with one more ResponseCache option (the same code otherwise). */
@@ -49,6 +53,7 @@ const scripts = await bundleWorkers("response-cache", {
 // current example passes `onError`, which that release rejects).
 let baseline;
 try {
+  if (BASELINE_PKG === undefined) throw new Error("EDGECACHE_BASELINE_PKG is not set");
   if (!existsSync(join(BASELINE_PKG, "package.json"))) throw new Error(`${BASELINE_PKG} is missing`);
   const text = execFileSync("git", ["show", `${BASELINE_COMMIT}:examples/caching-proxy/worker.js`], { cwd: root, encoding: "utf8" });
   baseline = { script: (await bundleWorkers("response-cache-baseline", { "proxy-worker.js": { text } }, { pkg: BASELINE_PKG }))["proxy-worker.js"] };
@@ -375,6 +380,21 @@ describe("the ten origin defects of the conformance suite, through the caching-p
     assert.equal(origin.hits("/defect/vary-language"), 2);
   });
 
+  test("Vary: Accept-Language: a request whose first choice is the stored Content-Language gets it (HIT); a second choice never does", async () => {
+    origin.route("/defect/vary-content-language", ({ n, headers }) => {
+      const first = (headers["accept-language"] ?? "en").split(",")[0].split(";")[0].trim();
+      return { headers: { "cache-control": "max-age=60", vary: "Accept-Language", "content-language": first }, body: `in ${first} #${n}` };
+    });
+    const ask = async (languages) => {
+      const r = await get("/defect/vary-content-language", { "accept-language": languages });
+      return [r.cache, r.body];
+    };
+    assert.deepEqual(await ask("en-US,fr;q=0.5"), ["MISS", "in en-US #1"]);
+    assert.deepEqual(await ask("en-US;q=0.9, de;q=0.1"), ["HIT", "in en-US #1"], "the same first choice, which the stored response is in");
+    assert.deepEqual(await ask("de, en-US;q=0.5"), ["MISS", "in de #2"], "a second choice never selects it");
+    assert.equal(origin.hits("/defect/vary-content-language"), 2);
+  });
+
   test("read-your-writes: a request sent when the first one's response header arrives is not a second origin fetch", async (t) => {
     const seen = [];
     for (let i = 0; i < 10; i++) {
@@ -631,7 +651,7 @@ describe("before/after: origin fetches for 50 concurrent misses", () => {
     }
   };
 
-  test(`the previous release (${BASELINE_PKG}, example at ${BASELINE_COMMIT}) vs the current package`, async (t) => {
+  test(`the previous release (${BASELINE_PKG ?? "EDGECACHE_BASELINE_PKG unset"}, example at ${BASELINE_COMMIT}) vs the current package`, async (t) => {
     const lines = [];
     if (baseline.script) {
       const before = await measure("baseline", baseline.script);
