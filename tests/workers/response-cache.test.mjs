@@ -287,6 +287,8 @@ describe("the ten origin defects of the conformance suite, through the caching-p
     return second;
   };
 
+  // These rows caught KV's expirationTtl above the binding's int32 range
+  // (a TTL of 2^31 s or more made the put throw; fixed in 3d966fa).
   test("Expires: Sun, 21 Nov 2286 04:46:39 GMT is stored with a clamped TTL, not a 500", async () => {
     origin.route("/defect/expires-2286", ({ n }) => ({ headers: { expires: "Sun, 21 Nov 2286 04:46:39 GMT" }, body: `#${n}`, date: true }));
     await stores("/defect/expires-2286");
@@ -628,6 +630,15 @@ describe("mixed load through the caching-proxy example: 3,000 requests, 48 at a 
     for (const line of lines) t.diagnostic(line);
     console.log(lines.map((l) => `# ${l}`).join("\n"));
 
+    // Long-lived responses are stored: one origin fetch per URL (per variant
+    // for vary), with room for a HEAD or Range request that came first.
+    const LONG_LIVED = { fresh: 1, vary: 2, "expires-2286": 1, "max-age-huge": 1, "expires-asctime": 1, redirect: 1 };
+    for (const [kind, variants] of Object.entries(LONG_LIVED)) {
+      const fetches = origin.hits(`/mix/${kind}`, "GET") + origin.hits(`/mix/${kind}`, "HEAD");
+      if (fetches > 2 * variants * URLS_PER_KIND) {
+        problems.set(`${kind} not stored`, [`${fetches} origin fetches for ${variants * URLS_PER_KIND} cacheable URL variants (at most ${2 * variants * URLS_PER_KIND} expected)`]);
+      }
+    }
     const report = [...problems].map(([what, list]) => `${what}: ${list.length}\n  ${list.slice(0, 5).join("\n  ")}`).join("\n");
     assert.equal(problems.size, 0, `problems under load:\n${report}`);
     assert.ok(wallMs < 60_000, `3,000 requests took ${ms(wallMs)}`);
