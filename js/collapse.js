@@ -28,21 +28,36 @@ export const HIT_FOR_PASS_MS = 120_000;
 export const MAX_FLIGHTS = 10_000;
 
 class Flight {
-  #settle;
   #settled = false;
+  #waiters = new Set(); // resolve functions of the followers still waiting
   #finish;
 
   /** Set once the leader's own client has its response (the rest is storing). */
   answered = false;
 
   constructor() {
-    /** Resolves to the published record (a Uint8Array), or undefined when released. */
-    this.outcome = new Promise((resolve) => {
-      this.#settle = resolve;
-    });
     /** Resolves when the leader has ended the flight (for `waitUntil`). */
     this.ended = new Promise((resolve) => {
       this.#finish = resolve;
+    });
+  }
+
+  /**
+   * The published record (a Uint8Array), or undefined once released or
+   * after `timeoutMs`. Each follower waits on a promise of its own, dropped
+   * from the flight when it times out: workerd cancels (and warns about) a
+   * continuation resolved from another request after its own has finished.
+   */
+  wait(timeoutMs) {
+    if (this.#settled) return Promise.resolve(this.record);
+    return new Promise((resolve) => {
+      const done = (record) => {
+        clearTimeout(timer);
+        this.#waiters.delete(done);
+        resolve(record);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      this.#waiters.add(done);
     });
   }
 
@@ -52,7 +67,7 @@ class Flight {
     this.#settled = true;
     /** The published record, once there is one. */
     this.record = record;
-    this.#settle(record);
+    for (const done of [...this.#waiters]) done(record);
   }
 
   /** Lets every follower go to the origin on its own. */
@@ -95,16 +110,8 @@ export class Flights {
    * its record, or undefined when it was released or took longer than the
    * timeout.
    */
-  async follow(flight) {
-    let timer;
-    const timeout = new Promise((resolve) => {
-      timer = setTimeout(resolve, this.#timeoutMs);
-    });
-    try {
-      return await Promise.race([flight.outcome, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+  follow(flight) {
+    return flight.wait(this.#timeoutMs);
   }
 
   /**
