@@ -2,11 +2,15 @@
 // the key index and the caller's values stay here, so a hit never copies
 // bytes or a string across the boundary (see ARCHITECTURE.md).
 
-import { REMOVED_SATURATED } from "./constants.js";
-import { byteLengthOf, optionalNumber } from "./checks.js";
+import { MAX_KEY_BYTES, REMOVED_SATURATED } from "./constants.js";
+import { byteLengthOf, checkKey, checkValue, optionalNumber, readTtl } from "./checks.js";
 import { memoryGlue } from "./runtime.js";
 
 const TWO_POW_32 = 4294967296;
+// Above any key's UTF-8 length (MAX_KEY_BYTES), so a hash (32 bits) and a
+// length pack into one safe integer.
+const KEY_BYTES_SPAN = 2 ** 15;
+if (MAX_KEY_BYTES >= KEY_BYTES_SPAN) throw new Error("edgecache: KEY_BYTES_SPAN must exceed MAX_KEY_BYTES");
 
 // FNV-1a over the key's UTF-16 code units, seeded per cache, computing the
 // key's UTF-8 length in the same pass (left in `hashedKeyBytes`). Hashing here
@@ -38,10 +42,14 @@ export class MemoryDriver {
   #slots = new Map(); // key -> slot
   #keys = []; // slot -> key
   #values = []; // slot -> the caller's Uint8Array
+  // slot -> hashKey(key) * KEY_BYTES_SPAN + the key's UTF-8 length, so an
+  // overwrite does not hash the key again (one array: less to grow).
+  #keyMeta = [];
   #seed = (Math.random() * 2 ** 32) >>> 0;
   // Until some entry has a TTL, nothing can expire and reading the clock
   // (a third of a hit's cost) is skipped: the engine gets time 0.
   #mayExpire;
+  #inserts = 0; // overwrites counted here instead of in the engine (see #store)
 
   constructor(options) {
     const defaultTtlMs = optionalNumber(options, "defaultTtlMs");
@@ -53,9 +61,40 @@ export class MemoryDriver {
     return this.#mayExpire ? Date.now() : 0;
   }
 
+  // EdgeCache's checked calls (read, write, contains, remove): a key found
+  // in #slots was checked when it was stored, so only an unknown key is
+  // checked (then answered as usual: a miss, or a coded error).
+
+  read(key) {
+    return this.get(key);
+  }
+
+  write(key, value, options) {
+    let old = this.#slots.get(key);
+    if (old === undefined) checkKey(key);
+    const stored = checkValue(value);
+    let ttlMs;
+    if (options !== undefined) {
+      ttlMs = readTtl(options);
+      // Reading the options may have run the caller's getters: look again.
+      old = this.#slots.get(key);
+    }
+    this.#store(key, stored, ttlMs, old);
+  }
+
+  contains(key) {
+    return this.has(key);
+  }
+
+  remove(key) {
+    if (!this.#slots.has(key)) checkKey(key);
+    this.delete(key);
+  }
+
   get(key) {
     const slot = this.#slots.get(key);
     if (slot === undefined) {
+      checkKey(key);
       this.#core.miss();
       return undefined;
     }
@@ -66,18 +105,43 @@ export class MemoryDriver {
 
   has(key) {
     const slot = this.#slots.get(key);
-    if (slot === undefined) return false;
+    if (slot === undefined) {
+      checkKey(key);
+      return false;
+    }
     if (this.#core.has(slot, this.#now())) return true;
     // has() only answers false for a live slot when it has just expired.
     this.#forget(slot);
     return false;
   }
 
+  /** Stores a checked key, value and TTL. */
   set(key, value, ttlMs) {
+    this.#store(key, value, ttlMs, this.#slots.get(key));
+  }
+
+  #store(key, value, ttlMs, old) {
     if (ttlMs !== undefined) this.#mayExpire = true;
-    const old = this.#slots.get(key);
-    const hash = hashKey(key, this.#seed);
-    const packed = this.#core.set(hashedKeyBytes, hash, byteLengthOf.call(value), ttlMs, old, this.#now());
+    if (old !== undefined && !this.#mayExpire && byteLengthOf.call(value) === byteLengthOf.call(this.#values[old])) {
+      // An overwrite that changes nothing the engine keeps: the same key and
+      // value length (so the same weight), and no expiry on any entry. The
+      // engine's replace would only count an insert (it does not touch
+      // frequencies or queues), so it is counted here and the call skipped.
+      this.#values[old] = value;
+      this.#inserts++;
+      return;
+    }
+    let hash;
+    let keyBytes;
+    if (old === undefined) {
+      hash = hashKey(key, this.#seed);
+      keyBytes = hashedKeyBytes;
+    } else {
+      const meta = this.#keyMeta[old];
+      keyBytes = meta % KEY_BYTES_SPAN;
+      hash = (meta - keyBytes) / KEY_BYTES_SPAN;
+    }
+    const packed = this.#core.set(keyBytes, hash, byteLengthOf.call(value), ttlMs, old, this.#now());
     // A refused write (value over the byte bound) changed nothing.
     if (packed < 0) throw this.#core.takeError();
     let removed = Math.floor(packed / TWO_POW_32);
@@ -93,6 +157,7 @@ export class MemoryDriver {
     this.#slots.set(key, slot);
     this.#keys[slot] = key;
     this.#values[slot] = value;
+    this.#keyMeta[slot] = hash * KEY_BYTES_SPAN + keyBytes;
   }
 
   delete(key) {
@@ -117,12 +182,15 @@ export class MemoryDriver {
   clear() {
     this.#core.clear();
     this.#slots.clear();
-    this.#keys = [];
-    this.#values = [];
+    // Emptied in place: the arrays keep their capacity for what comes next.
+    this.#keys.fill(undefined);
+    this.#values.fill(undefined);
   }
 
   stats() {
-    return this.#core.stats();
+    const stats = this.#core.stats();
+    stats.inserts += this.#inserts;
+    return stats;
   }
 
   close() {}

@@ -3,7 +3,7 @@
 // Promise and values cross as copies. This file only adapts that core to
 // EdgeCache's driver shape and reads the options all stores share.
 
-import { optionalNamespace, optionalNumber } from "./checks.js";
+import { checkKey, checkValue, optionalNamespace, optionalNumber, readTtl } from "./checks.js";
 import { readOptions } from "./options.js";
 
 const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
@@ -39,6 +39,31 @@ export class PersistentDriver {
 
   constructor(core) {
     this.#core = core;
+  }
+
+  /** `get` with EdgeCache's argument checks. */
+  read(key) {
+    checkKey(key);
+    return this.#core.get(key);
+  }
+
+  /** `set` with EdgeCache's argument checks (key, value, options). */
+  write(key, value, options) {
+    checkKey(key);
+    const stored = checkValue(value);
+    return this.#core.set(key, stored, readTtl(options));
+  }
+
+  /** `delete` with EdgeCache's argument check. */
+  remove(key) {
+    checkKey(key);
+    return this.#core.delete(key);
+  }
+
+  /** `has` with EdgeCache's argument check. */
+  contains(key) {
+    checkKey(key);
+    return this.#core.has(key);
   }
 
   get(key) {
