@@ -539,6 +539,42 @@ describe("basic operations", () => {
 // Text and JSON helpers
 // ---------------------------------------------------------------------------
 
+describe("overwrites", () => {
+  it("an overwrite of the same length (stored without an engine call) is counted, bounded and read back like any other", async () => {
+    const cache = EdgeCache.memory({ maxEntries: 2 });
+    await cache.set("a", bytes(1, 2));
+    const same = bytes(3, 4);
+    await cache.set("a", same);
+    assert.equal(await cache.get("a"), same);
+    let stats = await cache.stats();
+    assert.deepEqual([stats.inserts, stats.entries, stats.bytes], [2, 1, weight("a", same)]);
+    const longer = bytes(5, 6, 7);
+    await cache.set("a", longer);
+    stats = await cache.stats();
+    assert.deepEqual([stats.inserts, stats.bytes], [3, weight("a", longer)]);
+    // Evictions still see the entry where it was: fill past the bound.
+    await cache.set("b", bytes(1));
+    await cache.set("c", bytes(1));
+    stats = await cache.stats();
+    assert.equal(stats.entries, 2);
+    assert.equal(stats.inserts, 5);
+  });
+
+  it("once an entry may expire, an overwrite without a TTL clears the old one's", async () => {
+    const cache = EdgeCache.memory();
+    await cache.set("k", bytes(1), { ttlMs: 60_000 });
+    const forever = bytes(2);
+    await cache.set("k", forever);
+    const realNow = Date.now;
+    try {
+      Date.now = () => realNow() + 120_000;
+      assert.equal(await cache.get("k"), forever);
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});
+
 describe("exact expiry (issue 14 §7)", () => {
   it("a 1 ms entry read straight after its write is gone only once a millisecond has passed", async () => {
     // Date.now() truncates: a write is dated from the end of its millisecond,
