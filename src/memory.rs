@@ -2,7 +2,10 @@
 
 use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+/// The key hasher: foldhash with a random seed per cache (see Cargo.toml).
+type KeyHasher = foldhash::fast::RandomState;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -48,13 +51,13 @@ pub struct MemoryBackend {
 struct Shared {
     store: Mutex<Store>,
     clock: Arc<dyn Clock>,
-    hasher: RandomState,
+    hasher: KeyHasher,
 }
 
 #[derive(Debug)]
 struct Store {
     engine: Engine<Stored>,
-    index: HashMap<Arc<str>, Token>,
+    index: HashMap<Arc<str>, Token, KeyHasher>,
     removed: Vec<Removed<Stored>>,
     /// Scratch space where calls build the stored key under the lock, so a
     /// lookup does not allocate.
@@ -169,12 +172,12 @@ impl MemoryBackend {
             shared: Arc::new(Shared {
                 store: Mutex::new(Store {
                     engine: Engine::new(limits),
-                    index: HashMap::new(),
+                    index: HashMap::with_hasher(KeyHasher::default()),
                     removed: Vec::new(),
                     key_buf: String::new(),
                 }),
                 clock,
-                hasher: RandomState::new(),
+                hasher: KeyHasher::default(),
             }),
             prefix: Arc::from(key::prefix(namespace.as_deref())),
             default_ttl,

@@ -7,7 +7,10 @@
 use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 use std::future::Future;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+/// The key hasher `MemoryBackend` uses (foldhash, seeded per cache).
+type RandomState = foldhash::fast::RandomState;
 use std::hint::black_box;
 use std::num::NonZeroUsize;
 use std::pin::pin;
@@ -151,11 +154,11 @@ impl Peer for Ours {
 }
 
 /// The raw engine (`edgecache::policy::Engine`) behind a `HashMap` key index
-/// with std's `RandomState`, as `MemoryBackend` has, but with no lock, no
+/// with the same seeded foldhash, as `MemoryBackend` has, but with no lock, no
 /// clock read (time is fixed at 0), no key check and no namespace encoding.
 pub struct RawEngine {
     engine: Engine<(Rc<str>, Vec<u8>)>,
-    index: HashMap<Rc<str>, Token>,
+    index: HashMap<Rc<str>, Token, RandomState>,
     hasher: RandomState,
     removed: Vec<Removed<(Rc<str>, Vec<u8>)>>,
 }
@@ -165,8 +168,8 @@ impl RawEngine {
         let limits = Limits::new(capacity as u64, UNBOUNDED_BYTES).expect("valid bounds");
         Self {
             engine: Engine::new(limits),
-            index: HashMap::new(),
-            hasher: RandomState::new(),
+            index: HashMap::with_hasher(RandomState::default()),
+            hasher: RandomState::default(),
             removed: Vec::new(),
         }
     }
