@@ -24,7 +24,8 @@
 //
 // 3. Hit ratio at equal capacity (1,000 entries) on the traces the native
 //    bench (benches/native/traces.rs) replays, generated the same way — Zipf
-//    s = 0.8, 1.0, 1.2, Zipf 1.0 with scans, and a loop 1.25x the capacity —
+//    s = 0.8, 1.0, 1.2, Zipf 1.0 with scans, a loop 1.25x the capacity, Zipf
+//    1.0 whose popular keys drift, and a mix half of one-hit wonders —
 //    each printed with the same FNV-1a fingerprint: for every request `get`,
 //    and `set` on a miss. Ratios are EdgeCache / lru-cache (higher is better).
 //
@@ -91,6 +92,9 @@ const HIT = {
   scanEvery: 10_000, // Zipf requests between two scans
   scanLength: 2_000, // never-repeated keys per scan (2x the capacity)
   loopLength: 1_250, // keys in the loop (1.25x the capacity)
+  slideEvery: 10_000, // requests between two shifts of the sliding trace's popular keys
+  slideBy: 1_000, // keys the popularity moves by at each shift
+  oneHitShare: 0.5, // never-repeated keys in the one-hit-wonder trace
   seed: 0x5eed_cafe,
 };
 
@@ -561,6 +565,49 @@ function makeLoop() {
   return { keys, isScan: keys.map(() => false) };
 }
 
+// Zipf 1.0 whose popular keys drift: every slideEvery requests the rank -> key
+// mapping shifts by slideBy keys (traces.rs `sliding`).
+function makeSliding() {
+  const random = mulberry32(HIT.seed);
+  const keyOfRank = shuffle(
+    Array.from({ length: HIT.distinctKeys }, (_, i) => `item:${i}`),
+    random,
+  );
+  const sample = zipfSampler(HIT.distinctKeys, 1.0, random);
+  const keys = [];
+  for (let i = 0; i < HIT.requests; i++) {
+    const offset = Math.floor(i / HIT.slideEvery) * HIT.slideBy;
+    keys.push(keyOfRank[(sample() + offset) % HIT.distinctKeys]);
+  }
+  return { keys, isScan: keys.map(() => false) };
+}
+
+// A web-like mix heavy in one-hit wonders: each request is, with probability
+// oneHitShare, a key never seen before, else Zipf 0.9 (traces.rs
+// `one_hit_wonders`). The new keys count as "scan" requests, so the Zipf
+// part's hit ratio is reported on its own.
+function makeOneHit() {
+  const random = mulberry32(HIT.seed);
+  const keyOfRank = shuffle(
+    Array.from({ length: HIT.distinctKeys }, (_, i) => `item:${i}`),
+    random,
+  );
+  const sample = zipfSampler(HIT.distinctKeys, 0.9, random);
+  const keys = [];
+  const isScan = [];
+  let once = 0;
+  for (let i = 0; i < HIT.requests; i++) {
+    if (random() < HIT.oneHitShare) {
+      keys.push(`once:${once++}`);
+      isScan.push(true);
+    } else {
+      keys.push(keyOfRank[sample()]);
+      isScan.push(false);
+    }
+  }
+  return { keys, isScan };
+}
+
 // FNV-1a 32 over the keys (ASCII), each followed by "\n": the fingerprint the
 // native bench prints for the same trace.
 function fingerprint(keys) {
@@ -607,6 +654,16 @@ async function hitRatios() {
       id: "loop",
       name: `loop over ${HIT.loopLength.toLocaleString("en-US")} keys (1.25x the capacity), in order`,
       trace: makeLoop(),
+    },
+    {
+      id: "sliding",
+      name: `Zipf s = 1.0 whose popular keys shift by ${HIT.slideBy.toLocaleString("en-US")} every ${HIT.slideEvery.toLocaleString("en-US")} requests`,
+      trace: makeSliding(),
+    },
+    {
+      id: "one-hit",
+      name: `${HIT.oneHitShare * 100}% never-repeated keys, the rest Zipf s = 0.9`,
+      trace: makeOneHit(),
     },
   ];
   const rows = [];

@@ -8,6 +8,8 @@
 //! | `zipf-0.8`, `zipf-1.0`, `zipf-1.2` | 100,000 requests, Zipf(s) over 10,000 keys (`item:N`), popularity ranks mapped to keys by a seeded shuffle |
 //! | `scan` | `zipf-1.0`'s requests with a scan of 2,000 never-repeated keys (`scan:N`) before every 10,000th request (9 scans) |
 //! | `loop` | keys `item:0` .. `item:1249` (1.25 x the 1,000-entry capacity) requested in order, over and over, 100,000 requests |
+//! | `sliding` | `zipf-1.0`'s sampling, but the popular keys move: every 10,000 requests the rank -> key mapping shifts by 1,000 keys (a working set whose popularity drifts) |
+//! | `one-hit` | a web-like mix: each request is, with probability 1/2, a key never seen before (`once:N`), else Zipf(0.9) over 10,000 keys |
 //!
 //! `loop` is the looping pattern of Jiang and Zhang's LIRS paper (SIGMETRICS
 //! 2002), where a loop longer than the cache makes LRU miss every request. No
@@ -29,6 +31,12 @@ pub const SCAN_EVERY: usize = 10_000;
 pub const SCAN_LENGTH: usize = 2_000;
 /// Keys in the loop (1.25x the capacity).
 pub const LOOP_LENGTH: usize = CAPACITY * 5 / 4;
+/// Requests between two shifts of the sliding trace's popular keys.
+pub const SLIDE_EVERY: usize = 10_000;
+/// Keys the sliding trace's popularity moves by at each shift.
+pub const SLIDE_BY: usize = 1_000;
+/// The share of never-repeated keys in the one-hit-wonder trace.
+pub const ONE_HIT_SHARE: f64 = 0.5;
 
 /// mulberry32, bit for bit as js-memory.mjs computes it.
 pub struct Mulberry32(u32);
@@ -166,6 +174,53 @@ pub fn looping() -> Trace {
     }
 }
 
+/// Zipf(1.0) whose popular keys drift (js-memory.mjs's `makeSliding`).
+pub fn sliding() -> Trace {
+    let mut random = Mulberry32::new(SEED);
+    let mut names: Vec<String> = (0..DISTINCT_KEYS).map(|i| format!("item:{i}")).collect();
+    shuffle(&mut names, &mut random);
+    let sampler = Zipf::new(DISTINCT_KEYS, 1.0);
+    let requests = (0..REQUESTS)
+        .map(|i| {
+            let offset = (i / SLIDE_EVERY) * SLIDE_BY;
+            ((sampler.sample(&mut random) + offset) % DISTINCT_KEYS) as u32
+        })
+        .collect();
+    Trace {
+        name: "sliding",
+        description: format!(
+            "Zipf s = 1.0 over {DISTINCT_KEYS} keys, {REQUESTS} requests; every {SLIDE_EVERY} requests the popular keys shift by {SLIDE_BY}"
+        ),
+        names,
+        requests,
+    }
+}
+
+/// Half never-repeated keys, half Zipf(0.9) (js-memory.mjs's `makeOneHit`).
+pub fn one_hit_wonders() -> Trace {
+    let mut random = Mulberry32::new(SEED);
+    let mut names: Vec<String> = (0..DISTINCT_KEYS).map(|i| format!("item:{i}")).collect();
+    shuffle(&mut names, &mut random);
+    let sampler = Zipf::new(DISTINCT_KEYS, 0.9);
+    let mut requests = Vec::with_capacity(REQUESTS);
+    for _ in 0..REQUESTS {
+        if random.next_f64() < ONE_HIT_SHARE {
+            requests.push(names.len() as u32);
+            names.push(format!("once:{}", names.len() - DISTINCT_KEYS));
+        } else {
+            requests.push(sampler.sample(&mut random) as u32);
+        }
+    }
+    Trace {
+        name: "one-hit",
+        description: format!(
+            "{REQUESTS} requests: with probability {ONE_HIT_SHARE} a key never seen before, else Zipf s = 0.9 over {DISTINCT_KEYS} keys"
+        ),
+        names,
+        requests,
+    }
+}
+
 /// Every trace, in report order.
 pub fn all() -> Vec<Trace> {
     vec![
@@ -174,6 +229,8 @@ pub fn all() -> Vec<Trace> {
         zipf("zipf-1.2", 1.2, false),
         zipf("scan", 1.0, true),
         looping(),
+        sliding(),
+        one_hit_wonders(),
     ]
 }
 
