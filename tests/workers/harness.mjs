@@ -169,3 +169,44 @@ export function describeCases(title, script, options, cases) {
     }
   });
 }
+
+/**
+ * A request to the worker at `entry` through node:http with exactly these
+ * header fields (dispatchFetch's fetch would add Accept-Language: * and, to a
+ * conditional request, Cache-Control: no-cache). The worker sees the URL
+ * http://<Host><path>, so `path` may be absolute to pick another host. Resolves to
+ * { status, body, bytes, cache, headers, ms, headersMs }; rejects on a socket
+ * error or after `timeoutMs`. `onResponse(res)` runs when the header arrives.
+ */
+export function send(entry, path, { method = "GET", headers = {}, body, timeoutMs = 20_000, onResponse, agent } = {}) {
+  const url = new URL(path, "http://proxy.test");
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(entry, { method, agent, path: url.pathname + url.search, headers: { host: url.host, ...headers } }, (res) => {
+      const headersMs = performance.now() - started;
+      onResponse?.(res);
+      const chunks = [];
+      res.on("data", (chunk) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        const fields = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of [value].flat()) fields.append(name, v);
+        }
+        const bytes = Buffer.concat(chunks);
+        resolve({
+          status: res.statusCode,
+          body: bytes.toString("utf8"),
+          bytes,
+          cache: fields.get("x-edgecache"),
+          headers: fields,
+          ms: performance.now() - started,
+          headersMs,
+        });
+      });
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms: ${method} ${path}`)));
+    req.on("error", reject);
+    req.end(body);
+  });
+}

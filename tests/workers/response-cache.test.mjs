@@ -25,7 +25,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DROP, bundleWorkers, root, startMiniflare, startOrigin, waitForPkg, workerOptions } from "./harness.mjs";
+import { DROP, bundleWorkers, root, send, startMiniflare, startOrigin, waitForPkg, workerOptions } from "./harness.mjs";
 
 const EXAMPLE = join(root, "examples/caching-proxy/worker.js");
 // A pkg/ built at BASELINE_COMMIT, to measure the release before request
@@ -70,45 +70,6 @@ const ms = (value) => `${Math.round(value)} ms`;
 /** A stack trace line ("at f (file:1:2)") or our error class in a body. */
 const STACK = /at .*\(/;
 const leaksError = (body) => STACK.test(body) || body.includes("EdgeCacheError");
-
-/**
- * A request to the worker at `entry` through node:http with exactly these
- * header fields (dispatchFetch's fetch would add Accept-Language). Resolves to
- * { status, body, bytes, cache, headers, ms, headersMs }; rejects on a socket
- * error or after `timeoutMs`. `onResponse(res)` runs when the header arrives.
- */
-function send(entry, path, { method = "GET", headers = {}, timeoutMs = 20_000, onResponse, agent } = {}) {
-  const url = new URL(path, "http://proxy.test");
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = http.request(entry, { method, agent, path: url.pathname + url.search, headers: { host: url.host, ...headers } }, (res) => {
-      const headersMs = performance.now() - started;
-      onResponse?.(res);
-      const chunks = [];
-      res.on("data", (chunk) => chunks.push(chunk));
-      res.on("error", reject);
-      res.on("end", () => {
-        const fields = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) {
-          for (const v of [value].flat()) fields.append(name, v);
-        }
-        const bytes = Buffer.concat(chunks);
-        resolve({
-          status: res.statusCode,
-          body: bytes.toString("utf8"),
-          bytes,
-          cache: fields.get("x-edgecache"),
-          headers: fields,
-          ms: performance.now() - started,
-          headersMs,
-        });
-      });
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms: ${method} ${path}`)));
-    req.on("error", reject);
-    req.end();
-  });
-}
 
 /** `count` concurrent GETs of `path`; resolves to the responses and the wall time. */
 async function wave(entry, path, count, options) {

@@ -13,11 +13,10 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import http from "node:http";
 import { brotliDecompressSync, gunzipSync, gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DROP, bundleWorkers, describeCases, root, startMiniflare, startOrigin, workerOptions } from "./harness.mjs";
+import { DROP, bundleWorkers, describeCases, root, send, startMiniflare, startOrigin, workerOptions } from "./harness.mjs";
 
 const scripts = await bundleWorkers("workers", {
   "kv-worker.js": join(root, "tests/workers/kv-worker.js"),
@@ -56,32 +55,8 @@ describe("the caching-proxy example in workerd: RFC 9111 end to end", () => {
     await origin?.close();
   });
 
-  /**
-   * A request to the proxy with exactly these header fields, through
-   * node:http (dispatchFetch's fetch would add Accept-Language: * and, to a
-   * conditional request, Cache-Control: no-cache). The worker sees the URL
-   * http://<Host><path>, so `path` may be absolute to pick another host.
-   */
-  function request(path, { method = "GET", headers = {}, body } = {}) {
-    const url = new URL(path, "http://proxy.test");
-    return new Promise((resolve, reject) => {
-      const req = http.request(entry, { method, path: url.pathname + url.search, headers: { host: url.host, ...headers } }, (res) => {
-        const chunks = [];
-        res.on("data", (chunk) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const fields = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            for (const v of [value].flat()) fields.append(name, v);
-          }
-          const bytes = Buffer.concat(chunks);
-          resolve({ status: res.statusCode, body: bytes.toString("utf8"), bytes, cache: fields.get("x-edgecache"), headers: fields });
-        });
-      });
-      req.on("error", reject);
-      req.end(body);
-    });
-  }
+  /** A request to the proxy through node:http (see harness.mjs `send`). */
+  const request = (path, options) => send(entry, path, options);
   const get = (path, headers = {}) => request(path, { headers });
 
   test("a fresh stored response is served as a HIT with an Age, and the origin is asked once (RFC 9111 §4.2, §5.1)", async () => {
