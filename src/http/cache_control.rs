@@ -227,6 +227,24 @@ impl CacheControl {
         CacheControl::from_directives(&parse_directives(field_value))
     }
 
+    /// Parses a message's `Cache-Control` field lines, each on its own, and
+    /// merges their directives as one list would be.
+    ///
+    /// **Decision:** not the lines joined with commas (RFC 9110 §5.3 makes
+    /// that equivalent only for well-formed values): a quote left open in
+    /// one line must not pair with a quote in another and swallow the
+    /// directives between them, such as a later line's `no-cache`.
+    ///
+    /// ```
+    /// use edgecache::http::cache_control::CacheControl;
+    /// let lines = ["max-age=60, x=\"a\" b\"", "no-cache, private=\"Age\""];
+    /// assert!(CacheControl::parse_lines(lines).no_cache.is_some());
+    /// ```
+    pub fn parse_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> CacheControl {
+        let directives: Vec<Directive> = lines.into_iter().flat_map(parse_directives).collect();
+        CacheControl::from_directives(&directives)
+    }
+
     /// Reads parsed directives, merging duplicates as the module docs
     /// describe.
     ///

@@ -289,11 +289,10 @@ impl Policy {
                 return (CacheControl::from_directives(&directives), true);
             }
         }
-        let cc = headers
-            .combined("cache-control")
-            .map(|v| CacheControl::parse(&v))
-            .unwrap_or_default();
-        (cc, false)
+        (
+            CacheControl::parse_lines(headers.get_all("cache-control")),
+            false,
+        )
     }
 }
 
@@ -302,8 +301,8 @@ impl Policy {
 /// a request, caches MUST consider the no-cache request pragma-directive as
 /// having the same effect as if "Cache-Control: no-cache" were present".
 fn request_directives(headers: &Headers) -> CacheControl {
-    match headers.combined("cache-control") {
-        Some(value) => CacheControl::parse(&value),
+    match headers.get_all("cache-control").next() {
+        Some(_) => CacheControl::parse_lines(headers.get_all("cache-control")),
         None => {
             let mut cc = CacheControl::default();
             let pragma_no_cache = headers
@@ -372,5 +371,34 @@ mod tests {
                 "{garbage:?}"
             );
         }
+    }
+
+    /// Found by the policy fuzz target: a quote left open in one
+    /// `Cache-Control` line paired with one in a later line, and the
+    /// `no-cache` between them was lost, so the response was served fresh.
+    #[test]
+    fn a_quote_in_one_cache_control_line_never_hides_another_lines_no_cache() {
+        let policy = Policy::default();
+        let req = Request::get("https://example.com/");
+        let res = Response::new(200)
+            .header("Cache-Control", "max-age=99999999999999999999999")
+            .header("Cache-Control", "W/\"etag\" x\"")
+            .header("Cache-Control", "no-cache, private=\"Age, Location\"")
+            .header("ETag", "\"v\"");
+        let stored = policy.store(&req, &res, vec![], 0, 0).unwrap();
+        assert!(
+            matches!(
+                policy.lookup(&req, Some(&stored), 1_000),
+                Lookup::Revalidate(_)
+            ),
+            "{:?}",
+            policy.lookup(&req, Some(&stored), 1_000)
+        );
+        let request_lines = Request::get("https://example.com/")
+            .header("Cache-Control", "x=\"")
+            .header("Cache-Control", "no-cache, y=\"");
+        assert!(request_directives(&request_lines.headers)
+            .no_cache
+            .is_some());
     }
 }
