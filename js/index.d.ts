@@ -211,6 +211,12 @@ export interface CacheStats {
   evictions: number;
   expirations: number;
   entries: number;
+  /**
+   * The keys' UTF-8 bytes plus the values' bytes, the same measure in every
+   * cache. A byte bound may charge more: the memory cache's `maxBytes` adds
+   * 96 bytes per entry, IndexedDB's counts each stored record (namespaced
+   * key, 11-byte header, value).
+   */
   bytes: number;
 }
 
@@ -221,8 +227,9 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
  * A bounded, TTL-aware cache. Every method returns a Promise; a miss resolves
  * to `undefined`, and failures reject with an {@link EdgeCacheError}.
  *
- * Values are `Uint8Array`s. Like a `Map`, the memory cache stores the array
- * you pass and `get` returns that same array: do not mutate it after `set`.
+ * Values are `Uint8Array`s. Like a `Map`, the memory cache (and the memory
+ * tier of a tiered cache) stores the array you pass and `get` returns that
+ * same array: do not mutate it after `set`, or after `get`.
  * Keys are non-empty, well-formed strings of at most 16 KiB of UTF-8.
  */
 export declare class EdgeCache {
@@ -234,7 +241,9 @@ export declare class EdgeCache {
   /**
    * A cache persisted in IndexedDB (survives reloads, shared by tabs), tiered
    * behind a memory cache when `options.memory` is given. Rejects with
-   * EDGECACHE_UNAVAILABLE where IndexedDB is missing. Its `get` returns a copy.
+   * EDGECACHE_UNAVAILABLE where IndexedDB is missing. Its `get` returns a copy (with a memory
+   * tier, a hit in the tier returns the tier's array, as `EdgeCache.memory`
+   * does).
    */
   static indexedDb(options?: IndexedDbOptions): Promise<EdgeCache>;
 
@@ -242,7 +251,9 @@ export declare class EdgeCache {
    * A cache over a Workers KV binding, tiered behind an isolate-local memory
    * cache when `options.memory` is given. TTLs are exact: KV's 60 s minimum
    * is only its storage hint. KV is eventually consistent: a write may take
-   * 60 s or more to be seen in other locations. Its `get` returns a copy.
+   * 60 s or more to be seen in other locations. Its `get` returns a copy (with a memory
+   * tier, a hit in the tier returns the tier's array, as `EdgeCache.memory`
+   * does).
    */
   static kv(binding: KvBinding, options?: KvOptions): EdgeCache;
 
@@ -253,7 +264,8 @@ export declare class EdgeCache {
    * rejects with EDGECACHE_UNAVAILABLE, refused credentials with
    * EDGECACHE_AUTH. TTLs are exact to the millisecond (`SET … PX`); `clear()`
    * deletes only this namespace's keys (`SCAN`, never `FLUSHDB`). Its `get`
-   * returns a copy. In a Worker it may live in module scope: workerd ties a
+   * returns a copy (with a memory tier, a hit in the tier returns the tier's
+   * array, as `EdgeCache.memory` does). In a Worker it may live in module scope: workerd ties a
    * socket to the request that opened it, and a later request's call
    * replaces such a connection on its own.
    */
@@ -266,7 +278,9 @@ export declare class EdgeCache {
    * binding and table in an isolate); rejects with EDGECACHE_INVALID_OPTIONS
    * for a bad binding or table name and EDGECACHE_BACKEND with D1's message
    * if D1 refuses. Strongly consistent; TTLs exact; rows (key + value + ~20
-   * bytes) of at most 2,000,000 bytes. Its `get` returns a copy.
+   * bytes) of at most 2,000,000 bytes. Its `get` returns a copy (with a memory
+   * tier, a hit in the tier returns the tier's array, as `EdgeCache.memory`
+   * does).
    */
   static d1(binding: D1Binding, options?: D1Options): Promise<EdgeCache>;
 
@@ -285,7 +299,9 @@ export declare class EdgeCache {
    * exact, kept in each object's customMetadata and checked on every read;
    * expired objects are misses (left for the next write, `clear()` or a
    * bucket lifecycle rule). R2 is strongly consistent. Keys are at most
-   * 1,024 bytes with the prefix and namespace. Its `get` returns a copy.
+   * 1,024 bytes with the prefix and namespace. Its `get` returns a copy (with a memory
+   * tier, a hit in the tier returns the tier's array, as `EdgeCache.memory`
+   * does).
    */
   static r2(binding: R2Binding, options?: R2Options): R2Cache;
 

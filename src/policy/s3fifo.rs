@@ -139,7 +139,10 @@ pub struct Stats {
     pub expirations: u64,
     /// Entries held now.
     pub entries: u64,
-    /// Bytes accounted now (keys + values + per-entry overhead).
+    /// Bytes of the keys (UTF-8) and values held now: the same measure in
+    /// every backend. A byte bound may charge an entry more (the memory
+    /// cache adds [`ENTRY_OVERHEAD_BYTES`]). ([`Engine::stats`] reports its
+    /// weights here; the caches built on it convert.)
     pub bytes: u64,
 }
 

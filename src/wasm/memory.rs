@@ -208,8 +208,16 @@ impl MemoryCore {
         self.engine.clear();
     }
 
-    /// `{ hits, misses, inserts, evictions, expirations, entries, bytes }`.
+    /// `{ hits, misses, inserts, evictions, expirations, entries, bytes }`;
+    /// `bytes` counts keys (UTF-8) and values, not the per-entry overhead
+    /// the byte bound adds.
     pub fn stats(&self) -> JsValue {
-        stats_object(self.engine.stats())
+        let stats = self.engine.stats();
+        stats_object(crate::Stats {
+            bytes: stats
+                .bytes
+                .saturating_sub(stats.entries.saturating_mul(ENTRY_OVERHEAD_BYTES)),
+            ..stats
+        })
     }
 }

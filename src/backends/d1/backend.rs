@@ -404,8 +404,9 @@ impl D1Backend {
         Ok((statements, distinct))
     }
 
-    /// Reads `keys` with their expiry: one statement, or one batch.
-    async fn lookup(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {
+    /// Reads `keys` with their expiry: one statement, or one batch. Counts
+    /// hits and misses if `count` (reads do; `exists` does not).
+    async fn lookup(&self, keys: &[&str], count: bool) -> Result<Vec<Option<Entry>>> {
         let binding = self.binding()?;
         let (statements, _) = self.key_statements(&binding, keys, true)?;
         if statements.is_empty() {
@@ -425,11 +426,13 @@ impl D1Backend {
             .iter()
             .map(|k| found.get(*k).cloned().flatten())
             .collect();
-        let hits = entries.iter().filter(|e| e.is_some()).count() as u64;
-        self.shared.hits.fetch_add(hits, Ordering::Relaxed);
-        self.shared
-            .misses
-            .fetch_add(entries.len() as u64 - hits, Ordering::Relaxed);
+        if count {
+            let hits = entries.iter().filter(|e| e.is_some()).count() as u64;
+            self.shared.hits.fetch_add(hits, Ordering::Relaxed);
+            self.shared
+                .misses
+                .fetch_add(entries.len() as u64 - hits, Ordering::Relaxed);
+        }
         Ok(entries)
     }
 
@@ -495,7 +498,16 @@ impl CacheBackend for D1Backend {
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
-        Ok(Entry::values(self.lookup(keys).await?))
+        Ok(Entry::values(self.lookup(keys, true).await?))
+    }
+
+    /// Like `get`, but not counted as a hit or a miss.
+    async fn exists(&self, key: &str) -> Result<bool> {
+        Ok(self
+            .lookup(&[key], false)
+            .await?
+            .into_iter()
+            .any(|e| e.is_some()))
     }
 
     /// One `DELETE ... IN (...)` per 99 distinct keys, all in one batch.
@@ -549,10 +561,15 @@ impl CacheBackend for D1Backend {
 
 impl ExpiryAware for D1Backend {
     async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>> {
-        Ok(self.lookup(&[key]).await?.into_iter().next().flatten())
+        Ok(self
+            .lookup(&[key], true)
+            .await?
+            .into_iter()
+            .next()
+            .flatten())
     }
 
     async fn mget_with_expiry(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {
-        self.lookup(keys).await
+        self.lookup(keys, true).await
     }
 }

@@ -274,11 +274,12 @@ impl Statements {
     }
 
     /// Counts namespace `?1`'s rows live at `?2` (ms) and their bytes (key
-    /// and record), as `entries, bytes`.
+    /// and value, without the record header), as `entries, bytes`.
     pub fn stats(&self) -> String {
         format!(
-            r#"SELECT count(*) AS "entries", coalesce(sum(length(CAST("key" AS BLOB)) + length("value")), 0) AS "bytes" FROM "{t}" WHERE "namespace" = ?1 AND ("expires_at" IS NULL OR "expires_at" > ?2)"#,
-            t = self.table
+            r#"SELECT count(*) AS "entries", coalesce(sum(length(CAST("key" AS BLOB)) + length("value") - {h}), 0) AS "bytes" FROM "{t}" WHERE "namespace" = ?1 AND ("expires_at" IS NULL OR "expires_at" > ?2)"#,
+            t = self.table,
+            h = crate::record::HEADER_LEN
         )
     }
 

@@ -297,6 +297,10 @@ impl IndexedDbBackend {
     /// bytes stored in the database now (every tab's): from the totals
     /// record when it is up to date (bounded stores keep it so), otherwise
     /// counted over every entry (an unbounded store's writes do not keep it).
+    /// `entries` and `bytes` cover the whole object store, every namespace in
+    /// it; `bytes` counts keys and values (each entry's stored size less its
+    /// record header and this handle's namespace prefix, so it is exact when
+    /// the store holds one namespace).
     ///
     /// ```no_run
     /// # async fn demo(cache: edgecache::IndexedDbBackend) -> edgecache::Result<()> {
@@ -316,7 +320,11 @@ impl IndexedDbBackend {
             evictions: Counters::get(&c.evictions),
             expirations: Counters::get(&c.expirations),
             entries: totals.entries,
-            bytes: totals.bytes,
+            bytes: totals.bytes.saturating_sub(
+                totals
+                    .entries
+                    .saturating_mul((record::HEADER_LEN + self.scope.prefix().len()) as u64),
+            ),
         })
     }
 
@@ -361,9 +369,10 @@ impl IndexedDbBackend {
         batch::enqueue(&state, &self.shared, ops).wait().await
     }
 
-    /// Reads `keys` in one transaction, counting hits and misses, then
-    /// deletes what turned out expired or undecodable.
-    async fn lookup(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {
+    /// Reads `keys` in one transaction, counting hits and misses if `count`
+    /// (reads do; `exists` does not), then deletes what turned out expired
+    /// or undecodable.
+    async fn lookup(&self, keys: &[&str], count: bool) -> Result<Vec<Option<Entry>>> {
         let keys = keys
             .iter()
             .map(|k| self.stored_key(k))
@@ -374,21 +383,26 @@ impl IndexedDbBackend {
         let state = self.shared.state();
         let found = batch::read(&state, &self.shared, keys.clone()).await?;
         let c = &self.shared.counters;
+        let tally = |counter| {
+            if count {
+                Counters::add(counter, 1);
+            }
+        };
         let mut stale = Vec::new();
         let entries = keys
             .into_iter()
             .zip(found)
             .map(|(key, found)| match found {
                 Found::Live(entry) => {
-                    Counters::add(&c.hits, 1);
+                    tally(&c.hits);
                     Some(entry)
                 }
                 Found::Missing => {
-                    Counters::add(&c.misses, 1);
+                    tally(&c.misses);
                     None
                 }
                 Found::Expired | Found::Corrupt => {
-                    Counters::add(&c.misses, 1);
+                    tally(&c.misses);
                     stale.push((key, Op::Cleanup));
                     None
                 }
@@ -436,7 +450,16 @@ impl CacheBackend for IndexedDbBackend {
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
-        Ok(Entry::values(self.lookup(keys).await?))
+        Ok(Entry::values(self.lookup(keys, true).await?))
+    }
+
+    /// Like `get`, but not counted as a hit or a miss.
+    async fn exists(&self, key: &str) -> Result<bool> {
+        Ok(self
+            .lookup(&[key], false)
+            .await?
+            .into_iter()
+            .any(|e| e.is_some()))
     }
 
     async fn mdelete(&self, keys: &[&str]) -> Result<()> {
@@ -469,10 +492,15 @@ impl CacheBackend for IndexedDbBackend {
 
 impl ExpiryAware for IndexedDbBackend {
     async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>> {
-        Ok(self.lookup(&[key]).await?.into_iter().next().flatten())
+        Ok(self
+            .lookup(&[key], true)
+            .await?
+            .into_iter()
+            .next()
+            .flatten())
     }
 
     async fn mget_with_expiry(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {
-        self.lookup(keys).await
+        self.lookup(keys, true).await
     }
 }
