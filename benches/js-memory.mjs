@@ -29,6 +29,11 @@
 //    each printed with the same FNV-1a fingerprint: for every request `get`,
 //    and `set` on a miss. Ratios are EdgeCache / lru-cache (higher is better).
 //
+// 4. A hot read through the memory tier of a persistent cache
+//    (`EdgeCache.kv(binding, { memory })` over a Map-backed KV binding, every
+//    key in the tier) against `EdgeCache.memory().get`: the same 1 KiB values
+//    and keys, rounds interleaved. Ratio = tiered / memory (lower is better).
+//
 // Absolute times on a small shared machine are noisy; compare the ratios.
 
 import os from "node:os";
@@ -389,6 +394,73 @@ async function latencyForSize(size, rows) {
   maybeGc();
 }
 
+// ---------------------------------------------------------------- part 4: tiered hot reads
+
+async function memoryHotGet(cache, keys) {
+  let hits = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.get(keys[i])) !== undefined) hits++;
+  return hits;
+}
+async function tieredHotGet(cache, keys) {
+  let hits = 0;
+  for (let i = 0; i < keys.length; i++) if ((await cache.get(keys[i])) !== undefined) hits++;
+  return hits;
+}
+
+/** A Workers KV binding over a Map (the tier answers every timed read). */
+function mapKv() {
+  const store = new Map();
+  return {
+    get: async (key) => store.get(key)?.slice().buffer ?? null,
+    put: async (key, value) => void store.set(key, new Uint8Array(value instanceof ArrayBuffer ? value.slice(0) : value.slice())),
+    delete: async (key) => void store.delete(key),
+    list: async () => ({ keys: [], list_complete: true }),
+  };
+}
+
+async function tieredLatency() {
+  const n = CONFIG.keys;
+  const size = 1024;
+  const keys = shuffle(
+    Array.from({ length: n }, (_, i) => `key:${i}`),
+    mulberry32(0x7ea5),
+  );
+  const values = keys.map(() => new Uint8Array(size).fill(1));
+  const maxBytes = edgeCacheBytesFor(n, size);
+  const memory = EdgeCache.memory({ maxEntries: n, maxBytes });
+  const tiered = EdgeCache.kv(mapKv(), { memory: { maxEntries: n, maxBytes } });
+  for (let i = 0; i < n; i++) {
+    await memory.set(keys[i], values[i]);
+    await tiered.set(keys[i], values[i]);
+  }
+  const runs = [
+    ["memory", () => memoryHotGet(memory, keys)],
+    ["tiered", () => tieredHotGet(tiered, keys)],
+  ];
+  const samples = { memory: [], tiered: [] };
+  for (let round = 0; round < CONFIG.warmupPasses + CONFIG.rounds; round++) {
+    for (let j = 0; j < runs.length; j++) {
+      const [name, run] = runs[(round + j) % runs.length];
+      const t0 = performance.now();
+      let hits = 0;
+      for (let pass = 0; pass < CONFIG.passesPerSample; pass++) hits += await run();
+      const ns = ((performance.now() - t0) * 1e6) / (CONFIG.passesPerSample * n);
+      check(hits === CONFIG.passesPerSample * n, `${name}: ${hits} hits`);
+      if (round >= CONFIG.warmupPasses) samples[name].push(ns);
+    }
+  }
+  const stats = await tiered.stats();
+  check(stats.misses === 0, `the tier missed ${stats.misses} reads`);
+  const perRound = summary(samples.tiered.map((v, i) => v / samples.memory[i]));
+  return {
+    keys: n,
+    valueBytes: size,
+    nsPerOp: { memory: summary(samples.memory), tiered: summary(samples.tiered) },
+    ratio: summary(samples.tiered).median / summary(samples.memory).median,
+    ratioPerRound: perRound,
+  };
+}
+
 // ---------------------------------------------------------------- part 2: JSON latency
 //
 // A small object per key; `setJson` alternates between two distinct objects
@@ -741,6 +813,7 @@ for (const size of SIZES) await latencyForSize(size, latencyRows);
 const jsonRows = [];
 await jsonLatency(jsonRows);
 const hitRows = await hitRatios();
+const tieredRow = await tieredLatency();
 const seconds = (performance.now() - started) / 1000;
 machine.loadAvgAtEnd = os.loadavg();
 
@@ -842,6 +915,23 @@ out.push(
   ),
 );
 out.push("");
+out.push("## Hot read through a memory tier (median ns/op; ratio = tiered / memory, lower is better)");
+out.push("");
+out.push(
+  table(
+    ["read", "EdgeCache.memory ns", "tiered (memory over KV) ns", "tiered / memory", "per-round, median [IQR]"],
+    [
+      [
+        `awaited get, ${tieredRow.keys.toLocaleString("en-US")} keys of ${fmtSize(tieredRow.valueBytes)}, all in the tier`,
+        fmtNs(tieredRow.nsPerOp.memory.median),
+        fmtNs(tieredRow.nsPerOp.tiered.median),
+        `**${fmtRatio(tieredRow.ratio)}**`,
+        `${fmtRatio(tieredRow.ratioPerRound.median)} [${fmtRatio(tieredRow.ratioPerRound.p25)}–${fmtRatio(tieredRow.ratioPerRound.p75)}]`,
+      ],
+    ],
+  ),
+);
+out.push("");
 out.push(`Total time: ${seconds.toFixed(1)} s.`);
 console.log(out.join("\n"));
 
@@ -858,6 +948,7 @@ if (args.json) {
         latency: latencyRows,
         json: jsonRows,
         hitRatio: hitRows,
+        tiered: tieredRow,
         seconds,
       },
       null,

@@ -7,11 +7,13 @@ const KEY = "hot";
 const VALUE = new Uint8Array(1024).fill(7);
 let tiered; // one per isolate, as in a real worker
 let plain;
+let memory; // the peer of a hot tiered read: EdgeCache.memory in the same isolate
 
 function caches(env) {
   tiered ??= EdgeCache.kv(env.CACHE, { namespace: "bench", memory: { maxEntries: 1_000 } });
   plain ??= EdgeCache.kv(env.CACHE, { namespace: "bench" });
-  return { tiered, plain };
+  memory ??= EdgeCache.memory({ maxEntries: 1_000 });
+  return { tiered, plain, memory };
 }
 
 /**
@@ -37,19 +39,22 @@ async function windows(op, count, ops) {
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
-    const { tiered, plain } = caches(env);
+    const { tiered, plain, memory } = caches(env);
     switch (url.pathname) {
       case "/setup":
         await tiered.set(KEY, VALUE);
         await tiered.get(KEY);
+        await memory.set(KEY, VALUE);
         return new Response("ready");
       case "/inside": {
         const count = Number(url.searchParams.get("windows") ?? 100);
         const check = await tiered.get(KEY);
         if (check?.length !== VALUE.length) return new Response("not set up", { status: 500 });
         const stored = `${"bench".length}:bench:${KEY}`;
+        const hotOps = Number(url.searchParams.get("hotOps") ?? 5_000);
         return Response.json({
-          tiered: await windows(() => tiered.get(KEY), count, Number(url.searchParams.get("hotOps") ?? 5_000)),
+          memory: await windows(() => memory.get(KEY), count, hotOps),
+          tiered: await windows(() => tiered.get(KEY), count, hotOps),
           raw: await windows(() => env.CACHE.get(stored, { type: "arrayBuffer" }), count, Number(url.searchParams.get("kvOps") ?? 20)),
           plain: await windows(() => plain.get(KEY), count, Number(url.searchParams.get("kvOps") ?? 20)),
         });

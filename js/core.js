@@ -21,10 +21,11 @@ import {
 } from "./checks.js";
 import { MemoryDriver } from "./memory.js";
 import { ErrorCode, codedError, describe, readOptions } from "./options.js";
-import { PersistentDriver, readStoreOptions } from "./persistent.js";
+import { readStoreOptions } from "./persistent.js";
 import { readConnect, readCredential } from "./redis.js";
 import { indexedDbGlue, storesGlue } from "./runtime.js";
 import { streamBody } from "./streams.js";
+import { memoryTier, persistentDriver } from "./tiered.js";
 
 export { ErrorCode };
 
@@ -84,13 +85,14 @@ export class EdgeCache {
    * database is open.
    */
   static async indexedDb(options) {
-    const { opts, namespace, storeOptions } = readStoreOptions(options, INDEXED_DB_OPTIONS, "EdgeCache.indexedDb");
+    const { opts, namespace, storeOptions, memory } = readStoreOptions(options, INDEXED_DB_OPTIONS, "EdgeCache.indexedDb");
     const [dbName, storeName] = [optionalString(opts, "dbName"), optionalString(opts, "storeName")];
     const [maxEntries, maxBytes] = [optionalNumber(opts, "maxEntries"), optionalNumber(opts, "maxBytes")];
+    const tier = memoryTier(memory);
     // In the browser the IndexedDB module loads on this first call.
     const glue = await indexedDbGlue();
     const core = await glue.PersistentCore.openIndexedDb(storeOptions(glue), dbName, storeName, maxEntries, maxBytes);
-    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier), namespace);
   }
 
   /**
@@ -99,10 +101,11 @@ export class EdgeCache {
    * TTLs are exact (KV's own 60 s minimum is only a storage hint).
    */
   static kv(binding, options) {
-    const { namespace, storeOptions } = readStoreOptions(options, KV_OPTIONS, "EdgeCache.kv");
+    const { namespace, storeOptions, memory } = readStoreOptions(options, KV_OPTIONS, "EdgeCache.kv");
+    const tier = memoryTier(memory);
     const glue = storesGlue("EdgeCache.kv");
     const core = glue.PersistentCore.openKv(binding, storeOptions(glue));
-    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier), namespace);
   }
 
   /**
@@ -111,7 +114,7 @@ export class EdgeCache {
    * is given. Connects on the first call and again after a failure.
    */
   static redis(options) {
-    const { opts, namespace, storeOptions } = readStoreOptions(options, REDIS_OPTIONS, "EdgeCache.redis");
+    const { opts, namespace, storeOptions, memory } = readStoreOptions(options, REDIS_OPTIONS, "EdgeCache.redis");
     if (opts.connect === undefined) {
       throw codedError(ErrorCode.INVALID_OPTIONS, 'EdgeCache.redis needs connect: a redis:// URL, "host:port", { hostname, port } or a function');
     }
@@ -120,6 +123,7 @@ export class EdgeCache {
       throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
     }
     const { open, username, password } = readConnect(opts.connect, replyTimeoutMs);
+    const tier = memoryTier(memory);
     const glue = storesGlue("EdgeCache.redis");
     const core = glue.PersistentCore.openRedis(
       open,
@@ -128,7 +132,7 @@ export class EdgeCache {
       readCredential(opts.password, "password") ?? password,
       optionalNumber(opts, "connectTimeoutMs"),
     );
-    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier), namespace);
   }
 
   /**
@@ -138,11 +142,12 @@ export class EdgeCache {
    * once per binding and table in an isolate. Strongly consistent; TTLs exact.
    */
   static async d1(binding, options) {
-    const { opts, namespace, storeOptions } = readStoreOptions(options, D1_OPTIONS, "EdgeCache.d1");
+    const { opts, namespace, storeOptions, memory } = readStoreOptions(options, D1_OPTIONS, "EdgeCache.d1");
     const table = optionalString(opts, "table");
+    const tier = memoryTier(memory);
     const glue = storesGlue("EdgeCache.d1");
     const core = await glue.PersistentCore.openD1(binding, storeOptions(glue), table);
-    return new EdgeCache(PRIVATE, new PersistentDriver(core), namespace);
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier), namespace);
   }
 
   /**
@@ -166,19 +171,20 @@ export class EdgeCache {
    * bodies to and from the bucket without copying them into wasm.
    */
   static r2(binding, options) {
-    const { opts, namespace, storeOptions } = readStoreOptions(options, R2_OPTIONS, "EdgeCache.r2");
+    const { opts, namespace, storeOptions, memory } = readStoreOptions(options, R2_OPTIONS, "EdgeCache.r2");
     const prefix = opts.prefix;
     // Rust checks the form (empty, or ending in "/" without ":"); a lone
     // surrogate would reach it as U+FFFD and merge two prefixes.
     if (prefix !== undefined && (typeof prefix !== "string" || !prefix.isWellFormed())) {
       throw codedError(ErrorCode.INVALID_OPTIONS, `prefix must be a well-formed string, got ${describe(prefix)}`);
     }
+    const tier = memoryTier(memory);
     const glue = storesGlue("EdgeCache.r2");
     const core = glue.PersistentCore.openR2(binding, storeOptions(glue), prefix);
     // The bytes "{prefix}{len}:{namespace}:" adds to every object key.
     const nsBytes = namespace === undefined ? 0 : utf8Length(namespace);
     const overhead = utf8Length(prefix ?? "") + String(nsBytes).length + 2 + nsBytes;
-    return new R2Cache(PRIVATE, new PersistentDriver(core), namespace, core, overhead);
+    return new R2Cache(PRIVATE, persistentDriver(core, tier), namespace, core, overhead);
   }
 
   /** The namespace this cache's keys live in, if any. */
@@ -323,11 +329,13 @@ export class EdgeCache {
  * caches have. Not exported: `instanceof EdgeCache` holds.
  */
 class R2Cache extends EdgeCache {
+  #driver;
   #core;
   #keyOverhead;
 
   constructor(token, driver, namespace, core, keyOverhead) {
     super(token, driver, namespace);
+    this.#driver = driver;
     this.#core = core;
     this.#keyOverhead = keyOverhead;
   }
@@ -367,6 +375,6 @@ class R2Cache extends EdgeCache {
     if (size !== undefined && size > R2_MAX_VALUE_BYTES) {
       throw codedError(ErrorCode.VALUE_TOO_LARGE, `the body is ${size} bytes; R2's single-put limit is ${R2_MAX_VALUE_BYTES}`);
     }
-    return this.#core.setStream(key, stored, ttlMs);
+    return this.#driver.replacing(key, () => this.#core.setStream(key, stored, ttlMs));
   }
 }

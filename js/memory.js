@@ -15,9 +15,10 @@ if (MAX_KEY_BYTES >= KEY_BYTES_SPAN) throw new Error("edgecache: KEY_BYTES_SPAN 
 // FNV-1a over the key's UTF-16 code units, seeded per cache, computing the
 // key's UTF-8 length in the same pass (left in `hashedKeyBytes`). Hashing here
 // saves copying the key string into wasm memory on every set. The hash only
-// feeds S3-FIFO's ghost queue: a collision merely admits a key early.
+// feeds S3-FIFO's ghost queue (and tiered.js's write stripes): a collision
+// merely admits a key early (or skips a refill).
 let hashedKeyBytes = 0;
-function hashKey(key, seed) {
+export function hashKey(key, seed) {
   let h = seed;
   let bytes = 0;
   for (let i = 0; i < key.length; i++) {
@@ -120,7 +121,33 @@ export class MemoryDriver {
     this.#store(key, value, ttlMs, this.#slots.get(key));
   }
 
-  #store(key, value, ttlMs, old) {
+  /**
+   * `set` dated from `now` (a `Date.now()` read earlier), so a TTL counts
+   * from then: a memory tier dates its copy no later than the store's write.
+   */
+  setAt(key, value, ttlMs, now) {
+    this.#store(key, value, ttlMs, this.#slots.get(key), now);
+  }
+
+  /**
+   * Stores a checked key and value that expire at `expiresAt` (ms since the
+   * epoch; `undefined`: no expiry of their own, so the default TTL applies):
+   * a memory tier's copy of a stored entry, which must not outlive it.
+   * Does nothing if `expiresAt` has come.
+   */
+  fill(key, value, expiresAt) {
+    const now = Date.now();
+    let ttlMs;
+    if (expiresAt !== undefined) {
+      // The engine dates a write at the end of the current millisecond
+      // (now + 1, as Date.now() truncates): the copy expires at expiresAt.
+      ttlMs = expiresAt - (now + 1);
+      if (!(ttlMs >= 1)) return;
+    }
+    this.#store(key, value, ttlMs, this.#slots.get(key), now);
+  }
+
+  #store(key, value, ttlMs, old, at) {
     if (ttlMs !== undefined) this.#mayExpire = true;
     if (old !== undefined && !this.#mayExpire && byteLengthOf.call(value) === byteLengthOf.call(this.#values[old])) {
       // An overwrite that changes nothing the engine keeps: the same key and
@@ -141,7 +168,7 @@ export class MemoryDriver {
       keyBytes = meta % KEY_BYTES_SPAN;
       hash = (meta - keyBytes) / KEY_BYTES_SPAN;
     }
-    const packed = this.#core.set(keyBytes, hash, byteLengthOf.call(value), ttlMs, old, this.#now());
+    const packed = this.#core.set(keyBytes, hash, byteLengthOf.call(value), ttlMs, old, at ?? this.#now());
     // A refused write (value over the byte bound) changed nothing.
     if (packed < 0) throw this.#core.takeError();
     let removed = Math.floor(packed / TWO_POW_32);

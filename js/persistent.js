@@ -1,7 +1,7 @@
-// The persistent stores (IndexedDB, Workers KV, D1, R2, Redis), alone or
-// behind a memory tier, all in Rust (PersistentCore): every method returns a
-// Promise and values cross as copies. This file only adapts that core to
-// EdgeCache's driver shape and reads the options all stores share.
+// The persistent stores (IndexedDB, Workers KV, D1, R2, Redis), in Rust
+// (PersistentCore): every method returns a Promise and values cross as
+// copies. This file adapts that core to EdgeCache's driver shape and reads
+// the options all stores share; tiered.js puts a memory tier in front.
 
 import { checkKey, checkValue, optionalNamespace, optionalNumber, readTtl } from "./checks.js";
 import { readOptions } from "./options.js";
@@ -11,9 +11,10 @@ const MEMORY_TIER_OPTIONS = ["maxEntries", "maxBytes"];
 /**
  * The options every persistent cache reads the same way: the bag itself
  * (names checked against `allowed`), the namespace, the default TTL and the
- * memory tier's bounds. Returns the bag, the namespace and `storeOptions`,
+ * memory tier's bounds. Returns the bag, the namespace, `storeOptions`,
  * which makes the Rust `StoreOptions` every `PersistentCore.open*` takes
- * from the wasm module that will open the store.
+ * from the wasm module that will open the store, and `memory`: the memory
+ * tier's options (`undefined`: no tier).
  */
 export function readStoreOptions(options, allowed, what) {
   const opts = readOptions(options, allowed, `${what} options`);
@@ -22,17 +23,21 @@ export function readStoreOptions(options, allowed, what) {
   let memory;
   if (opts.memory !== undefined) {
     const bounds = readOptions(opts.memory, MEMORY_TIER_OPTIONS, `${what} memory options`);
-    memory = [optionalNumber(bounds, "maxEntries"), optionalNumber(bounds, "maxBytes")];
+    memory = {
+      maxEntries: optionalNumber(bounds, "maxEntries"),
+      maxBytes: optionalNumber(bounds, "maxBytes"),
+      defaultTtlMs,
+    };
   }
-  const storeOptions = (glue) => {
-    const rust = new glue.StoreOptions(namespace, defaultTtlMs);
-    if (memory !== undefined) rust.setMemory(...memory);
-    return rust;
-  };
-  return { opts, namespace, storeOptions };
+  const storeOptions = (glue) => new glue.StoreOptions(namespace, defaultTtlMs);
+  return { opts, namespace, storeOptions, memory };
 }
 
-/** EdgeCache's driver over a `PersistentCore`. */
+/**
+ * EdgeCache's driver over a `PersistentCore` (a store alone; tiered.js
+ * extends it with a memory tier). The checked calls (`read`, `write`,
+ * `remove`, `contains`) check their arguments, then make the plain call.
+ */
 export class PersistentDriver {
   sync = false;
   #core;
@@ -44,26 +49,26 @@ export class PersistentDriver {
   /** `get` with EdgeCache's argument checks. */
   read(key) {
     checkKey(key);
-    return this.#core.get(key);
+    return this.get(key);
   }
 
   /** `set` with EdgeCache's argument checks (key, value, options). */
   write(key, value, options) {
     checkKey(key);
     const stored = checkValue(value);
-    return this.#core.set(key, stored, readTtl(options));
+    return this.set(key, stored, readTtl(options));
   }
 
   /** `delete` with EdgeCache's argument check. */
   remove(key) {
     checkKey(key);
-    return this.#core.delete(key);
+    return this.delete(key);
   }
 
   /** `has` with EdgeCache's argument check. */
   contains(key) {
     checkKey(key);
-    return this.#core.has(key);
+    return this.has(key);
   }
 
   get(key) {
@@ -92,6 +97,11 @@ export class PersistentDriver {
 
   clear() {
     return this.#core.clear();
+  }
+
+  /** Runs `write`, a write to `key` that bypasses the driver (R2's `setStream`). */
+  replacing(key, write) {
+    return write();
   }
 
   healthCheck() {

@@ -2,23 +2,26 @@
 //! `.kv`, `.d1`, `.r2`, `.redis`), alone or behind a memory tier.
 //!
 //! [`Store`] implements the trait once over whichever stores this build has
-//! (each behind its Cargo feature), and [`Persistent`] is that store alone or
-//! in the one `TieredBackend<MemoryBackend, Store>`. Each backend adds its
-//! constructor (`openKv`, `openD1`, ...) in its own folder's `js.rs`; they
-//! all take the same [`StoreOptions`] for what they share.
+//! (each behind its Cargo feature). Each backend adds its constructor
+//! (`openKv`, `openD1`, ...) in its own folder's `js.rs`; they all take the
+//! same [`StoreOptions`] for what they share.
 //!
-//! Unlike the memory cache, keys and values live in Rust-owned storage here,
-//! so each call passes the key in and copies the value across; the cost is
-//! small next to a storage round trip. Every method returns a Promise and
-//! rejects with a coded `Error`.
+//! The memory tier (`options.memory`) is not here: `js/tiered.js` puts the
+//! JavaScript memory cache in front of a `PersistentCore`, so a hot read
+//! never crosses into wasm. It follows [`TieredBackend`](crate::TieredBackend)'s
+//! rules, reading entries with their expiry through
+//! [`PersistentCore::get_with_expiry`].
+//!
+//! Keys and values cross as copies; the cost is small next to a storage
+//! round trip. Every method returns a Promise and rejects with a coded
+//! `Error`.
 
 use std::time::Duration;
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
 
-use super::convert::{bytes_or_undefined, promise, stats_object, whole};
-use super::error::to_js_error;
+use super::convert::{bytes_or_undefined, promise, stats_object};
 use crate::backend::Entry;
 #[cfg(feature = "d1")]
 use crate::backends::d1::D1Backend;
@@ -31,7 +34,7 @@ use crate::backends::r2::R2Backend;
 #[cfg(feature = "redis")]
 use crate::backends::redis::{socket::JsConnector, RedisBackend};
 use crate::key::ttl_from_ms;
-use crate::{CacheBackend, Error, ExpiryAware, MemoryBackend, Result, Stats, TieredBackend};
+use crate::{CacheBackend, Error, ExpiryAware, Result, Stats};
 
 /// One of the persistent stores this build has.
 #[derive(Clone)]
@@ -227,7 +230,7 @@ impl Store {
     }
 
     /// Whether [`Store::stats`] answers (so a tiered cache asks it).
-    fn counts(&self) -> bool {
+    pub(crate) fn counts(&self) -> bool {
         match self {
             #[cfg(feature = "idb")]
             Store::Idb(_) => true,
@@ -260,74 +263,24 @@ fn unsupported(store: &str) -> Result<Stats> {
     )))
 }
 
-/// The one tiered instantiation: a memory tier in front of a [`Store`].
-pub(crate) type Tiered = TieredBackend<MemoryBackend, Store>;
-
-/// A [`Store`] alone, or behind a memory tier.
-#[derive(Clone)]
-pub(crate) enum Persistent {
-    /// The store alone.
-    Alone(Store),
-    /// A memory tier in front of the store.
-    Tiered(Tiered),
-}
-
-impl Persistent {
-    /// The store, under any tier.
-    pub(crate) fn store(&self) -> &Store {
-        match self {
-            Persistent::Alone(store) => store,
-            Persistent::Tiered(tiered) => tiered.l2(),
-        }
-    }
-
-    /// The statistics `EdgeCache.stats()` reports.
-    async fn stats(&self) -> Result<Stats> {
-        match self {
-            Persistent::Alone(store) => store.stats().await,
-            // A read is a hit if either tier served it; a store that counts
-            // is the authority on everything else.
-            Persistent::Tiered(tiered) if tiered.l2().counts() => {
-                let (front, back) = (tiered.l1().stats(), tiered.l2().stats().await?);
-                Ok(Stats {
-                    hits: front.hits + back.hits,
-                    ..back
-                })
-            }
-            Persistent::Tiered(tiered) => Ok(tiered.l1().stats()),
-        }
-    }
-}
-
-/// What every persistent constructor takes alike: the namespace, the default
-/// TTL and the memory tier's bounds. `core.js` checks names and types; the
-/// ranges are checked here.
+/// What every persistent constructor takes alike: the namespace and the
+/// default TTL. `core.js` checks names and types; the ranges are checked here.
 #[wasm_bindgen]
 #[derive(Default)]
 pub struct StoreOptions {
     namespace: Option<String>,
     default_ttl_ms: Option<f64>,
-    memory: Option<(Option<f64>, Option<f64>)>,
 }
 
 #[wasm_bindgen]
 impl StoreOptions {
-    /// The namespace (`undefined`: none) and default TTL (`undefined`: none),
-    /// with no memory tier.
+    /// The namespace (`undefined`: none) and default TTL (`undefined`: none).
     #[wasm_bindgen(constructor)]
     pub fn new(namespace: Option<String>, default_ttl_ms: Option<f64>) -> StoreOptions {
         StoreOptions {
             namespace,
             default_ttl_ms,
-            memory: None,
         }
-    }
-
-    /// Puts a memory tier in front, with these bounds (`undefined`: the
-    /// memory cache's defaults).
-    #[wasm_bindgen(js_name = setMemory)]
-    pub fn set_memory(&mut self, max_entries: Option<f64>, max_bytes: Option<f64>) {
-        self.memory = Some((max_entries, max_bytes));
     }
 }
 
@@ -341,51 +294,37 @@ impl StoreOptions {
     pub(crate) fn default_ttl(&self) -> Result<Option<Duration>> {
         self.default_ttl_ms.map(ttl_from_ms).transpose()
     }
-
-    /// `store` alone, or behind a memory tier with these bounds and the same
-    /// namespace and default TTL. Every option is checked before the store
-    /// is first called.
-    pub(crate) fn wrap(self, store: Store) -> Result<Persistent> {
-        let Some((max_entries, max_bytes)) = self.memory else {
-            return Ok(Persistent::Alone(store));
-        };
-        let mut memory = MemoryBackend::builder();
-        if let Some(n) = whole("memory.maxEntries", max_entries)? {
-            memory = memory.max_entries(n);
-        }
-        if let Some(n) = whole("memory.maxBytes", max_bytes)? {
-            memory = memory.max_bytes(n);
-        }
-        if let Some(ttl) = self.default_ttl()? {
-            memory = memory.default_ttl(ttl);
-        }
-        if let Some(ns) = self.namespace {
-            memory = memory.namespace(ns);
-        }
-        Ok(Persistent::Tiered(TieredBackend::new(
-            memory.build()?,
-            store,
-        )))
-    }
 }
 
 fn ttl(ttl_ms: Option<f64>) -> Result<Option<Duration>> {
     ttl_ms.map(ttl_from_ms).transpose()
 }
 
-/// A persistent cache for the JavaScript `EdgeCache` class.
+/// `[value, expiresAt]` (`expiresAt` in ms since the epoch, `undefined`
+/// without expiry) for an entry, `undefined` for none.
+fn entry_or_undefined(entry: Option<Entry>) -> JsValue {
+    match entry {
+        None => JsValue::UNDEFINED,
+        Some(entry) => {
+            let expires_at = entry
+                .expires_at
+                // Far below 2^53: expiries are at most a century ahead.
+                .map_or(JsValue::UNDEFINED, |at| JsValue::from_f64(at as f64));
+            Array::of2(&bytes_or_undefined(Some(entry.value)), &expires_at).into()
+        }
+    }
+}
+
+/// A persistent store for the JavaScript `EdgeCache` class.
 #[wasm_bindgen]
 pub struct PersistentCore {
-    pub(crate) backend: Persistent,
+    pub(crate) store: Store,
 }
 
 impl PersistentCore {
-    /// `store` alone or tiered as `options` say, checked, for JavaScript.
-    pub(crate) fn wrap(store: Store, options: StoreOptions) -> Result<PersistentCore, JsValue> {
-        options
-            .wrap(store)
-            .map(|backend| PersistentCore { backend })
-            .map_err(to_js_error)
+    /// `store` for JavaScript. (`options` were read by the store's builder.)
+    pub(crate) fn new(store: Store) -> PersistentCore {
+        PersistentCore { store }
     }
 }
 
@@ -393,62 +332,51 @@ impl PersistentCore {
 impl PersistentCore {
     /// The value under `key` (a copy), or `undefined`.
     pub fn get(&self, key: String) -> Promise {
-        let backend = self.backend.clone();
-        promise(async move {
-            let value = match &backend {
-                Persistent::Alone(b) => b.get(&key).await,
-                Persistent::Tiered(b) => b.get(&key).await,
-            }?;
-            Ok(bytes_or_undefined(value))
-        })
+        let store = self.store.clone();
+        promise(async move { Ok(bytes_or_undefined(store.get(&key).await?)) })
+    }
+
+    /// `[value, expiresAt]` for the live entry under `key` (`expiresAt`:
+    /// its absolute expiry in ms since the epoch, `undefined` for none), or
+    /// `undefined`: what a memory tier needs to keep a copy that never
+    /// outlives the stored entry. Counted like `get`.
+    #[wasm_bindgen(js_name = getWithExpiry)]
+    pub fn get_with_expiry(&self, key: String) -> Promise {
+        let store = self.store.clone();
+        promise(async move { Ok(entry_or_undefined(store.get_with_expiry(&key).await?)) })
     }
 
     /// Stores a copy of `value` under `key`.
     pub fn set(&self, key: String, value: Vec<u8>, ttl_ms: Option<f64>) -> Promise {
-        let backend = self.backend.clone();
+        let store = self.store.clone();
         promise(async move {
-            let ttl = ttl(ttl_ms)?;
-            match &backend {
-                Persistent::Alone(b) => b.set(&key, value, ttl).await,
-                Persistent::Tiered(b) => b.set(&key, value, ttl).await,
-            }?;
+            store.set(&key, value, ttl(ttl_ms)?).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
     /// Removes `key`.
     pub fn delete(&self, key: String) -> Promise {
-        let backend = self.backend.clone();
+        let store = self.store.clone();
         promise(async move {
-            match &backend {
-                Persistent::Alone(b) => b.delete(&key).await,
-                Persistent::Tiered(b) => b.delete(&key).await,
-            }?;
+            store.delete(&key).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
-    /// True if `key` holds a live value.
+    /// True if `key` holds a live value. Not counted as a hit or a miss.
     pub fn has(&self, key: String) -> Promise {
-        let backend = self.backend.clone();
-        promise(async move {
-            match &backend {
-                Persistent::Alone(b) => b.exists(&key).await,
-                Persistent::Tiered(b) => b.exists(&key).await,
-            }
-        })
+        let store = self.store.clone();
+        promise(async move { store.exists(&key).await })
     }
 
     /// The values of `keys`, in order, `undefined` for misses.
     #[wasm_bindgen(js_name = getMany)]
     pub fn get_many(&self, keys: Vec<String>) -> Promise {
-        let backend = self.backend.clone();
+        let store = self.store.clone();
         promise(async move {
             let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-            let values = match &backend {
-                Persistent::Alone(b) => b.mget(&refs).await,
-                Persistent::Tiered(b) => b.mget(&refs).await,
-            }?;
+            let values = store.mget(&refs).await?;
             Ok(values
                 .into_iter()
                 .map(bytes_or_undefined)
@@ -456,28 +384,36 @@ impl PersistentCore {
         })
     }
 
+    /// `getWithExpiry` for each of `keys`, in order, in one round trip.
+    #[wasm_bindgen(js_name = getManyWithExpiry)]
+    pub fn get_many_with_expiry(&self, keys: Vec<String>) -> Promise {
+        let store = self.store.clone();
+        promise(async move {
+            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+            let entries = store.mget_with_expiry(&refs).await?;
+            Ok(entries
+                .into_iter()
+                .map(entry_or_undefined)
+                .collect::<Array>())
+        })
+    }
+
     /// Removes every key in `keys`.
     #[wasm_bindgen(js_name = deleteMany)]
     pub fn delete_many(&self, keys: Vec<String>) -> Promise {
-        let backend = self.backend.clone();
+        let store = self.store.clone();
         promise(async move {
             let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-            match &backend {
-                Persistent::Alone(b) => b.mdelete(&refs).await,
-                Persistent::Tiered(b) => b.mdelete(&refs).await,
-            }?;
+            store.mdelete(&refs).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
     /// Removes every entry of this cache's namespace.
     pub fn clear(&self) -> Promise {
-        let backend = self.backend.clone();
+        let store = self.store.clone();
         promise(async move {
-            match &backend {
-                Persistent::Alone(b) => b.clear_all().await,
-                Persistent::Tiered(b) => b.clear_all().await,
-            }?;
+            store.clear_all().await?;
             Ok(JsValue::UNDEFINED)
         })
     }
@@ -485,24 +421,27 @@ impl PersistentCore {
     /// True if the storage answers.
     #[wasm_bindgen(js_name = healthCheck)]
     pub fn health_check(&self) -> Promise {
-        let backend = self.backend.clone();
-        promise(async move {
-            match &backend {
-                Persistent::Alone(b) => b.health_check().await,
-                Persistent::Tiered(b) => b.health_check().await,
-            }
-        })
+        let store = self.store.clone();
+        promise(async move { store.health_check().await })
     }
 
-    /// `{ hits, misses, inserts, evictions, expirations, entries, bytes }`.
+    /// `{ hits, misses, inserts, evictions, expirations, entries, bytes }`,
+    /// from stores that can count one cache's entries (IndexedDB, D1); the
+    /// others reject with `EDGECACHE_UNSUPPORTED` (see `countsEntries`).
     pub fn stats(&self) -> Promise {
-        let backend = self.backend.clone();
-        promise(async move { Ok(stats_object(backend.stats().await?)) })
+        let store = self.store.clone();
+        promise(async move { Ok(stats_object(store.stats().await?)) })
+    }
+
+    /// True if `stats` answers for this store.
+    #[wasm_bindgen(getter, js_name = countsEntries)]
+    pub fn counts_entries(&self) -> bool {
+        self.store.counts()
     }
 
     /// Closes the database or server connection, if there is one (the next
     /// call reopens it).
     pub fn close(&self) {
-        self.backend.store().close();
+        self.store.close();
     }
 }

@@ -8,11 +8,11 @@ use super::D1Backend;
 use crate::error::JsNumber;
 use crate::wasm::convert::promise;
 use crate::wasm::error::to_js_error;
-use crate::wasm::persistent::{Persistent, PersistentCore, Store, StoreOptions};
+use crate::wasm::persistent::{PersistentCore, Store, StoreOptions};
 use crate::Error;
 
-fn d1_of(backend: &Persistent) -> Option<&D1Backend> {
-    match backend.store() {
+fn d1_of(store: &Store) -> Option<&D1Backend> {
+    match store {
         Store::D1(d1) => Some(d1),
         #[allow(unreachable_patterns)]
         _ => None,
@@ -39,10 +39,8 @@ impl PersistentCore {
                 d1 = d1.default_ttl(ttl);
             }
             let d1 = d1.build()?;
-            // Options are checked (memory bounds too) before the first call.
-            let backend = options.wrap(Store::D1(d1.clone()))?;
             d1.create_table().await?;
-            Ok(PersistentCore { backend })
+            Ok(PersistentCore::new(Store::D1(d1)))
         })
     }
 
@@ -63,7 +61,7 @@ impl PersistentCore {
                 ))))
             }
         };
-        let Some(d1) = d1_of(&self.backend).cloned() else {
+        let Some(d1) = d1_of(&self.store).cloned() else {
             return Err(to_js_error(Error::Unsupported(
                 "purgeExpired is for D1 caches: other stores expire entries themselves".into(),
             )));

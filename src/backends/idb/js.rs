@@ -42,9 +42,9 @@ impl PersistentCore {
             if let Some(n) = whole("maxBytes", max_bytes)? {
                 idb = idb.max_bytes(n);
             }
-            let backend = options.wrap(Store::Idb(idb.build()?))?;
-            backend.store().health_check().await?;
-            Ok(PersistentCore { backend })
+            let store = Store::Idb(idb.build()?);
+            store.health_check().await?;
+            Ok(PersistentCore::new(store))
         })
     }
 }

@@ -1,5 +1,5 @@
-//! `PersistentCore.openKv`: the Workers KV backend (alone or behind a memory
-//! tier) for the JavaScript `EdgeCache.kv`.
+//! `PersistentCore.openKv`: the Workers KV backend for the JavaScript
+//! `EdgeCache.kv`.
 
 use wasm_bindgen::prelude::*;
 
@@ -19,6 +19,8 @@ impl PersistentCore {
         if let Some(ttl) = options.default_ttl().map_err(to_js_error)? {
             kv = kv.default_ttl(ttl);
         }
-        PersistentCore::wrap(Store::Kv(kv.build().map_err(to_js_error)?), options)
+        Ok(PersistentCore::new(Store::Kv(
+            kv.build().map_err(to_js_error)?,
+        )))
     }
 }

@@ -10,17 +10,13 @@ use super::R2Backend;
 use crate::key::ttl_from_ms;
 use crate::wasm::convert::promise;
 use crate::wasm::error::to_js_error;
-use crate::wasm::persistent::{Persistent, PersistentCore, Store, StoreOptions, Tiered};
-use crate::{CacheBackend, Error};
+use crate::wasm::persistent::{PersistentCore, Store, StoreOptions};
+use crate::Error;
 
-/// The R2 backend of `backend`, and the tiered cache around it if any.
-fn r2_of(backend: &Persistent) -> Result<(R2Backend, Option<&Tiered>), Error> {
-    let tiered = match backend {
-        Persistent::Alone(_) => None,
-        Persistent::Tiered(tiered) => Some(tiered),
-    };
-    match backend.store() {
-        Store::R2(r2) => Ok((r2.clone(), tiered)),
+/// The R2 backend of `store`.
+fn r2_of(store: &Store) -> Result<R2Backend, Error> {
+    match store {
+        Store::R2(r2) => Ok(r2.clone()),
         #[allow(unreachable_patterns)]
         _ => Err(Error::Unsupported(
             "streams are only available on R2 caches (EdgeCache.r2)".into(),
@@ -48,7 +44,9 @@ impl PersistentCore {
         if let Some(ttl) = options.default_ttl().map_err(to_js_error)? {
             r2 = r2.default_ttl(ttl);
         }
-        PersistentCore::wrap(Store::R2(r2.build().map_err(to_js_error)?), options)
+        Ok(PersistentCore::new(Store::R2(
+            r2.build().map_err(to_js_error)?,
+        )))
     }
 
     /// The live value under `key` as the bucket's body stream, or
@@ -56,28 +54,23 @@ impl PersistentCore {
     /// not copied into wasm.
     #[wasm_bindgen(js_name = getStream)]
     pub fn get_stream(&self, key: String) -> Promise {
-        let backend = self.backend.clone();
+        let store = self.store.clone();
         promise(async move {
-            let (r2, _) = r2_of(&backend)?;
+            let r2 = r2_of(&store)?;
             Ok(r2.get_body(&key).await?.unwrap_or(JsValue::UNDEFINED))
         })
     }
 
     /// Stores `body` (a `ReadableStream` of known length, `Blob`,
     /// `ArrayBuffer` or `Uint8Array`, checked by `core.js`) under `key`
-    /// without copying it into wasm. On a tiered cache the key is deleted
-    /// from both tiers first (so no reader can put the old value back into
-    /// the memory tier); the next `get` reads the new value from R2.
+    /// without copying it into wasm. (A memory tier in front, in
+    /// `js/tiered.js`, drops its copy around the write.)
     #[wasm_bindgen(js_name = setStream)]
     pub fn set_stream(&self, key: String, body: JsValue, ttl_ms: Option<f64>) -> Promise {
-        let backend = self.backend.clone();
+        let store = self.store.clone();
         promise(async move {
-            let (r2, tiered) = r2_of(&backend)?;
-            let tiered = tiered.cloned();
+            let r2 = r2_of(&store)?;
             let ttl = ttl_ms.map(ttl_from_ms).transpose()?;
-            if let Some(tiered) = tiered {
-                tiered.delete(&key).await?;
-            }
             r2.put_body(&key, &body, ttl).await?;
             Ok(JsValue::UNDEFINED)
         })

@@ -7,7 +7,7 @@ use super::socket::JsConnector;
 use crate::error::JsNumber;
 use crate::key::ttl_from_ms;
 use crate::wasm::error::to_js_error;
-use crate::wasm::persistent::{Persistent, PersistentCore, Store, StoreOptions};
+use crate::wasm::persistent::{PersistentCore, Store, StoreOptions};
 use crate::{Error, RedisBackend};
 
 fn build(
@@ -16,7 +16,7 @@ fn build(
     username: Option<String>,
     password: Option<String>,
     connect_timeout_ms: Option<f64>,
-) -> Result<Persistent, Error> {
+) -> Result<Store, Error> {
     let mut redis = RedisBackend::builder(JsConnector::new(open)?);
     if let Some(ns) = options.namespace() {
         redis = redis.namespace(ns);
@@ -38,7 +38,7 @@ fn build(
             ))
         })?);
     }
-    options.wrap(Store::Redis(redis.build()?))
+    Ok(Store::Redis(redis.build()?))
 }
 
 #[wasm_bindgen]
@@ -55,7 +55,7 @@ impl PersistentCore {
         connect_timeout_ms: Option<f64>,
     ) -> Result<PersistentCore, JsValue> {
         build(open, options, username, password, connect_timeout_ms)
-            .map(|backend| PersistentCore { backend })
+            .map(PersistentCore::new)
             .map_err(to_js_error)
     }
 }
