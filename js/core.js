@@ -19,6 +19,7 @@ import {
   readTtl,
   utf8Length,
 } from "./checks.js";
+import { IndexedDbDriver } from "./indexeddb.js";
 import { MemoryDriver } from "./memory.js";
 import { ErrorCode, codedError, describe, readOptions } from "./options.js";
 import { readStoreOptions } from "./persistent.js";
@@ -92,7 +93,9 @@ export class EdgeCache {
     // In the browser the IndexedDB module loads on this first call.
     const glue = await indexedDbGlue();
     const core = await glue.PersistentCore.openIndexedDb(storeOptions(glue), dbName, storeName, maxEntries, maxBytes);
-    return new EdgeCache(PRIVATE, persistentDriver(core, tier), namespace);
+    // Reads go straight to IndexedDB from JavaScript (indexeddb.js).
+    const store = new IndexedDbDriver(core, await core.indexedDbReader());
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier, store), namespace);
   }
 
   /**

@@ -75,6 +75,21 @@ export class PersistentDriver {
     return this.#core.get(key);
   }
 
+  /** `[value, expiresAt | undefined]` for a live entry, or `undefined`. */
+  getWithExpiry(key) {
+    return this.#core.getWithExpiry(key);
+  }
+
+  /** `getWithExpiry` for each of `keys`, in one round trip. */
+  getManyWithExpiry(keys) {
+    return this.#core.getManyWithExpiry(keys);
+  }
+
+  /** True if `stats` answers (IndexedDB, D1); other stores count nothing. */
+  get countsEntries() {
+    return this.#core.countsEntries;
+  }
+
   has(key) {
     return this.#core.has(key);
   }

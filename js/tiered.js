@@ -38,23 +38,27 @@ export function memoryTier(memory) {
   }
 }
 
-/** EdgeCache's driver over `core`, behind `tier` (from `memoryTier`) if any. */
-export function persistentDriver(core, tier) {
-  return tier === undefined ? new PersistentDriver(core) : new TieredDriver(core, tier);
+/**
+ * EdgeCache's driver over `core`, behind `tier` (from `memoryTier`) if any;
+ * `store` is the driver for the store alone (default: a PersistentDriver;
+ * IndexedDB's reads in JavaScript).
+ */
+export function persistentDriver(core, tier, store = new PersistentDriver(core)) {
+  return tier === undefined ? store : new TieredDriver(core, store, tier);
 }
 
 /** EdgeCache's driver for a persistent store behind a memory tier. */
 class TieredDriver extends PersistentDriver {
   #front;
-  #core;
+  #back;
   #seed = (Math.random() * 2 ** 32) >>> 0;
   // Writes started and finished per stripe (exact: below 2^53).
   #started = new Float64Array(STRIPES);
   #finished = new Float64Array(STRIPES);
 
-  constructor(core, front) {
+  constructor(core, back, front) {
     super(core);
-    this.#core = core;
+    this.#back = back;
     this.#front = front;
   }
 
@@ -97,7 +101,7 @@ class TieredDriver extends PersistentDriver {
   }
 
   contains(key) {
-    return this.#front.contains(key) || this.#core.has(key);
+    return this.#front.contains(key) || this.#back.has(key);
   }
 
   get(key) {
@@ -106,13 +110,13 @@ class TieredDriver extends PersistentDriver {
   }
 
   has(key) {
-    return this.#front.has(key) || this.#core.has(key);
+    return this.#front.has(key) || this.#back.has(key);
   }
 
   async #load(key) {
     const stripe = this.#stripe(key);
     const started = this.#started[stripe];
-    const entry = await this.#core.getWithExpiry(key);
+    const entry = await this.#back.getWithExpiry(key);
     if (entry === undefined) return undefined;
     this.#refill(key, entry, stripe, started);
     return entry[0];
@@ -121,7 +125,7 @@ class TieredDriver extends PersistentDriver {
   set(key, value, ttlMs) {
     const now = Date.now();
     return this.#around([this.#stripe(key)], async () => {
-      await this.#core.set(key, value, ttlMs);
+      await this.#back.set(key, value, ttlMs);
       try {
         this.#front.setAt(key, value, ttlMs, now);
       } catch {
@@ -133,7 +137,7 @@ class TieredDriver extends PersistentDriver {
 
   delete(key) {
     return this.#around([this.#stripe(key)], async () => {
-      await this.#core.delete(key);
+      await this.#back.delete(key);
       this.#front.delete(key);
     });
   }
@@ -146,7 +150,7 @@ class TieredDriver extends PersistentDriver {
     const missingKeys = missing.map((i) => keys[i]);
     const stripes = missingKeys.map((key) => this.#stripe(key));
     const snapshot = stripes.map((s) => this.#started[s]);
-    const entries = await this.#core.getManyWithExpiry(missingKeys);
+    const entries = await this.#back.getManyWithExpiry(missingKeys);
     for (let j = 0; j < missing.length; j++) {
       const entry = entries[j];
       if (entry === undefined) continue;
@@ -160,7 +164,7 @@ class TieredDriver extends PersistentDriver {
     return this.#around(
       keys.map((key) => this.#stripe(key)),
       async () => {
-        await this.#core.deleteMany(keys);
+        await this.#back.deleteMany(keys);
         this.#front.deleteMany(keys);
       },
     );
@@ -168,7 +172,7 @@ class TieredDriver extends PersistentDriver {
 
   clear() {
     return this.#around(undefined, async () => {
-      await this.#core.clear();
+      await this.#back.clear();
       this.#front.clear();
     });
   }
@@ -194,10 +198,14 @@ class TieredDriver extends PersistentDriver {
    * entries (IndexedDB, D1) is the authority on everything else, and the
    * others (KV, R2, Redis) are reported through the tier.
    */
+  close() {
+    this.#back.close();
+  }
+
   async stats() {
     const front = this.#front.stats();
-    if (!this.#core.countsEntries) return front;
-    const back = await this.#core.stats();
+    if (!this.#back.countsEntries) return front;
+    const back = await this.#back.stats();
     back.hits += front.hits;
     return back;
   }

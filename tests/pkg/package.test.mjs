@@ -377,6 +377,73 @@ describe("the demo page, end to end (vite build + preview, Chromium)", () => {
     await page.close();
   });
 
+  test("IndexedDB reads in JavaScript: hits, misses, expired, foreign and stored-undefined records, counted once each and cleaned up", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.waitForFunction(() => window.edgecache);
+    const outcome = await page.evaluate(async () => {
+      const { EdgeCache } = window.edgecache;
+      const dbName = `js-reads-${Date.now()}`;
+      const cache = await EdgeCache.indexedDb({ dbName });
+      const text = (v) => (v === undefined ? null : new TextDecoder().decode(v));
+      // Raw access to the same database: put foreign values, count records.
+      const raw = () =>
+        new Promise((resolve, reject) => {
+          const req = indexedDB.open(dbName);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+      const rawOp = async (fn) => {
+        const db = await raw();
+        const tx = db.transaction("entries", "readwrite");
+        const req = fn(tx.objectStore("entries"));
+        const result = await new Promise((resolve, reject) => {
+          tx.oncomplete = () => resolve(req.result);
+          tx.onerror = () => reject(tx.error);
+        });
+        db.close();
+        return result;
+      };
+      await cache.set("a", new TextEncoder().encode("A"));
+      await cache.set("b", new TextEncoder().encode("B"));
+      await cache.set("short", new TextEncoder().encode("S"), { ttlMs: 40 });
+      await rawOp((s) => s.put({ r: new Uint8Array([1, 2, 3]) }, "0::foreign"));
+      await rawOp((s) => s.put(undefined, "0::undef"));
+      await rawOp((s) => s.put({ r: new Uint8Array([0xec, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 42]) }, "0::wellformed"));
+      await new Promise((r) => setTimeout(r, 60));
+      const single = {
+        a: text(await cache.get("a")),
+        missing: text(await cache.get("missing")),
+        short: text(await cache.get("short")),
+        foreign: text(await cache.get("foreign")),
+        wellformed: Array.from((await cache.get("wellformed")) ?? []),
+      };
+      // A hit read in JavaScript is a view of the record IndexedDB cloned,
+      // past its 11-byte header (the core's answers are copies at offset 0).
+      const offsets = [(await cache.get("b")).byteOffset, (await cache.getMany(["b", "a"])).map((v) => v.byteOffset)];
+      const many = (await cache.getMany(["b", "nope", "undef", "a", "b"])).map(text);
+      const concurrent = (await Promise.all(["a", "b", "x"].map((k) => cache.get(k)))).map(text);
+      const has = [await cache.has("a"), await cache.has("nope")];
+      const stats = await cache.stats();
+      const left = await rawOp((s) => s.getAllKeys());
+      // The cache still reads after its connection is closed.
+      cache.close();
+      const afterClose = text(await cache.get("a"));
+      return { single, many, concurrent, has, stats, left: left.sort(), afterClose, offsets };
+    });
+    assert.deepEqual(outcome.single, { a: "A", missing: null, short: null, foreign: null, wellformed: [42] });
+    assert.deepEqual(outcome.offsets, [11, [11, 11]], "hits were read in JavaScript");
+    assert.deepEqual(outcome.many, ["B", null, null, "A", "B"]);
+    assert.deepEqual(outcome.concurrent, ["A", "B", null]);
+    assert.deepEqual(outcome.has, [true, false]);
+    // Hits: a, wellformed, b, b, a, b, a, b, a, b = 10; misses: missing, short, foreign, nope, undef, x = 6.
+    assert.deepEqual([outcome.stats.hits, outcome.stats.misses], [10, 6]);
+    assert.equal(outcome.stats.expirations, 1, "the expired record was removed by the core");
+    assert.deepEqual(outcome.left, ["0::a", "0::b", "0::wellformed"], "expired, foreign and undefined records were deleted");
+    assert.equal(outcome.afterClose, "A");
+    await page.close();
+  });
+
   test("a real quota error is coded and leaves earlier data intact", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

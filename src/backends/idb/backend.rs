@@ -14,6 +14,7 @@ use crate::policy::Stats;
 use crate::record;
 use crate::time::{expiry_after, Clock};
 use crate::{CacheBackend, Error, Result};
+use wasm_bindgen::JsValue;
 
 /// A persistent cache in the browser's IndexedDB, with optional bounds.
 ///
@@ -367,6 +368,21 @@ impl IndexedDbBackend {
     async fn write(&self, ops: Vec<(String, Op)>) -> Result<()> {
         let state = self.shared.state();
         batch::enqueue(&state, &self.shared, ops).wait().await
+    }
+
+    /// The open connection (opening it if needed), the entry store's name
+    /// and this handle's key prefix: what `js/indexeddb.js` needs to read
+    /// entries straight into JavaScript. The connection stays this
+    /// backend's: it closes it on `versionchange` or [`close`](Self::close),
+    /// and a reader that finds it closed falls back to this backend.
+    pub(crate) async fn reader_parts(&self) -> Result<(JsValue, String, String)> {
+        let state = self.shared.state();
+        let db = state.database(&self.shared).await?;
+        Ok((
+            db.into(),
+            self.shared.store_name.clone(),
+            self.scope.prefix(),
+        ))
     }
 
     /// Reads `keys` in one transaction, counting hits and misses if `count`

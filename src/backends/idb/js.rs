@@ -48,3 +48,28 @@ impl PersistentCore {
         })
     }
 }
+
+#[wasm_bindgen]
+impl PersistentCore {
+    /// IndexedDB caches only: resolves to `[db, storeName, keyPrefix]` (the
+    /// open `IDBDatabase`, opened if needed) for `js/indexeddb.js`, which
+    /// reads live entries straight into JavaScript and leaves everything
+    /// else (expired or undecodable records, closed connections, errors) to
+    /// this core. Other caches resolve to `undefined`.
+    #[wasm_bindgen(js_name = indexedDbReader)]
+    pub fn indexed_db_reader(&self) -> Promise {
+        let store = self.store.clone();
+        promise(async move {
+            #[allow(irrefutable_let_patterns)]
+            let Store::Idb(idb) = &store
+            else {
+                return Ok(JsValue::UNDEFINED);
+            };
+            let (db, name, prefix) = idb.reader_parts().await?;
+            Ok(
+                js_sys::Array::of3(&db, &JsValue::from_str(&name), &JsValue::from_str(&prefix))
+                    .into(),
+            )
+        })
+    }
+}

@@ -1,0 +1,172 @@
+// IndexedDB reads straight into JavaScript. A read through the Rust core goes
+// JS -> wasm -> IndexedDB -> wasm (decode, copy) -> JS; this reader asks
+// IndexedDB itself, on the core's own connection, and hands back a view of
+// the record IndexedDB cloned for it (no copy). It handles only the common
+// answers — a live, well-formed record (a hit) and nothing stored (a miss) —
+// and passes everything else to the core, which stays the authority: an
+// expired or undecodable record (the core counts it and deletes it), a
+// closed connection (the core reopens it), any error (the core reports it).
+// Writes, bounds, purges and statistics stay in Rust (src/backends/idb/).
+//
+// Reads issued in the same tick share one readonly transaction, as the
+// core's do: one key is one `getAll(key, 1)` (unambiguous), several are one
+// `get` each, and a `count` per `undefined` answer tells a missing key from a
+// stored `undefined` (never ours: passed to the core).
+
+import { PersistentDriver } from "./persistent.js";
+
+// The record header (src/record.rs): magic, format version, flags (bit 0:
+// has expiry), expiry in ms since the epoch as a little-endian u64.
+const MAGIC = 0xec;
+const VERSION = 1;
+const HEADER_LEN = 11;
+const TWO_POW_32 = 4294967296;
+
+/** The outcome of one key: a hit `[value, expiresAt]`, a miss, or the core's. */
+const MISS = 0;
+const ASK_CORE = 1;
+
+/**
+ * `[value, expiresAt | undefined]` for a stored object `{ r, ... }` holding a
+ * live record of this format, else ASK_CORE (expired, foreign, truncated,
+ * another version: the core decides, counts and cleans up).
+ */
+function live(stored, now) {
+  const r = stored?.r;
+  if (!(r instanceof Uint8Array) || r.length < HEADER_LEN || r[0] !== MAGIC || r[1] !== VERSION) return ASK_CORE;
+  const flags = r[2];
+  // The top byte of each half is added, not OR-ed: `|` works in int32.
+  const low = (r[3] | (r[4] << 8) | (r[5] << 16)) + r[6] * 2 ** 24;
+  const high = (r[7] | (r[8] << 8) | (r[9] << 16)) + r[10] * 2 ** 24;
+  if (flags === 0) return low === 0 && high === 0 ? [r.subarray(HEADER_LEN), undefined] : ASK_CORE;
+  // Expiries beyond 2^53 ms are not written (TTLs are at most a century).
+  if (flags !== 1 || high >= 2 ** 21) return ASK_CORE;
+  const expiresAt = high * TWO_POW_32 + low;
+  return expiresAt > now ? [r.subarray(HEADER_LEN), expiresAt] : ASK_CORE;
+}
+
+/** EdgeCache's driver for IndexedDB: PersistentDriver with reads in JavaScript. */
+export class IndexedDbDriver extends PersistentDriver {
+  #core;
+  #store;
+  #prefix;
+  #db; // the core's IDBDatabase while it is open; undefined until known
+  #opening; // a pending core.indexedDbReader()
+  #batch; // this tick's reads: { keys, waiters }
+  // Counted here for the reads answered here; the core counts the rest.
+  #hits = 0;
+  #misses = 0;
+
+  /** `parts` = `[db, storeName, keyPrefix]` from `core.indexedDbReader()`. */
+  constructor(core, [db, store, prefix]) {
+    super(core);
+    this.#core = core;
+    this.#db = db;
+    this.#store = store;
+    this.#prefix = prefix;
+  }
+
+  get(key) {
+    return this.getWithExpiry(key).then((entry) => entry?.[0]);
+  }
+
+  getWithExpiry(key) {
+    return new Promise((resolve, reject) => {
+      if (this.#batch === undefined) {
+        this.#batch = { keys: [], waiters: [] };
+        queueMicrotask(() => this.#flush());
+      }
+      this.#batch.keys.push(key);
+      this.#batch.waiters.push({ resolve, reject });
+    });
+  }
+
+  async getMany(keys) {
+    return (await this.getManyWithExpiry(keys)).map((entry) => entry?.[0]);
+  }
+
+  getManyWithExpiry(keys) {
+    return Promise.all(keys.map((key) => this.getWithExpiry(key)));
+  }
+
+  async stats() {
+    const stats = await super.stats();
+    stats.hits += this.#hits;
+    stats.misses += this.#misses;
+    return stats;
+  }
+
+  close() {
+    this.#db = undefined;
+    super.close();
+  }
+
+  async #flush() {
+    const { keys, waiters } = this.#batch;
+    this.#batch = undefined;
+    let outcomes;
+    try {
+      outcomes = await this.#read(keys);
+    } catch {
+      // A closed connection (versionchange, close()), an aborted
+      // transaction, anything: the core reopens, retries and reports.
+      this.#db = undefined;
+      outcomes = keys.map(() => ASK_CORE);
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const outcome = outcomes[i];
+      const { resolve, reject } = waiters[i];
+      if (outcome === ASK_CORE) {
+        this.#core.getWithExpiry(keys[i]).then(resolve, reject);
+      } else if (outcome === MISS) {
+        this.#misses++;
+        resolve(undefined);
+      } else {
+        this.#hits++;
+        resolve(outcome);
+      }
+    }
+  }
+
+  /** One readonly transaction for `keys`; an outcome per key. */
+  async #read(keys) {
+    const db = this.#db ?? (await this.#connection());
+    if (db === undefined) return keys.map(() => ASK_CORE);
+    const tx = db.transaction(this.#store, "readonly");
+    const store = tx.objectStore(this.#store);
+    const stored = keys.map((key) => this.#prefix + key);
+    const now = Date.now();
+    if (stored.length === 1) {
+      const [found] = await request(store.getAll(stored[0], 1));
+      return [found === undefined ? MISS : live(found, now)];
+    }
+    const gets = stored.map((key) => store.get(key));
+    await request(gets[gets.length - 1]);
+    const values = gets.map((g) => g.result);
+    // A stored `undefined` is not ours, but must reach the core (which
+    // deletes it) rather than read as a miss: count the undefined answers.
+    const counts = new Map();
+    values.forEach((value, i) => value === undefined && counts.set(i, store.count(stored[i])));
+    if (counts.size > 0) await request([...counts.values()].at(-1));
+    return values.map((value, i) => {
+      if (value !== undefined) return live(value, now);
+      return counts.get(i).result > 0 ? ASK_CORE : MISS;
+    });
+  }
+
+  /** The core's connection, opened by the core (undefined if it cannot). */
+  async #connection() {
+    this.#opening ??= this.#core.indexedDbReader().finally(() => (this.#opening = undefined));
+    const parts = await this.#opening.catch(() => undefined);
+    this.#db = parts?.[0];
+    return this.#db;
+  }
+}
+
+/** Resolves to `request`'s result (requests of one transaction answer in order). */
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
