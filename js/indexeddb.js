@@ -9,9 +9,11 @@
 // Writes, bounds, purges and statistics stay in Rust (src/backends/idb/).
 //
 // Reads issued in the same tick share one readonly transaction, as the
-// core's do: one key is one `getAll(key, 1)` (unambiguous), several are one
-// `get` each, and a `count` per `undefined` answer tells a missing key from a
-// stored `undefined` (never ours: passed to the core).
+// core's do: one `get` per key, and a `count` per `undefined` answer to tell
+// a missing key from a stored `undefined` (never ours: passed to the core).
+// (The core reads a lone key with `getAll(key, 1)`, which needs no `count`;
+// a plain `get` is faster for a hit: 1,000 sequential one-key transactions
+// took 0.78-0.94x the time with `get` in Chromium 156, six interleaved rounds.)
 
 import { PersistentDriver } from "./persistent.js";
 
@@ -136,10 +138,6 @@ export class IndexedDbDriver extends PersistentDriver {
     const store = tx.objectStore(this.#store);
     const stored = keys.map((key) => this.#prefix + key);
     const now = Date.now();
-    if (stored.length === 1) {
-      const [found] = await request(store.getAll(stored[0], 1));
-      return [found === undefined ? MISS : live(found, now)];
-    }
     const gets = stored.map((key) => store.get(key));
     await request(gets[gets.length - 1]);
     const values = gets.map((g) => g.result);
