@@ -28,6 +28,12 @@ const TWO_POW_32 = 4294967296;
 const MISS = 0;
 const ASK_CORE = 1;
 
+/** What a read resolves to: a value, an entry, or an array of either. */
+const ONE_VALUE = 0;
+const ONE_ENTRY = 1;
+const VALUES = 2;
+const ENTRIES = 3;
+
 /**
  * `[value, expiresAt | undefined]` for a stored object `{ r, ... }` holding a
  * live record of this format, else ASK_CORE (expired, foreign, truncated,
@@ -54,7 +60,7 @@ export class IndexedDbDriver extends PersistentDriver {
   #prefix;
   #db; // the core's IDBDatabase while it is open; undefined until known
   #opening; // a pending core.indexedDbReader()
-  #batch; // this tick's reads: { keys, waiters }
+  #batch; // this tick's reads: { keys, calls: [{ start, count, shape, resolve, reject }] }
   // Counted here for the reads answered here; the core counts the rest.
   #hits = 0;
   #misses = 0;
@@ -69,26 +75,30 @@ export class IndexedDbDriver extends PersistentDriver {
   }
 
   get(key) {
-    return this.getWithExpiry(key).then((entry) => entry?.[0]);
+    return new Promise((resolve, reject) => this.#enqueue([key], ONE_VALUE, resolve, reject));
   }
 
   getWithExpiry(key) {
-    return new Promise((resolve, reject) => {
-      if (this.#batch === undefined) {
-        this.#batch = { keys: [], waiters: [] };
-        queueMicrotask(() => this.#flush());
-      }
-      this.#batch.keys.push(key);
-      this.#batch.waiters.push({ resolve, reject });
-    });
+    return new Promise((resolve, reject) => this.#enqueue([key], ONE_ENTRY, resolve, reject));
   }
 
-  async getMany(keys) {
-    return (await this.getManyWithExpiry(keys)).map((entry) => entry?.[0]);
+  getMany(keys) {
+    return new Promise((resolve, reject) => this.#enqueue(keys, VALUES, resolve, reject));
   }
 
   getManyWithExpiry(keys) {
-    return Promise.all(keys.map((key) => this.getWithExpiry(key)));
+    return new Promise((resolve, reject) => this.#enqueue(keys, ENTRIES, resolve, reject));
+  }
+
+  /** Adds `keys` to this tick's batch; `shape` says what `resolve` gets. */
+  #enqueue(keys, shape, resolve, reject) {
+    if (this.#batch === undefined) {
+      this.#batch = { keys: [], calls: [] };
+      queueMicrotask(() => this.#flush());
+    }
+    const { keys: all, calls } = this.#batch;
+    calls.push({ start: all.length, count: keys.length, shape, resolve, reject });
+    for (let i = 0; i < keys.length; i++) all.push(keys[i]);
   }
 
   async stats() {
@@ -104,7 +114,7 @@ export class IndexedDbDriver extends PersistentDriver {
   }
 
   async #flush() {
-    const { keys, waiters } = this.#batch;
+    const { keys, calls } = this.#batch;
     this.#batch = undefined;
     let outcomes;
     try {
@@ -115,23 +125,38 @@ export class IndexedDbDriver extends PersistentDriver {
       this.#db = undefined;
       outcomes = keys.map(() => ASK_CORE);
     }
-    for (let i = 0; i < keys.length; i++) {
-      const outcome = outcomes[i];
-      const { resolve, reject } = waiters[i];
-      if (outcome === ASK_CORE) {
-        this.#core.getWithExpiry(keys[i]).then(resolve, reject);
-      } else if (outcome === MISS) {
-        this.#misses++;
-        resolve(undefined);
-      } else {
+    for (const call of calls) this.#answer(call, keys, outcomes);
+  }
+
+  /** Settles one call of a batch from the outcomes of its keys. */
+  #answer({ start, count, shape, resolve, reject }, keys, outcomes) {
+    const entries = new Array(count).fill(undefined);
+    const ask = [];
+    for (let i = 0; i < count; i++) {
+      const outcome = outcomes[start + i];
+      if (outcome === ASK_CORE) ask.push(i);
+      else if (outcome === MISS) this.#misses++;
+      else {
         this.#hits++;
-        resolve(outcome);
+        entries[i] = outcome;
       }
     }
+    const settle = () => {
+      if (shape === ONE_VALUE) resolve(entries[0]?.[0]);
+      else if (shape === ONE_ENTRY) resolve(entries[0]);
+      else if (shape === VALUES) resolve(entries.map((entry) => entry?.[0]));
+      else resolve(entries);
+    };
+    if (ask.length === 0) return settle();
+    this.#core.getManyWithExpiry(ask.map((i) => keys[start + i])).then((answers) => {
+      ask.forEach((i, j) => (entries[i] = answers[j]));
+      settle();
+    }, reject);
   }
 
   /** One readonly transaction for `keys`; an outcome per key. */
   async #read(keys) {
+    if (keys.length === 0) return [];
     const db = this.#db ?? (await this.#connection());
     if (db === undefined) return keys.map(() => ASK_CORE);
     const tx = db.transaction(this.#store, "readonly");
