@@ -67,6 +67,7 @@ mod bench {
         quick: bool,
         json: Option<String>,
         only: Option<String>,
+        hits_only: bool,
     }
 
     fn args() -> Args {
@@ -74,6 +75,7 @@ mod bench {
             quick: false,
             json: None,
             only: None,
+            hits_only: false,
         };
         let mut it = std::env::args().skip(1);
         while let Some(a) = it.next() {
@@ -82,6 +84,8 @@ mod bench {
                 "--json" => out.json = it.next(),
                 // For profiling (`perf record`): the throughput part for one peer.
                 "--only" => out.only = it.next(),
+                // The hit-ratio tables alone (deterministic, seconds).
+                "--hits" => out.hits_only = true,
                 // cargo bench passes --bench; filters are not supported.
                 _ => {}
             }
@@ -554,6 +558,10 @@ mod bench {
         }
         out.push(String::new());
         let hit = hit_ratios(&kinds, &mut out);
+        if args.hits_only {
+            println!("{}", out.join("\n"));
+            return;
+        }
         let tp = throughput(&kinds, &sizes, &mut out);
         let seconds = started.elapsed().as_secs_f64();
         out.push(format!("Total time: {seconds:.1} s."));
