@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import net from "node:net";
 import * as node from "./wasm/node/edgecache.js";
-import { nodeTcp, registerTcp } from "./redis.js";
+import { nodeTcp, registerTcp } from "./tcp.js";
 import { httpModule } from "./http-cache.js";
 import { install } from "./runtime.js";
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures_util::lock::Mutex;
 
 use super::resp::{self, Decoder, Value};
-use super::transport::{Connector, Transport};
+use crate::transport::{Connector, Transport};
 use crate::{Error, Result};
 
 /// Credentials sent with `AUTH` on every new connection.
