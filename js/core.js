@@ -46,6 +46,7 @@ const REDIS_OPTIONS = [
   "defaultTtlMs",
   "connectTimeoutMs",
   "replyTimeoutMs",
+  "tls",
   "memory",
 ];
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
@@ -125,7 +126,7 @@ export class EdgeCache {
     if (!(replyTimeoutMs > 0 && replyTimeoutMs <= 2 ** 31 - 1)) {
       throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
     }
-    const { open, username, password } = readConnect(opts.connect, replyTimeoutMs);
+    const { open, username, password } = readConnect(opts.connect, replyTimeoutMs, opts.tls);
     const tier = memoryTier(memory);
     const glue = storesGlue("EdgeCache.redis");
     const core = glue.PersistentCore.openRedis(

@@ -1,52 +1,20 @@
-// Redis connections for EdgeCache.redis. The protocol (RESP, pipelining,
-// AUTH, timeouts of replies) is in Rust; this file only turns the `connect`
-// option into one function, `open(timeoutMs)`, that resolves to a socket with
-// `write(bytes)`, `read()` (a Uint8Array, or null at end of stream) and
-// `close()` — the one transport shape the Rust core talks to.
-//
-// Where TCP comes from depends on the platform, so the entry files register
-// it: workerd.js passes `cloudflare:sockets`' connect(), node.js a `node:net`
-// connector. Browsers have no TCP: there `connect` must be a function.
+// Redis connections for EdgeCache.redis: reads the `connect` option
+// (redis:// URLs, "host:port", { hostname, port } or a function) and the
+// credentials in it. Sockets, timeouts and the platform's TCP are in tcp.js,
+// shared with any other backend over TCP; the protocol (RESP, pipelining,
+// AUTH) is in Rust.
 
 import { ErrorCode, codedError, describe } from "./options.js";
+import { checkHostname, checkPort, tcpOpener } from "./tcp.js";
 
 const DEFAULT_PORT = 6379;
-
-// ({ hostname, port }, signal) => Promise<socket>, set by the entry file;
-// `signal` aborts when the connect timeout passes.
-let platformTcp;
-
-/** Called once by an entry file with its platform's TCP connector. */
-export function registerTcp(open) {
-  platformTcp = open;
-}
 
 function invalid(message) {
   return codedError(ErrorCode.INVALID_OPTIONS, message);
 }
 
-function unavailable(message) {
-  return codedError(ErrorCode.UNAVAILABLE, message);
-}
-
-function checkPort(port, what) {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw invalid(`${what}: port must be an integer from 1 to 65535, got ${describe(port)}`);
-  }
-  return port;
-}
-
-// A DNS name has at most 253 characters; an IP literal fewer.
-const MAX_HOSTNAME = 253;
 // Credentials go into every AUTH command; far longer than any real one.
 const MAX_CREDENTIAL_BYTES = 4096;
-
-function checkHostname(hostname, what) {
-  if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > MAX_HOSTNAME || !hostname.isWellFormed()) {
-    throw invalid(`${what}: hostname must be a well-formed string of 1 to ${MAX_HOSTNAME} characters, got ${describe(hostname)}`);
-  }
-  return hostname;
-}
 
 /**
  * A username or password: undefined, or a non-empty, well-formed string of
@@ -66,19 +34,20 @@ export function readCredential(value, name) {
   return value;
 }
 
-// "redis://[user[:password]@]host[:port][/0]" (or "host:port"). Credentials
-// in the URL are percent-decoded; explicit options win over them.
+// "redis://[user[:password]@]host[:port][/0]" (or "host:port"), or
+// "rediss://..." for TLS. Credentials in the URL are percent-decoded;
+// explicit options win over them.
 function parseUrl(text) {
   const what = "connect";
   const url = (() => {
     try {
       return new URL(text.includes("://") ? text : `redis://${text}`);
     } catch {
-      throw invalid(`${what} must be a redis:// URL, "host:port" or { hostname, port }, got ${JSON.stringify(text)}`);
+      throw invalid(`${what} must be a redis:// or rediss:// URL, "host:port" or { hostname, port }, got ${JSON.stringify(text)}`);
     }
   })();
-  if (url.protocol !== "redis:") {
-    throw invalid(`${what}: only redis:// URLs are supported (no TLS), got ${JSON.stringify(url.protocol)}`);
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw invalid(`${what}: only redis:// and rediss:// (TLS) URLs are supported, got ${JSON.stringify(url.protocol)}`);
   }
   if (url.pathname !== "" && url.pathname !== "/" && url.pathname !== "/0") {
     throw invalid(`${what}: database selection is not supported (use namespaces), got ${JSON.stringify(url.pathname)}`);
@@ -99,6 +68,7 @@ function parseUrl(text) {
   const port = url.port === "" ? DEFAULT_PORT : checkPort(Number(url.port), what);
   return {
     address: { hostname, port },
+    tls: url.protocol === "rediss:",
     username: readCredential(decode(url.username), "the URL's username"),
     password: readCredential(decode(url.password), "the URL's password"),
   };
@@ -125,209 +95,46 @@ function readAddress(connect) {
 }
 
 /**
- * Reads the `connect` option. Returns `{ open, username, password }`, where
- * `open(timeoutMs)` opens one connection and resolves to the Rust core's
- * socket shape, or rejects with an EDGECACHE_UNAVAILABLE error. A reply
- * that stalls for `replyTimeoutMs` closes the socket (the read rejects).
+ * The `tls` option: undefined (TLS only for rediss:// URLs), `true`, or
+ * `{ ca }`: TLS trusting `ca` (PEM text, one string or several) on top of
+ * the platform's trusted roots. Returns `undefined` (no TLS) or `{ ca? }`.
  */
-export function readConnect(connect, replyTimeoutMs) {
-  const guarded = (opening) => opening.then((socket) => withReplyTimeout(socket, replyTimeoutMs));
-  if (typeof connect === "function") {
-    return {
-      open: (timeoutMs) =>
-        guarded(withTimeout((signal) => streamSocket(connect(), signal), timeoutMs, "the connect function")),
-    };
+function readTls(tls, fromUrl) {
+  if (tls === undefined) return fromUrl ? {} : undefined;
+  if (tls === true) return {};
+  if (tls === false) {
+    if (fromUrl) throw invalid("tls: false contradicts the rediss:// URL (use redis:// for a plain connection)");
+    return undefined;
   }
-  const { address, username, password } = readAddress(connect);
-  const where = `${address.hostname}:${address.port}`;
-  const open = (timeoutMs) => {
-    if (platformTcp === undefined) {
-      return Promise.reject(
-        codedError(
-          ErrorCode.UNSUPPORTED,
-          "this runtime has no TCP sockets (browsers): pass connect as a function returning a socket",
-        ),
-      );
-    }
-    return guarded(withTimeout((signal) => platformTcp(address, signal), timeoutMs, where));
-  };
-  return { open, username, password };
-}
-
-// The core reads only while it awaits a reply, so a read that waits longer
-// than `ms` is a server that stopped answering (or a half-open connection):
-// the socket is closed and the read rejects; the core then drops the
-// connection, and the next call opens a new one.
-function withReplyTimeout(socket, ms) {
-  return {
-    write: (bytes) => socket.write(bytes),
-    read() {
-      let timer;
-      const stalled = new Promise((_, reject) => {
-        timer = setTimeout(() => {
-          socket.close();
-          reject(unavailable(`no reply from Redis within ${ms} ms`));
-        }, ms);
-      });
-      return Promise.race([socket.read(), stalled]).finally(() => clearTimeout(timer));
-    },
-    close: () => socket.close(),
-  };
-}
-
-// Races an opening socket against the connect timeout. At the deadline the
-// signal aborts (the opener drops its half-open socket) and a socket that
-// opens later anyway is closed at once.
-function withTimeout(start, timeoutMs, where) {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const deadline = new AbortController();
-    const timer = setTimeout(() => {
-      settled = true;
-      deadline.abort();
-      reject(unavailable(`cannot connect to Redis at ${where}: no connection within ${timeoutMs} ms`));
-    }, timeoutMs);
-    Promise.resolve(deadline.signal)
-      .then(start)
-      .then(
-        (socket) => {
-          clearTimeout(timer);
-          if (settled) socket?.close?.();
-          else resolve(socket);
-        },
-        (error) => {
-          clearTimeout(timer);
-          if (!settled) {
-            reject(error?.code === undefined ? unavailable(`cannot connect to Redis at ${where}: ${error?.message ?? error}`) : error);
-          }
-        },
-      );
-  });
-}
-
-// A Web Streams socket ({ readable, writable, opened?, close() }), as
-// `cloudflare:sockets`' connect() returns, in the core's shape. Resolves once
-// the socket is open (its `opened` promise, where it has one).
-async function streamSocket(socketOrPromise, signal) {
-  const socket = await socketOrPromise;
-  signal.addEventListener("abort", () => closeQuietly(socket), { once: true });
-  if (
-    typeof socket?.readable?.getReader !== "function" ||
-    typeof socket?.writable?.getWriter !== "function"
-  ) {
-    throw unavailable(`the connect function must return a socket with readable and writable streams, got ${describe(socket)}`);
+  if (typeof tls !== "object" || tls === null || Array.isArray(tls)) {
+    throw invalid(`tls must be true, false or { ca }, got ${describe(tls)}`);
   }
-  if (socket.opened !== undefined) await socket.opened;
-  const reader = socket.readable.getReader();
-  const writer = socket.writable.getWriter();
-  return {
-    write: (bytes) => writer.write(bytes),
-    async read() {
-      const { value, done } = await reader.read();
-      return done ? null : value;
-    },
-    close() {
-      reader.cancel().catch(() => {});
-      writer.abort().catch(() => {});
-      closeQuietly(socket);
-    },
-  };
-}
-
-function closeQuietly(socket) {
-  Promise.resolve()
-    .then(() => socket?.close?.())
-    .catch(() => {});
-}
-
-/** workerd: `cloudflare:sockets`' connect() as the platform's TCP. */
-export function cloudflareTcp(connect) {
-  return ({ hostname, port }, signal) => streamSocket(connect({ hostname, port }), signal);
+  const names = Object.keys(tls).filter((k) => k !== "ca");
+  if (names.length > 0) throw invalid(`tls: unknown option ${JSON.stringify(names[0])} (only ca)`);
+  const { ca } = tls;
+  const pem = (v) => typeof v === "string" && v.includes("-----BEGIN CERTIFICATE-----");
+  if (ca !== undefined && !pem(ca) && !(Array.isArray(ca) && ca.length > 0 && ca.every(pem))) {
+    throw invalid(`tls.ca must be a PEM certificate (text with "-----BEGIN CERTIFICATE-----") or an array of them, got ${describe(ca)}`);
+  }
+  return ca === undefined ? {} : { ca };
 }
 
 /**
- * Node: a `node:net` socket in the core's shape. The socket is unref'd while
- * idle, so an open cache never keeps the process alive, and ref'd while a
- * reply is awaited.
+ * Reads the `connect` and `tls` options. Returns `{ open, username,
+ * password }`, where `open(timeoutMs)` opens one connection and resolves to
+ * the Rust core's socket shape, or rejects with an EDGECACHE_UNAVAILABLE
+ * error (see tcp.js). A reply that stalls for `replyTimeoutMs` closes the
+ * socket (the read rejects).
  */
-export function nodeTcp(net) {
-  return ({ hostname, port }, signal) =>
-    new Promise((resolve, reject) => {
-      const socket = net.connect({ host: hostname, port });
-      signal.addEventListener("abort", () => socket.destroy(), { once: true });
-      const fail = (error) => {
-        socket.destroy();
-        reject(unavailable(`cannot connect to Redis at ${hostname}:${port}: ${error.message}`));
-      };
-      socket.once("error", fail);
-      socket.once("connect", () => {
-        socket.off("error", fail);
-        socket.setNoDelay(true);
-        resolve(new NodeSocket(socket));
-      });
-    });
-}
-
-class NodeSocket {
-  #socket;
-  #chunks = [];
-  #waiting = null;
-  #ended = false;
-  #error = null;
-
-  constructor(socket) {
-    this.#socket = socket;
-    socket.on("data", (chunk) => {
-      this.#chunks.push(chunk);
-      this.#wake();
-    });
-    socket.on("error", (error) => {
-      this.#error = error;
-      this.#wake();
-    });
-    socket.on("close", () => {
-      this.#ended = true;
-      this.#wake();
-    });
-    socket.unref();
+export function readConnect(connect, replyTimeoutMs, tls) {
+  const server = "Redis";
+  if (typeof connect === "function") {
+    if (tls !== undefined) {
+      throw invalid("tls applies to URLs and { hostname, port }: a connect function opens its own socket (TLS or not)");
+    }
+    return { open: tcpOpener({ connect, server, replyTimeoutMs }) };
   }
-
-  #wake() {
-    const waiting = this.#waiting;
-    if (waiting === null) return;
-    this.#waiting = null;
-    this.#socket.unref();
-    this.#settle(waiting.resolve, waiting.reject);
-  }
-
-  #settle(resolve, reject) {
-    if (this.#chunks.length > 0) resolve(this.#chunks.shift());
-    else if (this.#error !== null) reject(this.#error);
-    else resolve(null);
-  }
-
-  read() {
-    return new Promise((resolve, reject) => {
-      if (this.#chunks.length > 0 || this.#error !== null || this.#ended) {
-        this.#settle(resolve, reject);
-        return;
-      }
-      this.#waiting = { resolve, reject };
-      this.#socket.ref();
-    });
-  }
-
-  write(bytes) {
-    return new Promise((resolve, reject) => {
-      if (this.#error !== null || this.#ended) {
-        reject(this.#error ?? new Error("the connection is closed"));
-        return;
-      }
-      this.#socket.write(bytes, (error) => (error ? reject(error) : resolve()));
-    });
-  }
-
-  close() {
-    this.#socket.destroy();
-  }
+  const { address, username, password, tls: fromUrl = false } = readAddress(connect);
+  const target = { ...address, tls: readTls(tls, fromUrl) };
+  return { open: tcpOpener({ target, server, replyTimeoutMs }), username, password };
 }

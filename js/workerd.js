@@ -5,13 +5,13 @@
 import wasmModule from "./wasm/workerd/edgecache_bg.wasm";
 import { connect } from "cloudflare:sockets";
 import * as workerd from "./wasm/workerd/edgecache.js";
-import { cloudflareTcp, registerTcp } from "./redis.js";
+import { cloudflareTcp, registerTcp } from "./tcp.js";
 import { httpModule } from "./http-cache.js";
 import { install } from "./runtime.js";
 import { noIndexedDb } from "./no-indexeddb.js";
 
 workerd.initSync({ module: wasmModule });
-registerTcp(cloudflareTcp(connect));
+registerTcp(cloudflareTcp(connect), { trustsCustomCa: false });
 
 install({ memory: workerd, stores: workerd, indexedDb: noIndexedDb, http: async () => httpModule(workerd) });
 

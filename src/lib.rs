@@ -86,6 +86,8 @@ pub mod policy;
 pub mod record;
 mod tiered;
 pub mod time;
+#[cfg(feature = "tcp")]
+pub mod transport;
 
 #[cfg(target_arch = "wasm32")]
 mod wasm;

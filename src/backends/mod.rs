@@ -12,7 +12,7 @@
 //! | [`kv`] | `kv` | Workers KV | [`kv::rules`]: limits, `expirationTtl`, key checks | binding, backend |
 //! | [`d1`] | `d1` | Cloudflare D1 | [`d1::sql`]: statements, chunking, row sizes | binding, backend |
 //! | [`r2`] | `r2` | Cloudflare R2 | [`r2::layout`]: object keys, metadata codec, paging | binding, backend, streams |
-//! | [`redis`] | `redis` | Redis | all of it: RESP, connection, commands | the socket over `node:net` / `cloudflare:sockets` |
+//! | [`redis`] | `redis` | Redis | all of it: RESP, connection, commands | `PersistentCore.openRedis` (the socket is the shared `crate::wasm::socket`) |
 
 #[cfg(feature = "d1")]
 pub mod d1;

@@ -29,5 +29,7 @@ pub(crate) mod persistent;
     feature = "redis"
 ))]
 pub(crate) mod registry;
+#[cfg(feature = "tcp")]
+pub(crate) mod socket;
 #[cfg(any(feature = "kv", feature = "d1", feature = "r2", feature = "redis"))]
 pub(crate) mod sys;

@@ -32,8 +32,10 @@ use crate::backends::kv::KvBackend;
 #[cfg(feature = "r2")]
 use crate::backends::r2::R2Backend;
 #[cfg(feature = "redis")]
-use crate::backends::redis::{socket::JsConnector, RedisBackend};
+use crate::backends::redis::RedisBackend;
 use crate::key::ttl_from_ms;
+#[cfg(feature = "redis")]
+use crate::wasm::socket::JsConnector;
 use crate::{CacheBackend, Error, ExpiryAware, Result, Stats};
 
 /// One of the persistent stores this build has.

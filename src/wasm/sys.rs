@@ -21,3 +21,26 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Promise, js_name = resolve, catch)]
     pub fn promise_resolve(value: &JsValue) -> Result<js_sys::Promise, JsValue>;
 }
+
+#[cfg(feature = "tcp")]
+#[wasm_bindgen]
+extern "C" {
+    /// A TCP socket as `js/tcp.js` hands it to a network backend:
+    /// `write(bytes)`, `read()` and `close()` (see `crate::wasm::socket`).
+    #[wasm_bindgen(extends = js_sys::Object)]
+    #[derive(Debug, Clone)]
+    pub type TcpSocket;
+
+    /// `write(bytes)`: a promise that settles once the bytes are written.
+    #[wasm_bindgen(method, catch, js_name = write)]
+    pub fn write(this: &TcpSocket, bytes: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
+
+    /// `read()`: a promise of the next `Uint8Array` from the server, or
+    /// `null` once the server closed the stream.
+    #[wasm_bindgen(method, catch, js_name = read)]
+    pub fn read(this: &TcpSocket) -> Result<JsValue, JsValue>;
+
+    /// `close()`: closes the socket.
+    #[wasm_bindgen(method, catch, js_name = close)]
+    pub fn close(this: &TcpSocket) -> Result<JsValue, JsValue>;
+}

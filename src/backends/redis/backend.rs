@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use super::conn::{unexpected, Credentials, Link, Pipeline};
 use super::resp::Value;
-use super::transport::Connector;
 use crate::backend::{Entry, ExpiryAware};
 use crate::key::{check_namespace, check_ttl, Options, Scope};
 use crate::record;
 use crate::time::{expiry_after, Clock};
+use crate::transport::Connector;
 use crate::{CacheBackend, Error, Result};
 
 /// Keys per `MGET` or `UNLINK` command. A batch of more keys is split into

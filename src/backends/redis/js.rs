@@ -3,11 +3,11 @@
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
-use super::socket::JsConnector;
 use crate::error::JsNumber;
 use crate::key::ttl_from_ms;
 use crate::wasm::error::to_js_error;
 use crate::wasm::persistent::{PersistentCore, Store, StoreOptions};
+use crate::wasm::socket::JsConnector;
 use crate::{Error, RedisBackend};
 
 fn build(
@@ -17,7 +17,7 @@ fn build(
     password: Option<String>,
     connect_timeout_ms: Option<f64>,
 ) -> Result<Store, Error> {
-    let mut redis = RedisBackend::builder(JsConnector::new(open)?);
+    let mut redis = RedisBackend::builder(JsConnector::new(open, "Redis")?);
     if let Some(ns) = options.namespace() {
         redis = redis.namespace(ns);
     }

@@ -5,9 +5,10 @@
 //! ## The transport
 //!
 //! The backend needs nothing from the platform but an ordered, reliable byte
-//! stream, opened by a [`Connector`] (see [`transport`]): in workerd a
-//! `cloudflare:sockets` socket, in Node a `node:net` socket (both wrapped in
-//! the wasm glue), natively anything over `std::net::TcpStream`
+//! stream, opened by a [`Connector`] (see [`crate::transport`], shared with
+//! any other backend over TCP): in workerd a `cloudflare:sockets` socket, in
+//! Node a `node:net` socket (both wrapped in the shared wasm glue,
+//! `crate::wasm::socket` over `js/tcp.js`), natively anything over `std::net::TcpStream`
 //! (`tests/support/redis_server.rs` has one). The protocol — command
 //! encoding, the RESP2/RESP3 reply parser ([`resp`]), pipelining, the
 //! handshake — is all here, and builds and tests natively.
@@ -100,16 +101,11 @@
 //! of at most 64 KiB, aggregates nested at most 32 deep (see [`resp`]).
 
 pub mod resp;
-pub mod transport;
 
 mod backend;
 mod conn;
 #[cfg(target_arch = "wasm32")]
 mod js;
-#[cfg(target_arch = "wasm32")]
-pub(crate) mod socket;
-#[cfg(target_arch = "wasm32")]
-mod sys;
 
+pub use crate::transport::{Connector, Transport};
 pub use backend::{RedisBackend, RedisBackendBuilder};
-pub use transport::{Connector, Transport};

@@ -1,16 +1,21 @@
-//! The byte stream a [`RedisBackend`](super::RedisBackend) talks over.
+//! The byte stream a network backend talks over, whatever its protocol.
 //!
-//! The backend speaks RESP itself and needs nothing from the platform but an
-//! ordered, reliable byte stream: in workerd a `cloudflare:sockets` socket, in
-//! Node a `node:net` socket (both wrapped in `socket.rs` beside this file), in
-//! native tests a `std::net::TcpStream`. A [`Connector`] opens such streams;
-//! the backend opens one lazily, and a new one on the call after a failure.
+//! A backend that speaks a wire protocol itself (Redis' RESP; a Memcached
+//! backend would speak its text or meta protocol) needs nothing from the
+//! platform but an ordered, reliable byte stream: in workerd a
+//! `cloudflare:sockets` socket, in Node a `node:net` socket (both wrapped in
+//! `crate::wasm::socket`, over `js/tcp.js`), in native tests a
+//! `std::net::TcpStream`. A [`Connector`] opens such streams; a backend opens
+//! one lazily, and a new one on the call after a failure. [`pipeline`] shares
+//! one connection among every call of a backend, pipelining them.
+
+pub mod pipeline;
 
 use std::time::Duration;
 
 use crate::Result;
 
-/// One open connection to a Redis server: an ordered, reliable byte stream.
+/// One open connection to a server: an ordered, reliable byte stream.
 ///
 /// Errors are [`Error::Unavailable`](crate::Error::Unavailable) (the
 /// connection failed or dropped); after one, the backend closes the stream
@@ -29,7 +34,7 @@ pub trait Transport: Send + 'static {
     fn close(&mut self);
 }
 
-/// Opens connections to one Redis server.
+/// Opens connections to one server.
 #[allow(async_fn_in_trait)]
 pub trait Connector: Clone + Send + Sync + 'static {
     /// The stream it opens.

@@ -1,0 +1,330 @@
+// TCP sockets for the backends that speak a wire protocol themselves (Redis;
+// any other over a byte stream). The protocol is in Rust; this file only
+// turns a `connect` option into one function, `open(timeoutMs)`, that
+// resolves to a socket with `write(bytes)`, `read()` (a Uint8Array, or null
+// at end of stream) and `close()` — the one transport shape the Rust core
+// (src/wasm/socket.rs) talks to. The backend's own file (redis.js) parses its
+// URLs and calls tcpOpener.
+//
+// Where TCP comes from depends on the platform, so the entry files register
+// it: workerd.js passes `cloudflare:sockets`' connect(), node.js a `node:net`
+// connector. Browsers have no TCP: there `connect` must be a function.
+
+import { ErrorCode, codedError, describe } from "./options.js";
+
+// (target, signal) => Promise<socket>, set by the entry file, where target
+// is { hostname, port, server, tls } (`server` names it in errors: "Redis";
+// `tls` is undefined for plain TCP, or { ca? }); `signal` aborts when the
+// connect timeout passes. `trustsCustomCa` says whether it honours tls.ca.
+let platformTcp;
+let platformTrustsCustomCa = true;
+
+/** Called once by an entry file with its platform's TCP connector. */
+export function registerTcp(open, { trustsCustomCa = true } = {}) {
+  platformTcp = open;
+  platformTrustsCustomCa = trustsCustomCa;
+}
+
+function invalid(message) {
+  return codedError(ErrorCode.INVALID_OPTIONS, message);
+}
+
+function unavailable(message) {
+  return codedError(ErrorCode.UNAVAILABLE, message);
+}
+
+/** A TCP port: an integer from 1 to 65535. `what` names the option. */
+export function checkPort(port, what) {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw invalid(`${what}: port must be an integer from 1 to 65535, got ${describe(port)}`);
+  }
+  return port;
+}
+
+// A DNS name has at most 253 characters; an IP literal fewer.
+const MAX_HOSTNAME = 253;
+
+/** A hostname: a well-formed string of 1 to 253 characters. */
+export function checkHostname(hostname, what) {
+  if (typeof hostname !== "string" || hostname.length === 0 || hostname.length > MAX_HOSTNAME || !hostname.isWellFormed()) {
+    throw invalid(`${what}: hostname must be a well-formed string of 1 to ${MAX_HOSTNAME} characters, got ${describe(hostname)}`);
+  }
+  return hostname;
+}
+
+/**
+ * The core's `open(timeoutMs)`: opens one connection and resolves to the
+ * core's socket shape, or rejects with an EDGECACHE_UNAVAILABLE error.
+ * `connect` is a function returning a Web Streams socket, or undefined to
+ * use the platform's TCP to `target` ({ hostname, port }). `server` names
+ * the server in errors ("Redis"). A reply that stalls for `replyTimeoutMs`
+ * closes the socket (the read rejects).
+ */
+export function tcpOpener({ connect, target, server, replyTimeoutMs }) {
+  if (target?.tls?.ca !== undefined && platformTcp !== undefined && !platformTrustsCustomCa) {
+    throw invalid(
+      "tls.ca is not supported in this runtime: cloudflare:sockets trusts the public certificate authorities only (use a certificate they sign)",
+    );
+  }
+  const guarded = (opening) => opening.then((socket) => withReplyTimeout(socket, replyTimeoutMs, server));
+  if (typeof connect === "function") {
+    return (timeoutMs) =>
+      guarded(withTimeout((signal) => streamSocket(connect(), signal), timeoutMs, server, "the connect function"));
+  }
+  const where = `${target.hostname}:${target.port}`;
+  return (timeoutMs) => {
+    if (platformTcp === undefined) {
+      return Promise.reject(
+        codedError(
+          ErrorCode.UNSUPPORTED,
+          "this runtime has no TCP sockets (browsers): pass connect as a function returning a socket",
+        ),
+      );
+    }
+    return guarded(withTimeout((signal) => platformTcp({ ...target, server }, signal), timeoutMs, server, where));
+  };
+}
+
+// The core reads only while it awaits a reply, so a read that waits longer
+// than `ms` is a server that stopped answering (or a half-open connection):
+// the socket is closed and the read rejects; the core then drops the
+// connection, and the next call opens a new one. One timer per socket,
+// re-armed only when it fires (a read that finds its bytes waiting, or is
+// answered in time, costs no timer call); unref'd in Node and Deno, so an idle
+// cache never holds the process open.
+function withReplyTimeout(socket, ms, server) {
+  let timer;
+  let deadline = 0;
+  let pending = null; // reject() of the read being timed
+  const arm = (delay) => {
+    timer = setTimeout(expire, delay);
+    if (typeof timer === "number") globalThis.Deno?.unrefTimer?.(timer);
+    else timer?.unref?.();
+  };
+  function expire() {
+    timer = undefined;
+    if (pending === null) return;
+    const left = deadline - Date.now();
+    if (left > 0) {
+      arm(left);
+      return;
+    }
+    const reject = pending;
+    pending = null;
+    socket.close();
+    reject(unavailable(`no reply from ${server} within ${ms} ms`));
+  }
+  return {
+    write: (bytes) => socket.write(bytes),
+    read() {
+      const next = socket.read();
+      if (typeof next?.then !== "function") return next;
+      deadline = Date.now() + ms;
+      if (timer === undefined) arm(ms);
+      return new Promise((resolve, reject) => {
+        pending = reject;
+        const done = () => {
+          if (pending === reject) pending = null;
+        };
+        next.then(
+          (value) => (done(), resolve(value)),
+          (error) => (done(), reject(error)),
+        );
+      });
+    },
+    close: () => socket.close(),
+  };
+}
+
+// Races an opening socket against the connect timeout. At the deadline the
+// signal aborts (the opener drops its half-open socket) and a socket that
+// opens later anyway is closed at once.
+function withTimeout(start, timeoutMs, server, where) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      settled = true;
+      deadline.abort();
+      reject(unavailable(`cannot connect to ${server} at ${where}: no connection within ${timeoutMs} ms`));
+    }, timeoutMs);
+    Promise.resolve(deadline.signal)
+      .then(start)
+      .then(
+        (socket) => {
+          clearTimeout(timer);
+          if (settled) socket?.close?.();
+          else resolve(socket);
+        },
+        (error) => {
+          clearTimeout(timer);
+          if (!settled) {
+            reject(error?.code === undefined ? unavailable(`cannot connect to ${server} at ${where}: ${error?.message ?? error}`) : error);
+          }
+        },
+      );
+  });
+}
+
+// A Web Streams socket ({ readable, writable, opened?, close() }), as
+// `cloudflare:sockets`' connect() returns, in the core's shape. Resolves once
+// the socket is open (its `opened` promise, where it has one).
+async function streamSocket(socketOrPromise, signal) {
+  const socket = await socketOrPromise;
+  signal.addEventListener("abort", () => closeQuietly(socket), { once: true });
+  if (
+    typeof socket?.readable?.getReader !== "function" ||
+    typeof socket?.writable?.getWriter !== "function"
+  ) {
+    throw unavailable(`the connect function must return a socket with readable and writable streams, got ${describe(socket)}`);
+  }
+  if (socket.opened !== undefined) await socket.opened;
+  const reader = socket.readable.getReader();
+  const writer = socket.writable.getWriter();
+  // Writes are awaited (unlike Node's): in workerd a socket belongs to the
+  // request that opened it, and a write from a later request is refused at
+  // once, which tells the core the kept connection is stale (it opens a new
+  // one and sends again) before it waits for a reply that cannot come.
+  return {
+    write: (bytes) => writer.write(bytes),
+    read() {
+      return reader.read().then(({ value, done }) => (done ? null : value));
+    },
+    close() {
+      reader.cancel().catch(() => {});
+      writer.abort().catch(() => {});
+      closeQuietly(socket);
+    },
+  };
+}
+
+function closeQuietly(socket) {
+  Promise.resolve()
+    .then(() => socket?.close?.())
+    .catch(() => {});
+}
+
+/**
+ * workerd: `cloudflare:sockets`' connect() as the platform's TCP; TLS with
+ * `secureTransport: "on"` (the platform's trusted roots only: register it
+ * with `{ trustsCustomCa: false }`).
+ */
+export function cloudflareTcp(connect) {
+  return ({ hostname, port, tls }, signal) =>
+    streamSocket(connect({ hostname, port }, tls === undefined ? undefined : { secureTransport: "on" }), signal);
+}
+
+/**
+ * Node: a `node:net` socket in the core's shape, or with `tls`, a `node:tls`
+ * one (verifying the server's certificate against Node's roots plus
+ * `tls.ca`, and its name against `hostname`). The socket is unref'd while
+ * idle, so an open cache never keeps the process alive, and ref'd while a
+ * reply is awaited.
+ */
+export function nodeTcp(net, tlsModule) {
+  return ({ hostname, port, server, tls }, signal) =>
+    new Promise((resolve, reject) => {
+      const socket =
+        tls === undefined
+          ? net.connect({ host: hostname, port })
+          : tlsModule.connect({
+              host: hostname,
+              port,
+              // SNI takes names only, not IP addresses.
+              servername: net.isIP(hostname) === 0 ? hostname : undefined,
+              ...(tls.ca === undefined ? {} : { ca: [...tlsModule.rootCertificates, ...[tls.ca].flat()] }),
+            });
+      signal.addEventListener("abort", () => socket.destroy(), { once: true });
+      const fail = (error) => {
+        socket.destroy();
+        const what = tls === undefined ? "" : " (TLS)";
+        reject(unavailable(`cannot connect to ${server} at ${hostname}:${port}${what}: ${error.message}`));
+      };
+      socket.once("error", fail);
+      socket.once(tls === undefined ? "connect" : "secureConnect", () => {
+        socket.off("error", fail);
+        socket.setNoDelay(true);
+        resolve(new NodeSocket(socket));
+      });
+    });
+}
+
+// Reads hand back what arrived at once when something did (all of it, in one
+// buffer), and writes are not awaited: Node buffers them, and a write that
+// fails ends the stream for the read waiting for its reply, as if the server
+// had closed the connection (a kept connection that died is then replaced).
+class NodeSocket {
+  #socket;
+  #chunks = [];
+  #waiting = null;
+  #ended = false;
+  #error = null;
+  #writeFailed = false;
+
+  constructor(socket) {
+    this.#socket = socket;
+    socket.on("data", (chunk) => {
+      this.#chunks.push(chunk);
+      this.#wake();
+    });
+    socket.on("error", (error) => {
+      this.#error = error;
+      this.#wake();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      this.#wake();
+    });
+    socket.unref();
+  }
+
+  #wake() {
+    const waiting = this.#waiting;
+    if (waiting === null) return;
+    this.#waiting = null;
+    this.#socket.unref();
+    const next = this.#next();
+    if (next instanceof Error) waiting.reject(next);
+    else waiting.resolve(next);
+  }
+
+  // What a read returns now: bytes, null at the end, an Error, or undefined
+  // (nothing yet).
+  #next() {
+    const chunks = this.#chunks;
+    if (chunks.length === 1) return chunks.pop();
+    if (chunks.length > 1) {
+      this.#chunks = [];
+      return Buffer.concat(chunks);
+    }
+    if (this.#writeFailed || (this.#ended && this.#error === null)) return null;
+    return this.#error ?? undefined;
+  }
+
+  read() {
+    const next = this.#next();
+    if (next instanceof Error) return Promise.reject(next);
+    if (next !== undefined) return next;
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
+      this.#socket.ref();
+    });
+  }
+
+  write(bytes) {
+    if (this.#error !== null || this.#ended || this.#writeFailed) {
+      return Promise.reject(this.#error ?? new Error("the connection is closed"));
+    }
+    this.#socket.write(bytes, (error) => {
+      if (error) {
+        this.#writeFailed = true;
+        this.#wake();
+      }
+    });
+    return undefined;
+  }
+
+  close() {
+    this.#socket.destroy();
+  }
+}
