@@ -19,7 +19,7 @@ for features in js-memory idb http js-memory,kv,d1,r2,redis,http; do
     --features "$features" --target-dir target/wasm-lint -- -D warnings
 done
 
-step "native tests (unit, property, conformance, doc; Redis against real redis-server processes)"
+step "native tests (unit, property, conformance, doc; Redis and memcached against real server processes)"
 cargo test --quiet
 # The core alone (no store, no HTTP policy), and the HTTP policy alone (the
 # browser's http module).

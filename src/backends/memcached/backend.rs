@@ -1,6 +1,7 @@
 //! [`MemcachedBackend`]: the [`CacheBackend`] over one memcached connection.
 
 use std::fmt;
+use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -210,7 +211,8 @@ impl<C: Connector> MemcachedBackend<C> {
     /// missing (`ma <key> N0 J<now> D0 v`), and remembers it.
     async fn read_generation(&self, delta: u64) -> Result<u64> {
         let mut request = Vec::new();
-        let initial = initial_generation(self.scope.now_ms());
+        let now = self.scope.now_ms();
+        let initial = initial_generation(now, foldhash::fast::RandomState::default().hash_one(now));
         meta::ma(
             &mut request,
             &self.generation_key(),
@@ -388,17 +390,9 @@ impl<C: Connector> MemcachedBackend<C> {
         Ok(n)
     }
 
-    /// Stores `value` under `key` with `flags`, mapping memcached's
-    /// "object too large" to [`Error::ValueTooLarge`]. `compare` is the CAS
-    /// value the item must still have (a won vivified stub); `Ok(false)`
-    /// if it did not.
-    async fn store(
-        &self,
-        key: &str,
-        value: &[u8],
-        ttl: Option<Duration>,
-        compare: Option<u64>,
-    ) -> Result<bool> {
+    /// Stores `value` under `key`, mapping memcached's "object too large"
+    /// to [`Error::ValueTooLarge`].
+    async fn store(&self, key: &str, value: &[u8], ttl: Option<Duration>) -> Result<()> {
         check_key(key)?;
         let (header, seconds) = self.header(value, ttl)?;
         let ns = self.scope.namespace();
@@ -406,25 +400,15 @@ impl<C: Connector> MemcachedBackend<C> {
         let outcome = self
             .run(
                 |generation, request| {
-                    let mut flags = vec![Flag::Ttl(seconds)];
-                    if let Some(cas) = compare {
-                        flags.push(Flag::CompareCas(cas));
-                    }
-                    flags.push(Flag::Quiet);
                     meta::ms(
                         request,
                         &item_key(generation, ns, key),
                         &[&header, value],
-                        &flags,
+                        &[Flag::Ttl(seconds), Flag::Quiet],
                     );
                 },
                 |replies| match replies.first().map(|r| &r.status) {
-                    None => Ok(Ok(true)),
-                    Some(Status::Exists | Status::NotFound | Status::NotStored)
-                        if compare.is_some() =>
-                    {
-                        Ok(Ok(false))
-                    }
+                    None => Ok(Ok(())),
                     Some(Status::Error { message, .. }) if message.contains("too large") => {
                         Ok(Err(()))
                     }
@@ -436,7 +420,7 @@ impl<C: Connector> MemcachedBackend<C> {
             )
             .await?;
         match outcome {
-            Ok(stored) => Ok(stored),
+            Ok(()) => Ok(()),
             Err(()) => {
                 let limit = self.learn_item_size_max().await?;
                 Err(Error::ValueTooLarge { size, limit })
@@ -444,9 +428,10 @@ impl<C: Connector> MemcachedBackend<C> {
         }
     }
 
-    /// Reads `key`, vivifying it on a miss (`mg <key> v c N<lock> R<2>`):
-    /// one caller gets the win flag, the others `Z`.
-    async fn lookup_or_claim(&self, key: &str, lock: u32) -> Result<(Lookup, Option<u64>)> {
+    /// Reads `key`, vivifying it on a miss (`mg <key> v N<lock> R2`): one
+    /// caller gets the win flag `W`, the others `Z` (and the stub's empty
+    /// value, or the old value while it is refreshed).
+    async fn lookup_or_claim(&self, key: &str, lock: u32) -> Result<Lookup> {
         let ns = self.scope.namespace();
         let now = || self.scope.now_ms();
         self.run(
@@ -456,7 +441,6 @@ impl<C: Connector> MemcachedBackend<C> {
                     &item_key(generation, ns, key),
                     &[
                         Flag::Value,
-                        Flag::ReturnCas,
                         Flag::Vivify(lock),
                         Flag::Recache(super::rules::TTL_MARGIN_SECS as u32),
                     ],
@@ -466,16 +450,15 @@ impl<C: Connector> MemcachedBackend<C> {
                 let Some(reply) = replies.pop() else {
                     return Err(Error::Backend("no reply to memcached mg".into()));
                 };
-                let cas = reply.flag(b'c').and_then(|c| c.parse().ok());
-                let (won, busy) = (reply.has(b'W'), reply.has(b'Z'));
+                let won = reply.has(b'W');
                 let live = match &reply.status {
                     Status::Value(v) => record::live(v.clone(), now()),
                     _ => return Err(unexpected("mg", &reply)),
                 };
-                Ok(match (live, won, busy) {
-                    (_, true, _) => (Lookup::Won, cas),
-                    (Some(entry), false, _) => (Lookup::Hit(entry), cas),
-                    (None, false, _) => (Lookup::Wait, cas),
+                Ok(match (live, won) {
+                    (_, true) => Lookup::Won,
+                    (Some(entry), false) => Lookup::Hit(entry),
+                    (None, false) => Lookup::Wait,
                 })
             },
         )
@@ -518,21 +501,17 @@ impl<C: Connector> MemcachedBackend<C> {
         let mut pause = Duration::from_millis(5);
         let give_up = Duration::from_secs(u64::from(lock_secs) * 2);
         loop {
-            let (lookup, cas) = self.lookup_or_claim(key, lock_secs).await?;
+            let lookup = self.lookup_or_claim(key, lock_secs).await?;
             match lookup {
                 Lookup::Hit(entry) => return Ok(entry.value),
                 Lookup::Won => {
                     let value = fill().await?;
-                    // Only over our stub (or the entry we were asked to
-                    // refresh): a set() that came first is not overwritten.
-                    if !self.store(key, &value, ttl, cas).await? {
-                        self.store(key, &value, ttl, None).await?;
-                    }
+                    self.store(key, &value, ttl).await?;
                     return Ok(value);
                 }
                 Lookup::Wait if waited >= give_up => {
                     let value = fill().await?;
-                    self.store(key, &value, ttl, None).await?;
+                    self.store(key, &value, ttl).await?;
                     return Ok(value);
                 }
                 Lookup::Wait => {
@@ -551,7 +530,7 @@ impl<C: Connector> CacheBackend for MemcachedBackend<C> {
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
-        self.store(key, &value, ttl, None).await.map(|_| ())
+        self.store(key, &value, ttl).await
     }
 
     async fn delete(&self, key: &str) -> Result<()> {

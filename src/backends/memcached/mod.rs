@@ -47,7 +47,7 @@
 //! | `delete`, `mdelete` | `md <key> q` per key |
 //! | `clear_all` | `ma <generation key> N0 J<now ms> v` |
 //! | `health_check` | `mn` |
-//! | [`get_or_set`](MemcachedBackend::get_or_set) | `mg <key> v c N<lock> R2`; the winner `ms ... C<cas>` |
+//! | [`get_or_set`](MemcachedBackend::get_or_set) | `mg <key> v N<lock> R2`; the winner then `ms` |
 //!
 //! ## Connection and concurrency
 //!

@@ -29,9 +29,9 @@
 //! `clear_all` increments it (`ma`), which makes every entry of the old
 //! generation unreachable at once. The old items stay in memcached until
 //! their own TTL or its LRU reclaims them. A generation that is missing (a
-//! new namespace, a restarted server, an evicted counter) is created as the
-//! current time in milliseconds ([`initial_generation`]), so it never comes
-//! back to a number whose entries may still be stored.
+//! new namespace, a restarted server, an evicted counter) is created from
+//! the current time in milliseconds and random bits ([`initial_generation`]),
+//! so it does not come back to a number whose entries may still be stored.
 //!
 //! ## TTLs
 //!
@@ -129,9 +129,19 @@ pub fn generation_key(namespace: Option<&str>) -> WireKey {
 }
 
 /// The generation a missing counter is created with: the current time in
-/// ms (at least 1), so a recreated counter never returns to an old number.
-pub fn initial_generation(now_ms: u64) -> u64 {
-    now_ms.max(1)
+/// ms times 2^20, plus 20 random bits (`salt`'s low bits). A recreated
+/// counter so never returns to a number whose entries may still be stored,
+/// unless more than a million `clear_all`s per millisecond went before it,
+/// or it is recreated within the millisecond it was made and the random
+/// bits meet.
+///
+/// ```
+/// use edgecache::memcached::rules::initial_generation;
+/// assert_eq!(initial_generation(1, 5), (1 << 20) | 5);
+/// assert_eq!(initial_generation(0, 0), 1);
+/// ```
+pub fn initial_generation(now_ms: u64, salt: u64) -> u64 {
+    (now_ms.saturating_mul(1 << 20) | (salt & 0xF_FFFF)).max(1)
 }
 
 /// A generation counter's stored value (decimal digits, as `ma` keeps it).
@@ -218,8 +228,12 @@ mod tests {
 
     #[test]
     fn generations_start_at_the_clock_and_parse_strictly() {
-        assert_eq!(initial_generation(0), 1);
-        assert_eq!(initial_generation(1_700_000_000_000), 1_700_000_000_000);
+        assert_eq!(initial_generation(0, 0), 1);
+        let g = initial_generation(1_700_000_000_000, u64::MAX);
+        assert_eq!(g >> 20, 1_700_000_000_000);
+        assert_eq!(g & 0xF_FFFF, 0xF_FFFF);
+        // Far-future clocks saturate rather than wrap.
+        assert_eq!(initial_generation(u64::MAX, 0), u64::MAX);
         assert_eq!(parse_generation(b"18446744073709551615").unwrap(), u64::MAX);
         for bad in [&b""[..], b"-1", b"1 2", b"18446744073709551616", b"\xff"] {
             assert_eq!(
