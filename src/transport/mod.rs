@@ -6,7 +6,10 @@
 //! `cloudflare:sockets` socket, in Node a `node:net` socket (both wrapped in
 //! `crate::wasm::socket`, over `js/tcp.js`), in native tests a
 //! `std::net::TcpStream`. A [`Connector`] opens such streams; a backend opens
-//! one lazily, and a new one on the call after a failure.
+//! one lazily, and a new one on the call after a failure. [`pipeline`] shares
+//! one connection among every call of a backend, pipelining them.
+
+pub mod pipeline;
 
 use std::time::Duration;
 
