@@ -442,6 +442,38 @@ fn handles_share_one_connection_and_sit_behind_a_tiered_backend() {
 }
 
 #[test]
+fn concurrent_calls_share_the_pipelined_connection_and_get_their_own_replies() {
+    let server = MemcachedServer::start();
+    let (cache, connector) = backend(&server);
+    let barrier = Arc::new(Barrier::new(16));
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            let (cache, barrier) = (
+                cache.with_namespace(&format!("t{t}")).unwrap(),
+                Arc::clone(&barrier),
+            );
+            thread::spawn(move || {
+                barrier.wait();
+                for i in 0..50u32 {
+                    let key = format!("k{i}");
+                    let value = format!("{t}:{i}").into_bytes();
+                    block_on(cache.set(&key, value.clone(), None)).unwrap();
+                    assert_eq!(block_on(cache.get(&key)).unwrap(), Some(value));
+                    if i % 10 == 9 {
+                        block_on(cache.clear_all()).unwrap();
+                        assert_eq!(block_on(cache.get(&key)).unwrap(), None);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(connector.counters.connects(), 1);
+}
+
+#[test]
 fn get_or_set_fills_once_for_50_concurrent_callers_across_two_caches() {
     let server = MemcachedServer::start();
     let (a, _) = backend(&server);

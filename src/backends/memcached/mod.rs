@@ -53,12 +53,14 @@
 //!
 //! A backend has at most one connection, shared by its clones and its
 //! [`with_namespace`](MemcachedBackend::with_namespace) handles, opened by
-//! the first call that needs it. Calls take turns on it (one exchange at a
-//! time; the shared pipelining of concurrent calls is not used yet). Any
-//! failure of the transport or the parser, an `ERROR`/`CLIENT_ERROR` reply,
-//! and a call whose future is dropped half-way close it; the next call opens
-//! a new one. A kept connection that fails before any reply byte is replaced
-//! once (every request is safe to send twice).
+//! the first call that needs it: the shared pipelined connection
+//! ([`crate::transport::pipeline`]), which sends calls made while others
+//! wait for replies together in one write. Every call's request ends with
+//! `mn`, and its replies are everything up to `MN` (so quiet commands need
+//! no count). A broken stream fails the calls it was carrying; an
+//! `ERROR`/`CLIENT_ERROR` reply fails its call and retires the connection;
+//! a kept connection that died while idle is replaced once (every request
+//! is safe to send twice).
 //!
 //! ## Errors
 //!
