@@ -1,4 +1,4 @@
-// The persistent stores (IndexedDB, Workers KV, D1, R2, Redis), alone or
+// The persistent stores (IndexedDB, Workers KV, D1, R2, Redis, memcached), alone or
 // behind a memory tier, all in Rust (PersistentCore): every method returns a
 // Promise and values cross as copies. This file only adapts that core to
 // EdgeCache's driver shape and reads the options all stores share.
@@ -35,10 +35,13 @@ export function readStoreOptions(options, allowed, what) {
 /** EdgeCache's driver over a `PersistentCore`. */
 export class PersistentDriver {
   sync = false;
+  /** True for a store whose getOrSet is shared across isolates (memcached). */
+  shared;
   #core;
 
-  constructor(core) {
+  constructor(core, { shared = false } = {}) {
     this.#core = core;
+    this.shared = shared;
   }
 
   /** `get` with EdgeCache's argument checks. */
@@ -104,6 +107,11 @@ export class PersistentDriver {
 
   close() {
     this.#core.close();
+  }
+
+  /** memcached only: `[value]`, true (this caller fills) or false (wait). */
+  claim(key, lockMs) {
+    return this.#core.claim(key, lockMs);
   }
 
   purgeExpired(maxRows) {

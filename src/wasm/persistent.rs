@@ -1,5 +1,5 @@
 //! `PersistentCore`: the persistent JavaScript caches (`EdgeCache.indexedDb`,
-//! `.kv`, `.d1`, `.r2`, `.redis`), alone or behind a memory tier.
+//! `.kv`, `.d1`, `.r2`, `.redis`, `.memcached`), alone or behind a memory tier.
 //!
 //! [`Store`] implements the trait once over whichever stores this build has
 //! (each behind its Cargo feature), and [`Persistent`] is that store alone or
@@ -26,12 +26,14 @@ use crate::backends::d1::D1Backend;
 use crate::backends::idb::IndexedDbBackend;
 #[cfg(feature = "kv")]
 use crate::backends::kv::KvBackend;
+#[cfg(feature = "memcached")]
+use crate::backends::memcached::MemcachedBackend;
 #[cfg(feature = "r2")]
 use crate::backends::r2::R2Backend;
 #[cfg(feature = "redis")]
 use crate::backends::redis::RedisBackend;
 use crate::key::ttl_from_ms;
-#[cfg(feature = "redis")]
+#[cfg(feature = "tcp")]
 use crate::wasm::socket::JsConnector;
 use crate::{CacheBackend, Error, ExpiryAware, MemoryBackend, Result, Stats, TieredBackend};
 
@@ -53,6 +55,9 @@ pub(crate) enum Store {
     /// Redis over JavaScript sockets.
     #[cfg(feature = "redis")]
     Redis(RedisBackend<JsConnector>),
+    /// memcached over JavaScript sockets.
+    #[cfg(feature = "memcached")]
+    Memcached(MemcachedBackend<JsConnector>),
 }
 
 impl CacheBackend for Store {
@@ -68,6 +73,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.get(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.get(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.get(key).await,
         }
     }
 
@@ -83,6 +90,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.set(key, value, ttl).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.set(key, value, ttl).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.set(key, value, ttl).await,
         }
     }
 
@@ -98,6 +107,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.delete(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.delete(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.delete(key).await,
         }
     }
 
@@ -113,6 +124,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.exists(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.exists(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.exists(key).await,
         }
     }
 
@@ -128,6 +141,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.mget(keys).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.mget(keys).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.mget(keys).await,
         }
     }
 
@@ -143,6 +158,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.mdelete(keys).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.mdelete(keys).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.mdelete(keys).await,
         }
     }
 
@@ -158,6 +175,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.health_check().await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.health_check().await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.health_check().await,
         }
     }
 
@@ -173,6 +192,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.clear_all().await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.clear_all().await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.clear_all().await,
         }
     }
 }
@@ -190,6 +211,8 @@ impl ExpiryAware for Store {
             Store::R2(b) => b.get_with_expiry(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.get_with_expiry(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.get_with_expiry(key).await,
         }
     }
 
@@ -205,13 +228,15 @@ impl ExpiryAware for Store {
             Store::R2(b) => b.mget_with_expiry(keys).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.mget_with_expiry(keys).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.mget_with_expiry(keys).await,
         }
     }
 }
 
 impl Store {
     /// The store's own statistics, where it can count one cache's entries
-    /// and bytes (IndexedDB, D1). Workers KV, R2 and a shared Redis cannot
+    /// and bytes (IndexedDB, D1). Workers KV, R2 and a shared Redis or memcached cannot
     /// without listing everything: `EDGECACHE_UNSUPPORTED`.
     async fn stats(&self) -> Result<Stats> {
         match self {
@@ -225,6 +250,8 @@ impl Store {
             Store::R2(_) => unsupported("R2"),
             #[cfg(feature = "redis")]
             Store::Redis(_) => unsupported("Redis"),
+            #[cfg(feature = "memcached")]
+            Store::Memcached(_) => unsupported("memcached"),
         }
     }
 
@@ -248,6 +275,8 @@ impl Store {
             Store::Idb(b) => b.close(),
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.disconnect(),
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.disconnect(),
             #[allow(unreachable_patterns)]
             _ => {}
         }

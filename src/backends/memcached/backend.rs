@@ -154,13 +154,16 @@ impl<C: Connector> MemcachedBackendBuilder<C> {
     }
 }
 
-/// What [`MemcachedBackend::get_or_set`] saw of a key.
-enum Lookup {
-    /// A live record.
+/// What [`MemcachedBackend::claim`] saw of a key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Claim {
+    /// A live value: use it.
     Hit(Entry),
-    /// No live record, and this caller won the right to fill it.
+    /// No live value (or one about to expire), and this caller won the
+    /// right to fill it: make the value and `set` it.
     Won,
-    /// No live record, and another caller is filling it.
+    /// No live value, and another caller is filling it: wait a little and
+    /// ask again.
     Wait,
 }
 
@@ -428,10 +431,32 @@ impl<C: Connector> MemcachedBackend<C> {
         }
     }
 
-    /// Reads `key`, vivifying it on a miss (`mg <key> v N<lock> R2`): one
-    /// caller gets the win flag `W`, the others `Z` (and the stub's empty
-    /// value, or the old value while it is refreshed).
-    async fn lookup_or_claim(&self, key: &str, lock: u32) -> Result<Lookup> {
+    /// Reads `key` for a fill shared across processes: memcached's
+    /// stampede protection (`mg <key> v N<lock> R2`, vivify on miss). Of
+    /// all the callers that find no value, on any connection, exactly one
+    /// gets [`Claim::Won`] (the others [`Claim::Wait`]) until the winner
+    /// stores a value or `lock` (whole seconds, at least 1) passes: then
+    /// memcached drops the empty stub it made, and the next caller wins.
+    /// An entry within 2 s of memcached's TTL is [`Claim::Won`] by one
+    /// caller (to refresh it) and a [`Claim::Hit`] for the others.
+    /// [`get_or_set`](Self::get_or_set) is the loop around it.
+    ///
+    /// ```no_run
+    /// use edgecache::memcached::Claim;
+    /// # async fn demo(cache: edgecache::MemcachedBackend<impl edgecache::transport::Connector>) -> edgecache::Result<()> {
+    /// use edgecache::CacheBackend;
+    /// use std::time::Duration;
+    /// match cache.claim("report", Duration::from_secs(10)).await? {
+    ///     Claim::Hit(entry) => println!("{} bytes", entry.value.len()),
+    ///     Claim::Won => cache.set("report", b"...".to_vec(), None).await?,
+    ///     Claim::Wait => { /* sleep a little, then claim again */ }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn claim(&self, key: &str, lock: Duration) -> Result<Claim> {
+        check_key(key)?;
+        let lock = u32::try_from(lock.as_secs().max(1)).unwrap_or(u32::MAX);
         let ns = self.scope.namespace();
         let now = || self.scope.now_ms();
         self.run(
@@ -456,9 +481,9 @@ impl<C: Connector> MemcachedBackend<C> {
                     _ => return Err(unexpected("mg", &reply)),
                 };
                 Ok(match (live, won) {
-                    (_, true) => Lookup::Won,
-                    (Some(entry), false) => Lookup::Hit(entry),
-                    (None, false) => Lookup::Wait,
+                    (_, true) => Claim::Won,
+                    (Some(entry), false) => Claim::Hit(entry),
+                    (None, false) => Claim::Wait,
                 })
             },
         )
@@ -467,16 +492,13 @@ impl<C: Connector> MemcachedBackend<C> {
 
     /// The value under `key`; on a miss, `fill` makes it and it is stored
     /// with `ttl` — by **one caller across every process and isolate** that
-    /// shares the server: memcached's stampede protection (`mg` with `N`,
-    /// vivify on miss) gives one caller the win flag; it calls `fill` and
-    /// stores the value, while the others wait (`sleep`, with backoff from
-    /// 5 ms to 200 ms) and read again until the value is there. A winner
-    /// that does not store within `lock` (whole seconds, at least 1) loses
-    /// the claim: memcached drops its stub item and the next reader wins.
-    /// A waiter that has seen nothing after twice `lock` fills the value
-    /// itself. An entry about to expire (memcached's TTL, in whole seconds,
-    /// within 2 s) is refilled by one caller while the others keep reading
-    /// the old value.
+    /// shares the server ([`claim`](Self::claim): memcached's stampede
+    /// protection). The winner calls `fill` and stores the value; the others
+    /// wait (`sleep`, with backoff from 5 ms to 200 ms) and ask again until
+    /// the value is there. A winner that does not store within `lock` loses
+    /// the claim, and the next caller wins. A waiter that has seen nothing
+    /// after twice `lock` fills the value itself. `fill`'s error is the
+    /// winner's; the value is then not stored.
     ///
     /// `sleep` is the platform's timer (the core has none): natively e.g.
     /// `tokio::time::sleep`, in wasm a `setTimeout` promise.
@@ -496,25 +518,23 @@ impl<C: Connector> MemcachedBackend<C> {
     {
         check_key(key)?;
         check_ttl(ttl)?;
-        let lock_secs = u32::try_from(lock.as_secs().max(1)).unwrap_or(u32::MAX);
         let mut waited = Duration::ZERO;
         let mut pause = Duration::from_millis(5);
-        let give_up = Duration::from_secs(u64::from(lock_secs) * 2);
+        let give_up = lock.max(Duration::from_secs(1)) * 2;
         loop {
-            let lookup = self.lookup_or_claim(key, lock_secs).await?;
-            match lookup {
-                Lookup::Hit(entry) => return Ok(entry.value),
-                Lookup::Won => {
+            match self.claim(key, lock).await? {
+                Claim::Hit(entry) => return Ok(entry.value),
+                Claim::Won => {
                     let value = fill().await?;
                     self.store(key, &value, ttl).await?;
                     return Ok(value);
                 }
-                Lookup::Wait if waited >= give_up => {
+                Claim::Wait if waited >= give_up => {
                     let value = fill().await?;
                     self.store(key, &value, ttl).await?;
                     return Ok(value);
                 }
-                Lookup::Wait => {
+                Claim::Wait => {
                     sleep(pause).await;
                     waited += pause;
                     pause = (pause * 2).min(Duration::from_millis(200));

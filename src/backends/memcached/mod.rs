@@ -47,7 +47,7 @@
 //! | `delete`, `mdelete` | `md <key> q` per key |
 //! | `clear_all` | `ma <generation key> N0 J<now ms> v` |
 //! | `health_check` | `mn` |
-//! | [`get_or_set`](MemcachedBackend::get_or_set) | `mg <key> v N<lock> R2`; the winner then `ms` |
+//! | [`claim`](MemcachedBackend::claim), [`get_or_set`](MemcachedBackend::get_or_set) | `mg <key> v N<lock> R2`; the winner then `ms` |
 //!
 //! ## Connection and concurrency
 //!
@@ -73,7 +73,9 @@
 
 mod backend;
 mod conn;
+#[cfg(target_arch = "wasm32")]
+mod js;
 pub mod meta;
 pub mod rules;
 
-pub use backend::{MemcachedBackend, MemcachedBackendBuilder};
+pub use backend::{Claim, MemcachedBackend, MemcachedBackendBuilder};
