@@ -1,6 +1,6 @@
 // The worker benches/backends.mjs measures: `GET /measure?backend=<name>`
 // times set, get and a hot get through a memory tier for one backend, inside
-// workerd, against Miniflare's local KV, D1 and R2 and a local redis-server.
+// workerd, against Miniflare's local KV, D1 and R2 and a local redis-server and memcached.
 // Bundled from the packed package like a user's worker.
 import { connect } from "cloudflare:sockets";
 import { EdgeCache } from "edgecache";
@@ -49,6 +49,8 @@ async function rawGet(backend, env) {
       return async () => (await env.BUCKET.get(`bench/${STORED}`))?.arrayBuffer();
     case "redis":
       return redisGet(env, STORED);
+    case "memcached":
+      return memcachedGet(env, STORED);
     default:
       return null;
   }
@@ -78,6 +80,47 @@ async function redisGet(env, key) {
   };
 }
 
+/**
+ * A minimal memcached client for one key: `mg <key> v` over a
+ * `cloudflare:sockets` socket (the key is "{generation}:" + STORED, the
+ * generation read once first), reply read whole.
+ */
+async function memcachedGet(env, key) {
+  const socket = connect({ hostname: "127.0.0.1", port: Number(env.MEMCACHED_PORT) });
+  const writer = socket.writable.getWriter();
+  const reader = socket.readable.getReader();
+  const decoder = new TextDecoder();
+  let buffer = new Uint8Array(0);
+  const mg = async (wire) => {
+    await writer.write(encoder.encode(`mg ${wire} v\r\n`));
+    for (;;) {
+      const end = buffer.indexOf(13);
+      if (end >= 0) {
+        const line = decoder.decode(buffer.subarray(0, end));
+        if (line.startsWith("EN")) {
+          buffer = buffer.subarray(end + 2);
+          return undefined;
+        }
+        const length = Number(line.split(" ")[1]);
+        if (buffer.length >= end + 2 + length + 2) {
+          const value = buffer.subarray(end + 2, end + 2 + length);
+          buffer = buffer.subarray(end + 2 + length + 2);
+          return value;
+        }
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error("memcached closed the connection");
+      const joined = new Uint8Array(buffer.length + value.length);
+      joined.set(buffer);
+      joined.set(value, buffer.length);
+      buffer = joined;
+    }
+  };
+  const generation = decoder.decode(await mg(`g:${key.slice(0, key.lastIndexOf(":") + 1)}`));
+  const wire = `${generation}:${key}`;
+  return () => mg(wire);
+}
+
 /** The cache for `backend`, alone or behind a memory tier (a new one per request: Redis sockets belong to a request). */
 async function open(backend, env, memory) {
   const tier = memory ? { memory: { maxEntries: 10_000 } } : {};
@@ -92,6 +135,8 @@ async function open(backend, env, memory) {
       return EdgeCache.r2(env.BUCKET, { prefix: "bench/", namespace: "bench", ...tier });
     case "redis":
       return EdgeCache.redis({ connect: `redis://127.0.0.1:${env.REDIS_PORT}`, namespace: "bench", ...tier });
+    case "memcached":
+      return EdgeCache.memcached({ connect: `memcached://127.0.0.1:${env.MEMCACHED_PORT}`, namespace: "bench", ...tier });
     default:
       throw new Error(`no backend ${backend}`);
   }
