@@ -83,7 +83,7 @@ async function redisGet(env, key) {
 /**
  * A minimal memcached client for one key: `mg <key> v` over a
  * `cloudflare:sockets` socket (the key is "{generation}:" + STORED, the
- * generation read once first), reply read whole.
+ * generation read on the first call), reply read whole.
  */
 async function memcachedGet(env, key) {
   const socket = connect({ hostname: "127.0.0.1", port: Number(env.MEMCACHED_PORT) });
@@ -116,9 +116,12 @@ async function memcachedGet(env, key) {
       buffer = joined;
     }
   };
-  const generation = decoder.decode(await mg(`g:${key.slice(0, key.lastIndexOf(":") + 1)}`));
-  const wire = `${generation}:${key}`;
-  return () => mg(wire);
+  // Read on the first call: the cache creates the generation on its first write.
+  let wire;
+  return async () => {
+    wire ??= `${decoder.decode(await mg(`g:${key.slice(0, key.lastIndexOf(":") + 1)}`))}:${key}`;
+    return mg(wire);
+  };
 }
 
 /** The cache for `backend`, alone or behind a memory tier (a new one per request: Redis sockets belong to a request). */
