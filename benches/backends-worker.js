@@ -1,6 +1,8 @@
 // The worker benches/backends.mjs measures: `GET /measure?backend=<name>`
 // times set, get and a hot get through a memory tier for one backend, inside
-// workerd, against Miniflare's local KV, D1 and R2 and a local redis-server and memcached.
+// workerd, against Miniflare's local KV, D1 and R2, a local redis-server and
+// memcached; `GET /redis` times EdgeCache.redis against bare RESP clients
+// (benches/redis.mjs).
 // Bundled from the packed package like a user's worker.
 import { connect } from "cloudflare:sockets";
 import { EdgeCache } from "edgecache";
@@ -124,6 +126,91 @@ async function memcachedGet(env, key) {
   };
 }
 
+/**
+ * A bare pipelined Redis client over one `cloudflare:sockets` socket:
+ * `gets(keys)` writes every `GET` in one write and reads the bulk replies in
+ * order.
+ */
+function bareClient(env) {
+  const socket = connect({ hostname: "127.0.0.1", port: Number(env.REDIS_PORT) });
+  const writer = socket.writable.getWriter();
+  const reader = socket.readable.getReader();
+  let buffer = new Uint8Array(0);
+  const decoder = new TextDecoder();
+  return {
+    async gets(keys) {
+      await writer.write(encoder.encode(keys.map((k) => `*2\r\n$3\r\nGET\r\n$${k.length}\r\n${k}\r\n`).join("")));
+      const values = [];
+      let at = 0;
+      while (values.length < keys.length) {
+        const end = buffer.indexOf(13, at);
+        const length = end < 0 ? NaN : Number(decoder.decode(buffer.subarray(at + 1, end)));
+        if (end >= 0 && buffer.length >= end + 2 + length + 2) {
+          values.push(buffer.subarray(end + 2, end + 2 + length));
+          at = end + 2 + length + 2;
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error("Redis closed the connection");
+        const joined = new Uint8Array(buffer.length - at + value.length);
+        joined.set(buffer.subarray(at));
+        joined.set(value, buffer.length - at);
+        buffer = joined;
+        at = 0;
+      }
+      buffer = buffer.subarray(at);
+      return values;
+    },
+    close: () => socket.close(),
+  };
+}
+
+/**
+ * `GET /redis`: EdgeCache.redis against bare clients in this request (see
+ * benches/redis.mjs): sequential 1 KiB gets (window averages) vs a bare
+ * `GET`, and `concurrent` gets in one Promise.all vs a bare pipelined
+ * client, `rounds` times (median).
+ */
+async function measureRedis(env, params) {
+  const count = Number(params.get("windows") ?? 20);
+  const ops = Number(params.get("ops") ?? 50);
+  const concurrent = Number(params.get("concurrent") ?? 1000);
+  const rounds = Number(params.get("rounds") ?? 20);
+  const cache = EdgeCache.redis({ connect: `redis://127.0.0.1:${env.REDIS_PORT}`, namespace: "bench" });
+  const keys = Array.from({ length: concurrent }, (_, i) => `k${i}`);
+  await Promise.all(keys.map((k) => cache.set(k, VALUE)));
+  const bare = bareClient(env);
+  const stored = keys.map((k) => `5:bench:${k}`);
+  const median = (v) => v.toSorted((a, b) => a - b)[Math.floor(v.length / 2)];
+  const ours = [];
+  const peer = [];
+  for (let w = 0; w < count; w++) {
+    ours.push(...(await windows(async () => {
+      if ((await cache.get("k0"))?.length !== VALUE.length) throw new Error("ours lost k0");
+    }, 1, ops)).perOpUs);
+    peer.push(...(await windows(async () => {
+      if ((await bare.gets([stored[0]]))[0]?.length !== VALUE.length + 11) throw new Error("bare lost k0");
+    }, 1, ops)).perOpUs);
+  }
+  const oursMs = [];
+  const peerMs = [];
+  for (let round = -2; round < rounds; round++) {
+    let t0 = performance.now();
+    const values = await Promise.all(keys.map((k) => cache.get(k)));
+    const a = performance.now() - t0;
+    if (values.some((v) => v?.length !== VALUE.length)) throw new Error("ours lost a key");
+    t0 = performance.now();
+    const raw = await bare.gets(stored);
+    const b = performance.now() - t0;
+    if (raw.length !== concurrent) throw new Error("bare lost a key");
+    if (round >= 0) oursMs.push(a), peerMs.push(b);
+  }
+  bare.close();
+  await cache.clear();
+  cache.close();
+  return { getP50: median(ours), bareGetP50: median(peer), concurrentMs: median(oursMs), barePipelinedMs: median(peerMs) };
+}
+
 /** The cache for `backend`, alone or behind a memory tier (a new one per request: Redis sockets belong to a request). */
 async function open(backend, env, memory) {
   const tier = memory ? { memory: { maxEntries: 10_000 } } : {};
@@ -148,6 +235,7 @@ async function open(backend, env, memory) {
 export default {
   async fetch(request, env) {
     const url = new URL(request.url);
+    if (url.pathname === "/redis") return Response.json(await measureRedis(env, url.searchParams));
     if (url.pathname !== "/measure") return new Response("no such route", { status: 404 });
     const backend = url.searchParams.get("backend");
     const count = Number(url.searchParams.get("windows") ?? 20);

@@ -80,19 +80,49 @@ export function tcpOpener({ connect, target, server, replyTimeoutMs }) {
 // The core reads only while it awaits a reply, so a read that waits longer
 // than `ms` is a server that stopped answering (or a half-open connection):
 // the socket is closed and the read rejects; the core then drops the
-// connection, and the next call opens a new one.
+// connection, and the next call opens a new one. One timer per socket,
+// re-armed only when it fires (a read that finds its bytes waiting, or is
+// answered in time, costs no timer call); unref'd in Node and Deno, so an idle
+// cache never holds the process open.
 function withReplyTimeout(socket, ms, server) {
+  let timer;
+  let deadline = 0;
+  let pending = null; // reject() of the read being timed
+  const arm = (delay) => {
+    timer = setTimeout(expire, delay);
+    if (typeof timer === "number") globalThis.Deno?.unrefTimer?.(timer);
+    else timer?.unref?.();
+  };
+  function expire() {
+    timer = undefined;
+    if (pending === null) return;
+    const left = deadline - Date.now();
+    if (left > 0) {
+      arm(left);
+      return;
+    }
+    const reject = pending;
+    pending = null;
+    socket.close();
+    reject(unavailable(`no reply from ${server} within ${ms} ms`));
+  }
   return {
     write: (bytes) => socket.write(bytes),
     read() {
-      let timer;
-      const stalled = new Promise((_, reject) => {
-        timer = setTimeout(() => {
-          socket.close();
-          reject(unavailable(`no reply from ${server} within ${ms} ms`));
-        }, ms);
+      const next = socket.read();
+      if (typeof next?.then !== "function") return next;
+      deadline = Date.now() + ms;
+      if (timer === undefined) arm(ms);
+      return new Promise((resolve, reject) => {
+        pending = reject;
+        const done = () => {
+          if (pending === reject) pending = null;
+        };
+        next.then(
+          (value) => (done(), resolve(value)),
+          (error) => (done(), reject(error)),
+        );
       });
-      return Promise.race([socket.read(), stalled]).finally(() => clearTimeout(timer));
     },
     close: () => socket.close(),
   };
@@ -143,11 +173,22 @@ async function streamSocket(socketOrPromise, signal) {
   if (socket.opened !== undefined) await socket.opened;
   const reader = socket.readable.getReader();
   const writer = socket.writable.getWriter();
+  // Writes are not awaited (the core waits for the reply instead): a write
+  // that fails ends the stream, so the read waiting for its reply sees the
+  // end, as it would had the server closed the connection.
+  let failed = null;
   return {
-    write: (bytes) => writer.write(bytes),
-    async read() {
-      const { value, done } = await reader.read();
-      return done ? null : value;
+    write(bytes) {
+      if (failed !== null) return Promise.reject(failed);
+      writer.write(bytes).catch((error) => {
+        failed ??= error;
+        reader.cancel().catch(() => {});
+      });
+      return undefined;
+    },
+    read() {
+      if (failed !== null) return null;
+      return reader.read().then(({ value, done }) => (done ? null : value));
     },
     close() {
       reader.cancel().catch(() => {});
@@ -191,12 +232,17 @@ export function nodeTcp(net) {
     });
 }
 
+// Reads hand back what arrived at once when something did (all of it, in one
+// buffer), and writes are not awaited: Node buffers them, and a write that
+// fails ends the stream for the read waiting for its reply, as if the server
+// had closed the connection (a kept connection that died is then replaced).
 class NodeSocket {
   #socket;
   #chunks = [];
   #waiting = null;
   #ended = false;
   #error = null;
+  #writeFailed = false;
 
   constructor(socket) {
     this.#socket = socket;
@@ -220,34 +266,45 @@ class NodeSocket {
     if (waiting === null) return;
     this.#waiting = null;
     this.#socket.unref();
-    this.#settle(waiting.resolve, waiting.reject);
+    const next = this.#next();
+    if (next instanceof Error) waiting.reject(next);
+    else waiting.resolve(next);
   }
 
-  #settle(resolve, reject) {
-    if (this.#chunks.length > 0) resolve(this.#chunks.shift());
-    else if (this.#error !== null) reject(this.#error);
-    else resolve(null);
+  // What a read returns now: bytes, null at the end, an Error, or undefined
+  // (nothing yet).
+  #next() {
+    const chunks = this.#chunks;
+    if (chunks.length === 1) return chunks.pop();
+    if (chunks.length > 1) {
+      this.#chunks = [];
+      return Buffer.concat(chunks);
+    }
+    if (this.#writeFailed || (this.#ended && this.#error === null)) return null;
+    return this.#error ?? undefined;
   }
 
   read() {
+    const next = this.#next();
+    if (next instanceof Error) return Promise.reject(next);
+    if (next !== undefined) return next;
     return new Promise((resolve, reject) => {
-      if (this.#chunks.length > 0 || this.#error !== null || this.#ended) {
-        this.#settle(resolve, reject);
-        return;
-      }
       this.#waiting = { resolve, reject };
       this.#socket.ref();
     });
   }
 
   write(bytes) {
-    return new Promise((resolve, reject) => {
-      if (this.#error !== null || this.#ended) {
-        reject(this.#error ?? new Error("the connection is closed"));
-        return;
+    if (this.#error !== null || this.#ended || this.#writeFailed) {
+      return Promise.reject(this.#error ?? new Error("the connection is closed"));
+    }
+    this.#socket.write(bytes, (error) => {
+      if (error) {
+        this.#writeFailed = true;
+        this.#wake();
       }
-      this.#socket.write(bytes, (error) => (error ? reject(error) : resolve()));
     });
+    return undefined;
   }
 
   close() {

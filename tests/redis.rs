@@ -676,3 +676,275 @@ fn the_backend_is_send_sync_clone_and_hides_the_password() {
     assert!(!format!("{builder:?}").contains("hunter2"));
     let _ = resp::MAX_BULK_LEN;
 }
+
+// ---- Automatic pipelining ----
+
+/// Polls `call` once with a waker that does nothing.
+fn poll_once<F: Future>(call: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
+    call.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// A backend whose reads are `Pending` once before they block, so calls
+/// polled together overlap as they do in JavaScript.
+fn overlapping(addr: std::net::SocketAddr) -> (Backend, TcpConnector) {
+    let mut connector = TcpConnector::new(addr);
+    connector.yield_before_read = true;
+    let b = RedisBackend::builder(connector.clone()).build().unwrap();
+    (b, connector)
+}
+
+#[test]
+fn concurrent_calls_share_writes_and_get_their_own_replies_in_order() {
+    let server = RedisServer::start();
+    let (cache, connector) = overlapping(server.addr());
+    let keys: Vec<String> = (0..200).map(|i| format!("k{i}")).collect();
+    let sets = keys
+        .iter()
+        .map(|k| cache.set(k, k.repeat(1 + k.len() % 7).into_bytes(), None));
+    for r in block_on(futures_util::future::join_all(sets)) {
+        r.unwrap();
+    }
+    let writes_after_sets = connector.counters.writes();
+    // 200 calls: the first goes out alone, the rest queue behind its reply
+    // and go out together.
+    assert!(
+        writes_after_sets <= 3,
+        "200 concurrent sets took {writes_after_sets} writes"
+    );
+    // Gets, single and multi, of different sizes, mixed: each call gets the
+    // replies to its own commands.
+    let gets = keys.iter().enumerate().map(|(i, k)| {
+        let cache = cache.clone();
+        let keys = &keys;
+        async move {
+            if i % 3 == 0 {
+                let many: Vec<&str> = keys[i..(i + 5).min(keys.len())]
+                    .iter()
+                    .map(String::as_str)
+                    .collect();
+                let got = cache.mget(&many).await.unwrap();
+                let want: Vec<Option<Vec<u8>>> = many
+                    .iter()
+                    .map(|k| Some(k.repeat(1 + k.len() % 7).into_bytes()))
+                    .collect();
+                assert_eq!(got, want, "mget at {i}");
+            } else {
+                let got = cache.get(k).await.unwrap();
+                assert_eq!(got, Some(k.repeat(1 + k.len() % 7).into_bytes()), "get {k}");
+            }
+        }
+    });
+    block_on(futures_util::future::join_all(gets));
+    let get_writes = connector.counters.writes() - writes_after_sets;
+    assert!(
+        get_writes <= 3,
+        "200 concurrent gets took {get_writes} writes"
+    );
+    assert_eq!(connector.counters.connects(), 1);
+    // One call at a time is one write each.
+    block_on(cache.get("k1")).unwrap();
+    block_on(cache.get("k2")).unwrap();
+    assert_eq!(
+        connector.counters.writes() - writes_after_sets,
+        get_writes + 2
+    );
+}
+
+#[test]
+fn a_connection_dropped_mid_pipeline_fails_exactly_the_calls_whose_replies_were_lost() {
+    let fake = FakeServer::start(vec![
+        Box::new(|s, read| {
+            // The first call, alone; then three more in one write: the second
+            // is answered, the third half, the fourth not at all.
+            read(s).unwrap();
+            s.write_all(&mget_reply(b"one")).unwrap();
+            for _ in 0..3 {
+                read(s).unwrap();
+            }
+            s.write_all(&mget_reply(b"two")).unwrap();
+            let three = mget_reply(b"three");
+            s.write_all(&three[..three.len() - 3]).unwrap();
+        }),
+        serve_value(b"later"),
+    ]);
+    let (cache, connector) = overlapping(fake.addr);
+    let results = block_on(futures_util::future::join_all(
+        ["a", "b", "c", "d"].map(|k| cache.get(k)),
+    ));
+    let mut results = results.into_iter();
+    assert_eq!(results.next().unwrap().unwrap(), Some(b"one".to_vec()));
+    assert_eq!(results.next().unwrap().unwrap(), Some(b"two".to_vec()));
+    let mid = results.next().unwrap().unwrap_err();
+    assert_eq!(mid.code(), "EDGECACHE_UNAVAILABLE", "{mid}");
+    assert!(mid.to_string().contains("mid-reply"), "{mid}");
+    let lost = results.next().unwrap().unwrap_err();
+    assert_eq!(lost.code(), "EDGECACHE_UNAVAILABLE", "{lost}");
+    assert_eq!(connector.counters.writes(), 2);
+    assert_eq!(
+        connector.counters.connects(),
+        1,
+        "a broken stream is not retried"
+    );
+    assert_eq!(block_on(cache.get("e")).unwrap(), Some(b"later".to_vec()));
+    assert_eq!(connector.counters.connects(), 2);
+}
+
+#[test]
+fn an_error_reply_mid_pipeline_fails_its_call_only_and_retires_the_connection() {
+    let fake = FakeServer::start(vec![
+        Box::new(|s, read| {
+            read(s).unwrap();
+            s.write_all(&mget_reply(b"one")).unwrap();
+            for _ in 0..3 {
+                read(s).unwrap();
+            }
+            let mut out = mget_reply(b"two");
+            out.extend_from_slice(b"-ERR something broke\r\n");
+            out.extend_from_slice(&mget_reply(b"four"));
+            s.write_all(&out).unwrap();
+            while read(s).is_some() {}
+        }),
+        serve_value(b"new"),
+    ]);
+    let (cache, connector) = overlapping(fake.addr);
+    let results = block_on(futures_util::future::join_all(
+        ["a", "b", "c", "d"].map(|k| cache.get(k)),
+    ));
+    let results: Vec<_> = results
+        .into_iter()
+        .map(|r| r.map_err(|e| e.to_string()))
+        .collect();
+    assert_eq!(results[0], Ok(Some(b"one".to_vec())));
+    assert_eq!(results[1], Ok(Some(b"two".to_vec())));
+    assert!(
+        results[2].as_ref().unwrap_err().contains("something broke"),
+        "{:?}",
+        results[2]
+    );
+    assert_eq!(results[3], Ok(Some(b"four".to_vec())));
+    // The connection that answered with an error is replaced.
+    assert_eq!(block_on(cache.get("e")).unwrap(), Some(b"new".to_vec()));
+    assert_eq!(connector.counters.connects(), 2);
+    assert_eq!(connector.counters.closes(), 1);
+}
+
+#[test]
+fn calls_on_a_stale_pipelined_connection_go_again_once_on_a_new_one() {
+    let fake = FakeServer::start(vec![
+        Box::new(|s, read| {
+            read(s).unwrap();
+            s.write_all(&mget_reply(b"old")).unwrap();
+            // Then the kept connection dies with a call written and no byte
+            // of its reply sent, another call queued behind it.
+            read(s).unwrap();
+        }),
+        serve_value(b"new"),
+    ]);
+    let (cache, connector) = overlapping(fake.addr);
+    assert_eq!(block_on(cache.get("a")).unwrap(), Some(b"old".to_vec()));
+    let results = block_on(futures_util::future::join_all(
+        ["b", "c"].map(|k| cache.get(k)),
+    ));
+    for r in results {
+        assert_eq!(r.unwrap(), Some(b"new".to_vec()));
+    }
+    assert_eq!(connector.counters.connects(), 2);
+    assert_eq!(fake.accepted(), 2);
+}
+
+#[test]
+fn a_call_sent_again_fails_if_the_new_connection_fails_too() {
+    let fake = FakeServer::start(vec![
+        Box::new(|s, read| {
+            read(s).unwrap();
+            s.write_all(&mget_reply(b"old")).unwrap();
+            read(s).unwrap();
+        }),
+        Box::new(|s, read| {
+            // The resent call and the one queued behind it, in one write on
+            // the new connection; closed before replying.
+            read(s).unwrap();
+            read(s).unwrap();
+        }),
+        serve_value(b"fine"),
+    ]);
+    let (cache, connector) = overlapping(fake.addr);
+    assert_eq!(block_on(cache.get("a")).unwrap(), Some(b"old".to_vec()));
+    let results = block_on(futures_util::future::join_all(
+        ["b", "c"].map(|k| cache.get(k)),
+    ));
+    for r in results {
+        let e = r.unwrap_err();
+        assert_eq!(e.code(), "EDGECACHE_UNAVAILABLE", "{e}");
+        assert!(e.to_string().contains("before replying"), "{e}");
+    }
+    assert_eq!(connector.counters.connects(), 2);
+    assert_eq!(connector.counters.writes(), 3);
+    assert_eq!(block_on(cache.get("d")).unwrap(), Some(b"fine".to_vec()));
+}
+
+#[test]
+fn dropped_calls_never_make_another_call_read_the_wrong_reply() {
+    let server = RedisServer::start();
+    let (cache, connector) = overlapping(server.addr());
+    for k in ["1", "2", "3", "4", "5", "6"] {
+        block_on(cache.set(k, format!("value {k}").into_bytes(), None)).unwrap();
+    }
+    let want = |k: &str| Some(format!("value {k}").into_bytes());
+    let connects = connector.counters.connects();
+
+    // A call dropped while queued is never sent; one dropped in flight has
+    // its reply read and thrown away.
+    let mut two = Box::pin(cache.get("2"));
+    let mut three = Box::pin(cache.get("3"));
+    let mut four = Box::pin(cache.get("4"));
+    let mut five = Box::pin(cache.get("5"));
+    assert!(poll_once(two.as_mut()).is_pending()); // writes 2, awaits its reply
+    assert!(poll_once(three.as_mut()).is_pending()); // queued
+    assert!(poll_once(four.as_mut()).is_pending()); // queued
+    assert!(poll_once(five.as_mut()).is_pending()); // queued
+    drop(four);
+    assert_eq!(block_on(two).unwrap(), want("2"));
+    let writes = connector.counters.writes();
+    assert!(poll_once(three.as_mut()).is_pending()); // writes 3 and 5 (not 4)
+    assert_eq!(connector.counters.writes(), writes + 1);
+    let mut six = Box::pin(cache.get("6"));
+    assert!(poll_once(six.as_mut()).is_pending()); // queued behind them
+    drop(five); // in flight, not driving: its reply is skipped
+    assert_eq!(block_on(three).unwrap(), want("3"));
+    assert_eq!(block_on(six).unwrap(), want("6"));
+    assert_eq!(
+        connector.counters.connects(),
+        connects,
+        "nothing was reconnected"
+    );
+
+    // The call doing the reading is dropped half-way: the connection is
+    // closed, and the calls written with it go again on a new one.
+    let mut one = Box::pin(cache.get("1"));
+    assert!(poll_once(one.as_mut()).is_pending()); // writes 1
+    let two = cache.get("2");
+    let three = cache.get("3");
+    let (mut two, mut three) = (Box::pin(two), Box::pin(three));
+    assert!(poll_once(two.as_mut()).is_pending());
+    assert!(poll_once(three.as_mut()).is_pending());
+    drop(one); // the driver, mid-read; 2 and 3 are still queued
+    assert_eq!(connector.counters.closes(), 1);
+    assert_eq!(block_on(two).unwrap(), want("2"));
+    assert_eq!(block_on(three).unwrap(), want("3"));
+    assert_eq!(connector.counters.connects(), connects + 1);
+    // And a driver dropped with other calls in flight on its connection.
+    let mut a = Box::pin(cache.get("1"));
+    assert!(poll_once(a.as_mut()).is_pending()); // writes 1
+    let mut b = Box::pin(cache.get("2"));
+    let mut c = Box::pin(cache.get("3"));
+    assert!(poll_once(b.as_mut()).is_pending());
+    assert!(poll_once(c.as_mut()).is_pending());
+    assert_eq!(block_on(a).unwrap(), want("1"));
+    assert!(poll_once(b.as_mut()).is_pending()); // writes 2 and 3, awaits
+    drop(b); // the driver, mid-read, with 3 in flight
+    assert_eq!(connector.counters.closes(), 2);
+    assert_eq!(block_on(c).unwrap(), want("3"));
+    assert_eq!(connector.counters.connects(), connects + 2);
+    assert_eq!(block_on(cache.get("4")).unwrap(), want("4"));
+}

@@ -11,8 +11,8 @@
 //!
 //! | call | does |
 //! |---|---|
-//! | `write(bytes: Uint8Array)` | a promise that settles once the bytes are written |
-//! | `read()` | a promise of the next bytes the server sent (`Uint8Array`), or `null` once it closed the stream |
+//! | `write(bytes: Uint8Array)` | `undefined` once the bytes are taken (a failure to send them then shows in a later `read`), or a promise that settles once they are written |
+//! | `read()` | the next bytes the server sent (`Uint8Array`), or `null` once it closed the stream: either at once, when they are already there, or as a promise |
 //! | `close()` | closes the socket (its result is ignored) |
 //!
 //! Every failure of the opener or the socket (a throw, a rejection, an answer
@@ -119,9 +119,12 @@ impl Transport for JsSocket {
         let socket = self.socket()?;
         let chunk = Uint8Array::new_from_slice(bytes);
         let server = self.server;
-        Call::new(socket.write(&chunk), || {
-            format!("writing to {server} failed")
-        })
+        let returned = socket.write(&chunk);
+        if returned.as_ref().is_ok_and(JsValue::is_undefined) {
+            // Taken (buffered): a failure shows in a later read.
+            return Ok(());
+        }
+        Call::new(returned, || format!("writing to {server} failed"))
         .failing_with(unavailable)
         .done()
         .await?;
@@ -129,19 +132,27 @@ impl Transport for JsSocket {
     }
 
     async fn read(&mut self) -> Result<Option<Vec<u8>>> {
-        let doing = format!("reading from {} failed", self.server);
+        let server = self.server;
+        let doing = || format!("reading from {server} failed");
         loop {
             let socket = self.socket()?;
-            let value = Call::new(socket.read(), || doing.clone())
-                .failing_with(unavailable)
-                .value()
-                .await?;
+            let value = match socket.read() {
+                // Bytes already there, or the end: no promise to wait for.
+                Ok(v) if v.is_null() || v.is_instance_of::<Uint8Array>() => v,
+                returned => {
+                    Call::new(returned, doing)
+                        .failing_with(unavailable)
+                        .value()
+                        .await?
+                }
+            };
             if value.is_null() || value.is_undefined() {
                 return Ok(None);
             }
             let Some(bytes) = bytes_of(&value) else {
                 return Err(Error::Unavailable(format!(
-                    "{doing}: expected a Uint8Array or null, got {}",
+                    "{}: expected a Uint8Array or null, got {}",
+                    doing(),
                     describe(&value)
                 )));
             };

@@ -1,0 +1,224 @@
+// EdgeCache.redis against bare RESP clients on the same redis-server, in the
+// same run, in Node (node:net) and in workerd (Miniflare, cloudflare:sockets):
+//
+//   get p50       one awaited 1 KiB get at a time; the peer is a bare `GET`
+//                 over its own socket (write the command, read the reply
+//                 whole: no key encoding, no record check, no wasm)
+//   1,000 gets    Promise.all of 1,000 gets of 1 KiB values; the peer is a
+//                 bare pipelined client (1,000 `GET`s in one write, replies
+//                 read in order)
+//
+// and, where Debian's redis-tools is installed, `redis-benchmark -P 16 -t get
+// -d 1024` as a second reference for throughput. Ratios are ours / peer for
+// latency (lower is better, target <= 1.2x) and ours / peer for throughput
+// (higher is better, target >= 0.8x).
+//
+// Usage: bash scripts/build.sh && node benches/redis.mjs [--quick] [--json out.json]
+// (RUNTIMES=node or RUNTIMES=workerd measures one of them.)
+// Not a test: it asserts nothing and prints a markdown table.
+
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import net from "node:net";
+import { join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
+import { bundleWorkers, root, startMiniflare, workerOptions } from "../tests/workers/harness.mjs";
+import { startRedis } from "../tests/support/redis-server.mjs";
+
+const quick = process.argv.includes("--quick");
+const jsonOut = process.argv.includes("--json") ? process.argv[process.argv.indexOf("--json") + 1] : undefined;
+const pkgDir = process.env.EDGECACHE_PKG
+  ? pathToFileURL(`${resolve(process.env.EDGECACHE_PKG)}/`)
+  : new URL("../pkg/", import.meta.url);
+const { EdgeCache } = await import(new URL("node.js", pkgDir).href);
+
+const VALUE = new Uint8Array(1024).fill(7);
+const CONCURRENT = 1_000;
+const SINGLE_OPS = quick ? 1_000 : 5_000;
+const ROUNDS = quick ? 10 : 40;
+const RUNTIMES = process.env.RUNTIMES?.split(",") ?? ["node", "workerd"];
+
+const median = (values) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)];
+const us = (v) => `${v.toFixed(1)} µs`;
+const stored = (key) => `5:bench:${key}`;
+
+/** A bare RESP client over one node:net socket: GETs, pipelined or not. */
+class BareClient {
+  #socket;
+  #buffer = Buffer.alloc(0);
+  #want = 0;
+  #replies = [];
+  #done = null;
+
+  static async open(port) {
+    const socket = net.connect({ host: "127.0.0.1", port });
+    await new Promise((ok, fail) => socket.once("connect", ok).once("error", fail));
+    socket.setNoDelay(true);
+    return new BareClient(socket);
+  }
+
+  constructor(socket) {
+    this.#socket = socket;
+    socket.on("data", (chunk) => {
+      this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+      this.#parse();
+    });
+  }
+
+  // Bulk-string replies only ($<len>\r\n<bytes>\r\n or $-1\r\n).
+  #parse() {
+    let at = 0;
+    while (this.#replies.length < this.#want) {
+      const end = this.#buffer.indexOf(13, at);
+      if (end < 0) break;
+      const length = Number(this.#buffer.toString("latin1", at + 1, end));
+      if (length < 0) {
+        this.#replies.push(null);
+        at = end + 2;
+        continue;
+      }
+      if (this.#buffer.length < end + 2 + length + 2) break;
+      this.#replies.push(this.#buffer.subarray(end + 2, end + 2 + length));
+      at = end + 2 + length + 2;
+    }
+    this.#buffer = this.#buffer.subarray(at);
+    if (this.#replies.length === this.#want && this.#done) {
+      const done = this.#done;
+      this.#done = null;
+      done(this.#replies);
+    }
+  }
+
+  /** Sends all `keys` as GETs in one write; resolves to their values. */
+  gets(keys) {
+    const command = keys.map((k) => `*2\r\n$3\r\nGET\r\n$${Buffer.byteLength(k)}\r\n${k}\r\n`).join("");
+    return new Promise((done) => {
+      this.#want = keys.length;
+      this.#replies = [];
+      this.#done = done;
+      this.#socket.write(command);
+    });
+  }
+
+  close() {
+    this.#socket.destroy();
+  }
+}
+
+/** redis-benchmark's GET requests per second with `-P 16`, or undefined without redis-tools. */
+function redisBenchmark(port) {
+  const run = spawnSync(
+    "redis-benchmark",
+    ["-h", "127.0.0.1", "-p", String(port), "-t", "get", "-P", "16", "-d", "1024", "-n", quick ? "50000" : "200000", "-q", "-c", "1"],
+    { encoding: "utf8" },
+  );
+  if (run.error) return undefined;
+  const m = /GET: ([\d.]+) requests per second/.exec(run.stdout);
+  return m ? Number(m[1]) : undefined;
+}
+
+async function measureNode(port) {
+  const cache = EdgeCache.redis({ connect: `redis://127.0.0.1:${port}`, namespace: "bench" });
+  const keys = Array.from({ length: CONCURRENT }, (_, i) => `k${i}`);
+  await Promise.all(keys.map((k) => cache.set(k, VALUE)));
+  const bare = await BareClient.open(port);
+  const storedKeys = keys.map(stored);
+
+  // Single gets, interleaved in blocks so drift hits both alike.
+  const ours = [];
+  const peer = [];
+  for (let i = 0; i < 200; i++) await cache.get("k0"), await bare.gets([stored("k0")]); // warm-up
+  for (let block = 0; block < SINGLE_OPS / 100; block++) {
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      const v = await cache.get("k0");
+      ours.push((performance.now() - t0) * 1000);
+      if (v?.length !== VALUE.length) throw new Error("ours lost k0");
+    }
+    for (let i = 0; i < 100; i++) {
+      const t0 = performance.now();
+      const [v] = await bare.gets([stored("k0")]);
+      peer.push((performance.now() - t0) * 1000);
+      if (v?.length !== VALUE.length + 11) throw new Error("bare lost k0"); // + the record header
+    }
+  }
+
+  // 1,000 concurrent gets, rounds interleaved.
+  const oursMs = [];
+  const peerMs = [];
+  for (let round = -3; round < ROUNDS; round++) {
+    let t0 = performance.now();
+    const values = await Promise.all(keys.map((k) => cache.get(k)));
+    const a = performance.now() - t0;
+    if (values.some((v) => v?.length !== VALUE.length)) throw new Error("ours lost a key");
+    t0 = performance.now();
+    const raw = await bare.gets(storedKeys);
+    const b = performance.now() - t0;
+    if (raw.length !== CONCURRENT || raw.some((v) => !(v?.length >= VALUE.length))) throw new Error("bare lost a key");
+    if (round >= 0) oursMs.push(a), peerMs.push(b);
+  }
+  bare.close();
+  await cache.clear();
+  cache.close();
+  return {
+    getP50: median(ours),
+    bareGetP50: median(peer),
+    concurrentMs: median(oursMs),
+    barePipelinedMs: median(peerMs),
+  };
+}
+
+async function measureWorkerd(port) {
+  const scripts = await bundleWorkers("bench-redis", { "bench.js": join(root, "benches/backends-worker.js") });
+  const mf = await startMiniflare(workerOptions(scripts["bench.js"], { bindings: { REDIS_PORT: String(port) } }));
+  try {
+    const query = `concurrent=${CONCURRENT}&rounds=${ROUNDS}&windows=${quick ? 10 : 30}&ops=50`;
+    await mf.dispatchFetch(`http://bench/redis?concurrent=${CONCURRENT}&rounds=2&windows=2&ops=50`); // warm-up
+    const response = await mf.dispatchFetch(`http://bench/redis?${query}`);
+    const body = await response.text();
+    if (response.status !== 200) throw new Error(`workerd: ${response.status} ${body.slice(0, 500)}`);
+    return JSON.parse(body);
+  } finally {
+    await mf.dispose();
+  }
+}
+
+const redis = await startRedis();
+const results = {};
+try {
+  if (RUNTIMES.includes("node")) results.node = await measureNode(redis.port);
+  if (RUNTIMES.includes("workerd")) results.workerd = await measureWorkerd(redis.port);
+  results.redisBenchmarkRps = redisBenchmark(redis.port);
+} finally {
+  await redis.stop();
+}
+
+const rps = (ms) => (CONCURRENT / ms) * 1000;
+const rows = [
+  ["runtime", "get p50", "bare GET p50 (peer)", "get / bare", `${CONCURRENT} concurrent gets`, "bare pipelined (peer)", "throughput vs bare", "vs redis-benchmark -P 16"],
+  ["---", "---:", "---:", "---:", "---:", "---:", "---:", "---:"],
+];
+for (const [name, r] of Object.entries({ "Node (node:net)": results.node, "workerd (Miniflare)": results.workerd })) {
+  if (r === undefined) continue;
+  const ours = rps(r.concurrentMs);
+  rows.push([
+    name,
+    us(r.getP50),
+    us(r.bareGetP50),
+    `${(r.getP50 / r.bareGetP50).toFixed(2)}×`,
+    `${r.concurrentMs.toFixed(2)} ms (${Math.round(ours).toLocaleString("en")} gets/s)`,
+    `${r.barePipelinedMs.toFixed(2)} ms (${Math.round(rps(r.barePipelinedMs)).toLocaleString("en")} gets/s)`,
+    `${(r.barePipelinedMs / r.concurrentMs).toFixed(2)}×`,
+    results.redisBenchmarkRps ? `${(ours / results.redisBenchmarkRps).toFixed(2)}×` : "–",
+  ]);
+}
+console.log(`EdgeCache.redis vs bare RESP clients, same redis-server, same run; 1 KiB values\n`);
+console.log(rows.map((r) => `| ${r.join(" | ")} |`).join("\n"));
+console.log(
+  results.redisBenchmarkRps
+    ? `\nredis-benchmark -P 16 -t get -d 1024 -c 1: ${Math.round(results.redisBenchmarkRps).toLocaleString("en")} GETs/s`
+    : "\n(redis-benchmark not installed: no second reference)",
+);
+console.log("workerd times are window averages (performance.now() there has 1 ms resolution and advances on I/O).");
+if (jsonOut) writeFileSync(jsonOut, JSON.stringify(results, null, 2));
