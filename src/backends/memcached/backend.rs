@@ -29,8 +29,9 @@ const GENERATION_RETRIES: usize = 4;
 ///
 /// - **One connection per backend**, opened on the first call through the
 ///   [`Connector`], shared by clones and [`with_namespace`](Self::with_namespace)
-///   handles; calls take turns on it, each sending its commands in one
-///   write. After any failure it is closed, and the next call opens a new one.
+///   handles and pipelined: calls made while others wait for replies go out
+///   together in one write. A broken stream fails the calls it carried, and
+///   the next call opens a new connection.
 /// - **Stored**: under [`rules::item_key`](super::rules::item_key) (the
 ///   namespace's generation, the namespace, the key; long keys hashed), a
 ///   [`record`] (11-byte header with the exact absolute expiry, then the
