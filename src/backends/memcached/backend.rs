@@ -296,7 +296,7 @@ impl<C: Connector> MemcachedBackend<C> {
     }
 
     /// Reads `keys` (all checked first) with their expiry: one quiet `mg`
-    /// per key, matched by its opaque number, [`KEYS_PER_BATCH`] per write.
+    /// per key, matched by its opaque number, `KEYS_PER_BATCH` per write.
     async fn lookup(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {
         for key in keys {
             check_key(key)?;
@@ -562,7 +562,7 @@ impl<C: Connector> CacheBackend for MemcachedBackend<C> {
         Ok(Entry::values(self.lookup(keys).await?))
     }
 
-    /// One quiet `md` per key, [`KEYS_PER_BATCH`] per write.
+    /// One quiet `md` per key, 10,000 per write.
     async fn mdelete(&self, keys: &[&str]) -> Result<()> {
         for key in keys {
             check_key(key)?;

@@ -6,9 +6,9 @@
 //!
 //! | what | raw key (bytes) |
 //! |---|---|
-//! | an entry | `"{generation}:"` + [`key::encode`](crate::key::encode)`(namespace, key)`, e.g. `1733400000000:1:a:user:42` |
-//! | the same, when it does not fit memcached's 250 bytes | `"{generation}:#"` + base64url(SHA-256([`key::encode`](crate::key::encode)`(namespace, key)`)) |
-//! | a namespace's generation | `"g:"` + [`key::prefix`](crate::key::prefix)`(namespace)`, e.g. `g:1:a:`; when too long, `"g:#"` + base64url(SHA-256(prefix)) |
+//! | an entry | `"{generation}:"` + [`key::encode`]`(namespace, key)`, e.g. `1816944000000000000:1:a:user:42` |
+//! | the same, when it does not fit memcached's 250 bytes | `"{generation}:#"` + base64url(SHA-256([`key::encode`]`(namespace, key)`)) |
+//! | a namespace's generation | `"g:"` + [`key::prefix`]`(namespace)`, e.g. `g:1:a:`; when too long, `"g:#"` + base64url(SHA-256(prefix)) |
 //!
 //! The raw key goes on the wire as it is when it is printable ASCII of at
 //! most 250 bytes, otherwise base64-encoded with the `b` flag
