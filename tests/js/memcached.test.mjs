@@ -10,6 +10,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
+import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EdgeCache, ErrorCode } from "../../pkg/node.js";
 import { freePort, rawClient, startMemcached } from "../support/memcached-server.mjs";
@@ -185,6 +186,46 @@ describe("EdgeCache.memcached in Node against a real memcached", () => {
     assert.ok(Date.now() - started < 4_000);
     await rejectsWith(a.getOrSet("x", async () => bytes("v"), { lockMs: 10 }), ErrorCode.INVALID_OPTIONS);
     await rejectsWith(a.getOrSet("x", async () => bytes("v"), { nope: 1 }), ErrorCode.INVALID_OPTIONS);
+  });
+
+  it("getOrSet: callers in two Node processes call the loader once between them", async () => {
+    const script = `
+      import { EdgeCache } from ${JSON.stringify(new URL("../../pkg/node.js", import.meta.url).href)};
+      const cache = EdgeCache.memcached({ connect: "127.0.0.1:${server.port}", namespace: "xproc" });
+      let loads = 0;
+      await cache.healthCheck();
+      console.log("ready");
+      await new Promise((resolve) => process.stdin.once("data", resolve));
+      const got = await Promise.all(Array.from({ length: 25 }, () => cache.getOrSet("k", async () => {
+        loads++;
+        await new Promise((r) => setTimeout(r, 200));
+        return new TextEncoder().encode("from child");
+      })));
+      console.log(JSON.stringify({ loads, values: [...new Set(got.map((v) => new TextDecoder().decode(v)))] }));
+      cache.close();
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    while (!out.includes("ready")) await sleep(10);
+    const cache = open({ namespace: "xproc" });
+    await cache.healthCheck();
+    let loads = 0;
+    child.stdin.write("go\n");
+    const got = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        cache.getOrSet("k", async () => {
+          loads++;
+          await sleep(200);
+          return bytes("from parent");
+        }),
+      ),
+    );
+    await new Promise((resolve) => child.once("exit", resolve));
+    const theirs = JSON.parse(out.slice(out.indexOf("{")));
+    assert.equal(loads + theirs.loads, 1, `loads: parent ${loads}, child ${theirs.loads}`);
+    const values = new Set([...got.map(text), ...theirs.values]);
+    assert.equal(values.size, 1, [...values].join(", "));
   });
 
   it("healthCheck answers; close() drops the connection and the next call reconnects", async () => {
