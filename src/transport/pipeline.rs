@@ -12,9 +12,9 @@
 //! [`MAX_BATCH_BYTES`], at least one request), reads, and hands each reply to
 //! the call it answers — replies are matched to requests in the order they
 //! were written. Calls that arrive while the driver waits for a reply queue
-//! up and go out together in the driver's next write. The driver returns as
-//! soon as its own replies are in; a call still waiting then becomes the
-//! driver. So `n` calls issued together cost a handful of writes, not `n`
+//! up and go out together in the driver's next write. The driver returns
+//! once its own replies are in and the calls in flight with it are answered;
+//! a call still waiting then becomes the driver. So `n` calls issued together cost a handful of writes, not `n`
 //! round trips.
 //!
 //! ## Failures
@@ -295,10 +295,20 @@ struct Driver<'a, C: Connector, P: Protocol> {
 
 impl<C: Connector, P: Protocol> Driver<'_, C, P> {
     /// Does the I/O until `rx` has this call's outcome.
+    ///
+    /// Once it has, it goes on reading until the calls in flight are
+    /// answered too (writing nothing new: calls queued meanwhile get a driver
+    /// of their own), so the calls answered by one read all return without
+    /// another handover of the connection.
     async fn drive(&mut self, rx: &mut oneshot::Receiver<Outcome<Reply<P>>>) -> Outcome<Reply<P>> {
         loop {
             match rx.try_recv() {
-                Ok(Some(outcome)) => return outcome,
+                Ok(Some(outcome)) => {
+                    while !self.io.in_flight.is_empty() {
+                        self.read().await;
+                    }
+                    return outcome;
+                }
                 Ok(None) => {}
                 Err(_) => return Err(lost()),
             }
