@@ -360,6 +360,23 @@ fn get_many_is_one_pipelined_write() {
 }
 
 #[test]
+fn get_many_over_10_000_keys_is_split_into_batches_in_order() {
+    let server = MemcachedServer::start();
+    let (cache, connector) = backend(&server);
+    let keys: Vec<String> = (0..12_345).map(|i| format!("k{i}")).collect();
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    block_on(cache.set("k0", b"first".to_vec(), None)).unwrap();
+    block_on(cache.set("k12344", b"last".to_vec(), None)).unwrap();
+    let writes = connector.counters.writes();
+    let got = block_on(cache.mget(&refs)).unwrap();
+    assert_eq!(connector.counters.writes(), writes + 2, "two batches of at most 10,000");
+    assert_eq!(got.len(), keys.len());
+    assert_eq!(got[0].as_deref(), Some(&b"first"[..]));
+    assert_eq!(got[12_344].as_deref(), Some(&b"last"[..]));
+    assert_eq!(got.iter().flatten().count(), 2);
+}
+
+#[test]
 fn foreign_values_are_misses() {
     let server = MemcachedServer::start();
     let (cache, _) = backend(&server);
