@@ -1,7 +1,7 @@
 // The worker benches/backends.mjs measures: `GET /measure?backend=<name>`
 // times set, get and a hot get through a memory tier for one backend, inside
-// workerd, against Miniflare's local KV, D1 and R2 and a local redis-server;
-// `GET /redis` times EdgeCache.redis against bare RESP clients
+// workerd, against Miniflare's local KV, D1 and R2, a local redis-server and
+// memcached; `GET /redis` times EdgeCache.redis against bare RESP clients
 // (benches/redis.mjs).
 // Bundled from the packed package like a user's worker.
 import { connect } from "cloudflare:sockets";
@@ -51,6 +51,8 @@ async function rawGet(backend, env) {
       return async () => (await env.BUCKET.get(`bench/${STORED}`))?.arrayBuffer();
     case "redis":
       return redisGet(env, STORED);
+    case "memcached":
+      return memcachedGet(env, STORED);
     default:
       return null;
   }
@@ -77,6 +79,50 @@ async function redisGet(env, key) {
       const length = Number(new TextDecoder().decode(buffer.subarray(1, end)));
       if (buffer.length >= end + 2 + length + 2) return buffer.subarray(end + 2, end + 2 + length);
     }
+  };
+}
+
+/**
+ * A minimal memcached client for one key: `mg <key> v` over a
+ * `cloudflare:sockets` socket (the key is "{generation}:" + STORED, the
+ * generation read on the first call), reply read whole.
+ */
+async function memcachedGet(env, key) {
+  const socket = connect({ hostname: "127.0.0.1", port: Number(env.MEMCACHED_PORT) });
+  const writer = socket.writable.getWriter();
+  const reader = socket.readable.getReader();
+  const decoder = new TextDecoder();
+  let buffer = new Uint8Array(0);
+  const mg = async (wire) => {
+    await writer.write(encoder.encode(`mg ${wire} v\r\n`));
+    for (;;) {
+      const end = buffer.indexOf(13);
+      if (end >= 0) {
+        const line = decoder.decode(buffer.subarray(0, end));
+        if (line.startsWith("EN")) {
+          buffer = buffer.subarray(end + 2);
+          return undefined;
+        }
+        const length = Number(line.split(" ")[1]);
+        if (buffer.length >= end + 2 + length + 2) {
+          const value = buffer.subarray(end + 2, end + 2 + length);
+          buffer = buffer.subarray(end + 2 + length + 2);
+          return value;
+        }
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error("memcached closed the connection");
+      const joined = new Uint8Array(buffer.length + value.length);
+      joined.set(buffer);
+      joined.set(value, buffer.length);
+      buffer = joined;
+    }
+  };
+  // Read on the first call: the cache creates the generation on its first write.
+  let wire;
+  return async () => {
+    wire ??= `${decoder.decode(await mg(`g:${key.slice(0, key.lastIndexOf(":") + 1)}`))}:${key}`;
+    return mg(wire);
   };
 }
 
@@ -179,6 +225,8 @@ async function open(backend, env, memory) {
       return EdgeCache.r2(env.BUCKET, { prefix: "bench/", namespace: "bench", ...tier });
     case "redis":
       return EdgeCache.redis({ connect: `redis://127.0.0.1:${env.REDIS_PORT}`, namespace: "bench", ...tier });
+    case "memcached":
+      return EdgeCache.memcached({ connect: `memcached://127.0.0.1:${env.MEMCACHED_PORT}`, namespace: "bench", ...tier });
     default:
       throw new Error(`no backend ${backend}`);
   }

@@ -2,7 +2,7 @@
 // PACKED package: set and get of a 1 KiB value (p50 / p99 of per-op window
 // averages, timed inside workerd), and a hot get through a memory tier in
 // front of each persistent backend. Local stores: Miniflare's KV, D1 and R2
-// (SQLite and files behind workerd) and a redis-server on loopback, so the
+// (SQLite and files behind workerd), a redis-server and a memcached on loopback, so the
 // figures compare the backends' own costs, not a network.
 //
 // Usage: bash scripts/build.sh && node benches/backends.mjs [--json out.json]
@@ -12,19 +12,21 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bundleWorkers, root, startMiniflare, workerOptions } from "../tests/workers/harness.mjs";
 import { startRedis } from "../tests/support/redis-server.mjs";
+import { startMemcached } from "../tests/support/memcached-server.mjs";
 
 const WINDOWS = Number(process.env.WINDOWS ?? 30);
-const BACKENDS = process.env.BACKENDS?.split(",") ?? ["memory", "kv", "d1", "r2", "redis"];
+const BACKENDS = process.env.BACKENDS?.split(",") ?? ["memory", "kv", "d1", "r2", "redis", "memcached"];
 const jsonOut = process.argv.includes("--json") ? process.argv[process.argv.indexOf("--json") + 1] : undefined;
 
 const scripts = await bundleWorkers("bench-backends", { "bench.js": join(root, "benches/backends-worker.js") });
 const redis = await startRedis();
+const memcached = await startMemcached();
 const mf = await startMiniflare(
   workerOptions(scripts["bench.js"], {
     kvNamespaces: ["KV"],
     d1Databases: ["DB"],
     r2Buckets: ["BUCKET"],
-    bindings: { REDIS_PORT: String(redis.port) },
+    bindings: { REDIS_PORT: String(redis.port), MEMCACHED_PORT: String(memcached.port) },
   }),
 );
 
@@ -41,7 +43,7 @@ const results = {};
 try {
   for (const backend of BACKENDS) {
     // Windows long enough for a 1 ms clock: memory and Redis are fast.
-    const ops = { memory: 2_000, redis: 50 }[backend] ?? 10;
+    const ops = { memory: 2_000, redis: 50, memcached: 50 }[backend] ?? 10;
     await mf.dispatchFetch(`http://bench/measure?backend=${backend}&windows=3&ops=${ops}&hotOps=200`); // warm-up
     const response = await mf.dispatchFetch(`http://bench/measure?backend=${backend}&windows=${WINDOWS}&ops=${ops}`);
     const body = await response.text();
@@ -58,6 +60,7 @@ try {
 } finally {
   await mf.dispose();
   await redis.stop();
+  await memcached.stop();
 }
 
 const rows = [

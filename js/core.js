@@ -22,7 +22,8 @@ import {
 import { IndexedDbDriver } from "./indexeddb.js";
 import { MemoryDriver } from "./memory.js";
 import { ErrorCode, codedError, describe, readOptions } from "./options.js";
-import { readStoreOptions } from "./persistent.js";
+import { PersistentDriver, readStoreOptions } from "./persistent.js";
+import { readMemcachedConnect } from "./memcached.js";
 import { readConnect, readCredential } from "./redis.js";
 import { indexedDbGlue, storesGlue } from "./runtime.js";
 import { streamBody } from "./streams.js";
@@ -49,7 +50,12 @@ const REDIS_OPTIONS = [
   "tls",
   "memory",
 ];
+const MEMCACHED_OPTIONS = ["connect", "namespace", "defaultTtlMs", "connectTimeoutMs", "replyTimeoutMs", "memory"];
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
+const GET_OR_SET_OPTIONS = ["ttlMs", "lockMs"];
+// How long a memcached getOrSet winner may take to fill before another
+// caller takes over (memcached counts it in whole seconds).
+const DEFAULT_LOCK_MS = 30_000;
 const D1_OPTIONS = ["table", "namespace", "defaultTtlMs", "memory"];
 const PURGE_OPTIONS = ["maxRows"];
 
@@ -137,6 +143,29 @@ export class EdgeCache {
       optionalNumber(opts, "connectTimeoutMs"),
     );
     return new EdgeCache(PRIVATE, persistentDriver(core, tier), namespace);
+  }
+
+  /**
+   * A cache in a memcached server (1.6 or later; TCP: `cloudflare:sockets` in
+   * workerd, `node:net` in Node), tiered behind a memory cache when
+   * `options.memory` is given. Connects on the first call and again after a
+   * failure. `getOrSet` fills a missing key once across every isolate and
+   * process sharing the server (memcached's stampede protection).
+   */
+  static memcached(options) {
+    const { opts, namespace, storeOptions, memory } = readStoreOptions(options, MEMCACHED_OPTIONS, "EdgeCache.memcached");
+    if (opts.connect === undefined) {
+      throw codedError(ErrorCode.INVALID_OPTIONS, 'EdgeCache.memcached needs connect: a memcached:// URL, "host:port", { hostname, port } or a function');
+    }
+    const replyTimeoutMs = optionalNumber(opts, "replyTimeoutMs") ?? DEFAULT_REPLY_TIMEOUT_MS;
+    if (!(replyTimeoutMs > 0 && replyTimeoutMs <= 2 ** 31 - 1)) {
+      throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
+    }
+    const open = readMemcachedConnect(opts.connect, replyTimeoutMs);
+    const tier = memoryTier(memory);
+    const glue = storesGlue("EdgeCache.memcached");
+    const core = glue.PersistentCore.openMemcached(open, storeOptions(glue), optionalNumber(opts, "connectTimeoutMs"));
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier, new PersistentDriver(core, { shared: true })), namespace);
   }
 
   /**
@@ -298,7 +327,19 @@ export class EdgeCache {
     if (typeof loader !== "function") {
       throw codedError(ErrorCode.INVALID_OPTIONS, `getOrSet expects a loader function, got ${describe(loader)}`);
     }
-    const ttlMs = readTtl(options);
+    let ttlMs, lockMs;
+    if (options !== undefined && this.#driver.shared) {
+      // memcached's getOrSet also takes lockMs.
+      const opts = readOptions(options, GET_OR_SET_OPTIONS, "getOrSet options");
+      ttlMs = optionalNumber(opts, "ttlMs");
+      if (ttlMs !== undefined) checkTtlMs(ttlMs);
+      lockMs = optionalNumber(opts, "lockMs");
+      if (lockMs !== undefined && !(lockMs >= 1000 && lockMs <= 2 ** 31 - 1)) {
+        throw codedError(ErrorCode.INVALID_OPTIONS, `lockMs must be a number of milliseconds from 1000 to 2^31 - 1, got ${describe(lockMs)}`);
+      }
+    } else {
+      ttlMs = readTtl(options);
+    }
     if (this.#driver.sync) {
       // The memory cache answers a hit without a coalescing round trip.
       const cached = this.#driver.get(key);
@@ -306,10 +347,39 @@ export class EdgeCache {
     }
     let pending = this.#inflight.get(key);
     if (pending === undefined) {
-      pending = this.#getOrLoad(key, loader, ttlMs);
+      pending = this.#driver.shared
+        ? this.#getOrLoadShared(key, loader, ttlMs, lockMs ?? DEFAULT_LOCK_MS)
+        : this.#getOrLoad(key, loader, ttlMs);
       this.#inflight.set(key, pending);
     }
     return pending;
+  }
+
+  // memcached: one loader call across every isolate and process. The
+  // server gives one caller the win (claim resolves true); the others see
+  // false and ask again with backoff (5 ms doubling to 200 ms) until the
+  // value is there, or, after twice lockMs without one, load it themselves.
+  async #getOrLoadShared(key, loader, ttlMs, lockMs) {
+    try {
+      await undefined; // register this load before anything can settle it
+      const cached = await this.#driver.get(key);
+      if (cached !== undefined) return cached;
+      let pause = 5;
+      const giveUp = Date.now() + 2 * lockMs;
+      for (;;) {
+        const claim = await this.#driver.claim(key, lockMs);
+        if (Array.isArray(claim)) return claim[0];
+        if (claim === true || Date.now() >= giveUp) {
+          const value = checkValue(await loader(key));
+          await this.#driver.set(key, value, ttlMs);
+          return value;
+        }
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        pause = Math.min(pause * 2, 200);
+      }
+    } finally {
+      this.#inflight.delete(key);
+    }
   }
 
   async #getOrLoad(key, loader, ttlMs) {

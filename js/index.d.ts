@@ -111,6 +111,42 @@ export interface RedisOptions {
   memory?: MemoryTierOptions;
 }
 
+/** Options of `EdgeCache.memcached`. Unknown names and wrong types are refused. */
+export interface MemcachedOptions {
+  /**
+   * Where the server is: `"memcached://host[:port]"`, `"host:port"` or
+   * `{ hostname, port }` (TCP from `cloudflare:sockets` in workerd,
+   * `node:net` in Node; port 11211 by default), or a function that opens a
+   * socket (browsers have no TCP: there this is the only way). memcached
+   * 1.6 or later (the meta protocol); no authentication.
+   */
+  connect: string | { hostname: string; port?: number } | (() => RedisSocket | Promise<RedisSocket>);
+  /** A name for this cache's keys (1-256 bytes); `clear()` clears only it. */
+  namespace?: string;
+  /** TTL for writes that give none, in milliseconds (default: no expiry). */
+  defaultTtlMs?: number;
+  /** How long opening a connection may take, in milliseconds (default 5000). */
+  connectTimeoutMs?: number;
+  /**
+   * How long a reply may stall, in milliseconds (default 10000): then the
+   * call rejects with EDGECACHE_UNAVAILABLE, the connection is dropped and
+   * the next call opens a new one.
+   */
+  replyTimeoutMs?: number;
+  /** Put an isolate-local memory cache with these bounds in front (a tiered cache). */
+  memory?: MemoryTierOptions;
+}
+
+/** Options of `getOrSet`: a write's `ttlMs`, and on a memcached cache `lockMs`. */
+export interface GetOrSetOptions extends WriteOptions {
+  /**
+   * memcached caches only: how long the caller that won the fill may take
+   * before another caller takes over, in milliseconds (1000 to 2^31 - 1,
+   * default 30000; memcached counts whole seconds). Other caches refuse it.
+   */
+  lockMs?: number;
+}
+
 /** Options of `EdgeCache.d1`. Unknown names and wrong types are refused. */
 export interface D1Options {
   /**
@@ -272,6 +308,24 @@ export declare class EdgeCache {
   static redis(options: RedisOptions): EdgeCache;
 
   /**
+   * A cache in a memcached server (1.6 or later: the meta protocol), tiered
+   * behind a memory cache when `options.memory` is given. Connects on the
+   * first call (not here) and again after a failure: a server that is down
+   * rejects with EDGECACHE_UNAVAILABLE. TTLs are exact to the millisecond
+   * (the record's header; memcached gets whole seconds with a margin).
+   * Keys that are not plain ASCII go base64-encoded; keys too long for
+   * memcached's 250 bytes are stored under their SHA-256. `clear()` bumps
+   * the namespace's generation counter (never `flush_all`): every cache on
+   * the server stops seeing the old entries at once, and memcached drops
+   * them as they expire or as it needs room. A value over the server's
+   * item size (1 MiB by default) rejects with EDGECACHE_VALUE_TOO_LARGE.
+   * `getOrSet` runs the loader once across every isolate and process that
+   * shares the server (memcached's stampede protection: one caller wins,
+   * the others wait for its value). Its `get` returns a copy.
+   */
+  static memcached(options: MemcachedOptions): EdgeCache;
+
+  /**
    * A cache in a table of a Cloudflare D1 database (`env.DB`), tiered behind
    * an isolate-local memory cache when `options.memory` is given. Resolves
    * once the table exists (created with its index if missing, once per
@@ -328,7 +382,7 @@ export declare class EdgeCache {
   stats(): Promise<CacheStats>;
   /**
    * Closes the connection to the storage, if the cache holds one (IndexedDB,
-   * Redis); the next call opens a new one. Never throws.
+   * Redis, memcached); the next call opens a new one. Never throws.
    */
   close(): void;
 
@@ -345,11 +399,13 @@ export declare class EdgeCache {
    * The value under `key`; on a miss, runs `loader` once, stores and returns
    * its result. Concurrent callers for the same missing key share one loader
    * run. A loader's rejection reaches every waiting caller and is not cached.
+   * On a memcached cache the one run is shared across isolates and
+   * processes too (see `EdgeCache.memcached`; `options.lockMs`).
    */
   getOrSet(
     key: string,
     loader: (key: string) => Uint8Array | PromiseLike<Uint8Array>,
-    options?: WriteOptions,
+    options?: GetOrSetOptions,
   ): Promise<Uint8Array>;
 }
 

@@ -1,6 +1,6 @@
-// The persistent stores (IndexedDB, Workers KV, D1, R2, Redis), in Rust
-// (PersistentCore): every method returns a Promise and values cross as
-// copies. This file adapts that core to EdgeCache's driver shape and reads
+// The persistent stores (IndexedDB, Workers KV, D1, R2, Redis, memcached),
+// in Rust (PersistentCore): every method returns a Promise and values cross
+// as copies. This file adapts that core to EdgeCache's driver shape and reads
 // the options all stores share; tiered.js puts a memory tier in front.
 
 import { checkKey, checkValue, optionalNamespace, optionalNumber, readTtl } from "./checks.js";
@@ -40,10 +40,13 @@ export function readStoreOptions(options, allowed, what) {
  */
 export class PersistentDriver {
   sync = false;
+  /** True for a store whose getOrSet is shared across isolates (memcached). */
+  shared;
   #core;
 
-  constructor(core) {
+  constructor(core, { shared = false } = {}) {
     this.#core = core;
+    this.shared = shared;
   }
 
   /** `get` with EdgeCache's argument checks. */
@@ -129,6 +132,11 @@ export class PersistentDriver {
 
   close() {
     this.#core.close();
+  }
+
+  /** memcached only: `[value]`, true (this caller fills) or false (wait). */
+  claim(key, lockMs) {
+    return this.#core.claim(key, lockMs);
   }
 
   purgeExpired(maxRows) {

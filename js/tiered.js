@@ -57,9 +57,14 @@ class TieredDriver extends PersistentDriver {
   #finished = new Float64Array(STRIPES);
 
   constructor(core, back, front) {
-    super(core);
+    super(core, { shared: back.shared });
     this.#back = back;
     this.#front = front;
+  }
+
+  /** memcached's cross-process getOrSet claim, from the store itself. */
+  claim(key, lockMs) {
+    return this.#back.claim(key, lockMs);
   }
 
   #stripe(key) {

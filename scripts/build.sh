@@ -8,7 +8,8 @@
 #   memory   js-memory                           opt-level 3  browser.js, at import (inlined)
 #   idb      idb                                 opt-level z  EdgeCache.indexedDb in the browser (inlined chunk)
 #   http     http                                opt-level z  ResponseCache in the browser (inlined chunk)
-#   workerd  js-memory, kv, d1, r2, redis, http  opt-level z  workerd.js, at import (bundle size is cold start)
+#   workerd  js-memory, kv, d1, r2, redis,       opt-level z  workerd.js, at import (bundle size is cold start)
+#            memcached, http
 #   node     every feature                       opt-level 3  node.js at import (read from disk: speed first), slim.js
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -29,8 +30,8 @@ declare -A features=(
   [memory]="js-memory"
   [idb]="idb"
   [http]="http"
-  [workerd]="js-memory,kv,d1,r2,redis,http"
-  [node]="js-memory,idb,kv,d1,r2,redis,http"
+  [workerd]="js-memory,kv,d1,r2,redis,memcached,http"
+  [node]="js-memory,idb,kv,d1,r2,redis,memcached,http"
 )
 
 rm -rf pkg

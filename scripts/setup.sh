@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever building and testing edgecache needs and is missing:
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
-# wasm-pack, twiggy, Debian's chromium, chromium-driver and redis-server, and the npm dev
+# wasm-pack, twiggy, Debian's chromium, chromium-driver, redis-server and memcached, and the npm dev
 # dependencies. Idempotent and quick when all is
 # there. (wasm-opt comes from npm's binaryen: wasm-pack cannot download it.)
 set -euo pipefail
@@ -42,6 +42,9 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 if ! command -v redis-server >/dev/null; then
   apt_missing+=(redis-server) # the Redis backend's tests start their own server
+fi
+if ! command -v memcached >/dev/null; then
+  apt_missing+=(memcached) # the memcached backend's tests start their own server
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   step "installing Debian's ${apt_missing[*]}"

@@ -14,12 +14,12 @@ cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --all-targets --quiet --no-default-features -- -D warnings
 cargo clippy --all-targets --quiet --target wasm32-unknown-unknown -- -D warnings
 # The module sets of scripts/build.sh, each on its own.
-for features in js-memory idb http js-memory,kv,d1,r2,redis,http; do
+for features in js-memory idb http js-memory,kv,d1,r2,redis,memcached,http; do
   cargo clippy --lib --quiet --target wasm32-unknown-unknown --no-default-features \
     --features "$features" --target-dir target/wasm-lint -- -D warnings
 done
 
-step "native tests (unit, property, conformance, doc; Redis against real redis-server processes)"
+step "native tests (unit, property, conformance, doc; Redis and memcached against real server processes)"
 cargo test --quiet
 # The core alone (no store, no HTTP policy), and the HTTP policy alone (the
 # browser's http module).
@@ -39,7 +39,7 @@ CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headle
 
 bash scripts/build.sh
 
-step "JavaScript API tests (node --test; EdgeCache.redis against real redis-server processes)"
+step "JavaScript API tests (node --test; EdgeCache.redis and EdgeCache.memcached against real server processes)"
 node --test tests/js/
 
 step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd; every bundler with the size budgets"
@@ -48,5 +48,5 @@ node --test --test-concurrency=1 tests/pkg/
 step "fuzzing (short run)"
 bash scripts/fuzz.sh 10
 
-step "Workers: KV, D1, R2 and Redis from workerd, and the caching-proxy example (packed package, Miniflare)"
+step "Workers: KV, D1, R2, Redis and memcached from workerd, and the caching-proxy example (packed package, Miniflare)"
 node --test --test-concurrency=1 tests/workers/

@@ -35,6 +35,7 @@
 //! | (none) | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], the policies, the conformance suite | the same |
 //! | `js-memory` | nothing | the JavaScript memory cache's exports (`EdgeCache.memory`) |
 //! | `redis` | `RedisBackend` (bring a `redis::Connector`: the tests use a `std::net::TcpStream` one) | plus a connector over JavaScript sockets, `EdgeCache.redis` |
+//! | `memcached` | `MemcachedBackend` (bring a `transport::Connector`), with cross-process `get_or_set` | plus a connector over JavaScript sockets, `EdgeCache.memcached` |
 //! | `http` | the RFC 9111 policy (`http`) | plus `ResponseCache`'s policy |
 //! | `kv`, `d1`, `r2` | the stores' pure rules (limits, SQL, layouts) | plus `KvBackend`, `D1Backend`, `R2Backend` and their JavaScript factories |
 //! | `idb` | nothing | `IndexedDbBackend`, `EdgeCache.indexedDb` |
@@ -64,6 +65,7 @@
         feature = "d1",
         feature = "r2",
         feature = "redis",
+        feature = "memcached",
         feature = "http"
     )),
     allow(dead_code, unused_imports)
@@ -98,6 +100,8 @@ pub use memory::{MemoryBackend, MemoryBackendBuilder};
 pub use policy::Stats;
 pub use tiered::TieredBackend;
 
+#[cfg(feature = "memcached")]
+pub use backends::memcached::{self, MemcachedBackend, MemcachedBackendBuilder};
 #[cfg(feature = "redis")]
 pub use backends::redis::{self, RedisBackend, RedisBackendBuilder};
 

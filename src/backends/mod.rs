@@ -13,6 +13,7 @@
 //! | [`d1`] | `d1` | Cloudflare D1 | [`d1::sql`]: statements, chunking, row sizes | binding, backend |
 //! | [`r2`] | `r2` | Cloudflare R2 | [`r2::layout`]: object keys, metadata codec, paging | binding, backend, streams |
 //! | [`redis`] | `redis` | Redis | all of it: RESP, connection, commands | `PersistentCore.openRedis` (the socket is the shared `crate::wasm::socket`) |
+//! | [`memcached`] | `memcached` | memcached | all of it: meta protocol, key rules, connection, stampede protection | `PersistentCore.openMemcached` (the shared socket) |
 
 #[cfg(feature = "d1")]
 pub mod d1;
@@ -20,6 +21,8 @@ pub mod d1;
 pub mod idb;
 #[cfg(feature = "kv")]
 pub mod kv;
+#[cfg(feature = "memcached")]
+pub mod memcached;
 #[cfg(feature = "r2")]
 pub mod r2;
 #[cfg(feature = "redis")]

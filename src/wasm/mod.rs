@@ -5,7 +5,13 @@
 //! any store is built in, [`http`] with the `http` feature). Each backend's
 //! own glue lives in its folder under `src/backends/`.
 
-#[cfg(any(feature = "kv", feature = "d1", feature = "r2", feature = "redis"))]
+#[cfg(any(
+    feature = "kv",
+    feature = "d1",
+    feature = "r2",
+    feature = "redis",
+    feature = "memcached"
+))]
 pub(crate) mod call;
 pub(crate) mod convert;
 pub(crate) mod error;
@@ -18,7 +24,8 @@ mod memory;
     feature = "kv",
     feature = "d1",
     feature = "r2",
-    feature = "redis"
+    feature = "redis",
+    feature = "memcached"
 ))]
 pub(crate) mod persistent;
 #[cfg(any(
@@ -26,10 +33,17 @@ pub(crate) mod persistent;
     feature = "kv",
     feature = "d1",
     feature = "r2",
-    feature = "redis"
+    feature = "redis",
+    feature = "memcached"
 ))]
 pub(crate) mod registry;
 #[cfg(feature = "tcp")]
 pub(crate) mod socket;
-#[cfg(any(feature = "kv", feature = "d1", feature = "r2", feature = "redis"))]
+#[cfg(any(
+    feature = "kv",
+    feature = "d1",
+    feature = "r2",
+    feature = "redis",
+    feature = "memcached"
+))]
 pub(crate) mod sys;

@@ -1,5 +1,5 @@
 //! `PersistentCore`: the persistent JavaScript caches (`EdgeCache.indexedDb`,
-//! `.kv`, `.d1`, `.r2`, `.redis`), alone or behind a memory tier.
+//! `.kv`, `.d1`, `.r2`, `.redis`, `.memcached`), alone or behind a memory tier.
 //!
 //! [`Store`] implements the trait once over whichever stores this build has
 //! (each behind its Cargo feature). Each backend adds its constructor
@@ -29,12 +29,14 @@ use crate::backends::d1::D1Backend;
 use crate::backends::idb::IndexedDbBackend;
 #[cfg(feature = "kv")]
 use crate::backends::kv::KvBackend;
+#[cfg(feature = "memcached")]
+use crate::backends::memcached::MemcachedBackend;
 #[cfg(feature = "r2")]
 use crate::backends::r2::R2Backend;
 #[cfg(feature = "redis")]
 use crate::backends::redis::RedisBackend;
 use crate::key::ttl_from_ms;
-#[cfg(feature = "redis")]
+#[cfg(feature = "tcp")]
 use crate::wasm::socket::JsConnector;
 use crate::{CacheBackend, Error, ExpiryAware, Result, Stats};
 
@@ -56,6 +58,9 @@ pub(crate) enum Store {
     /// Redis over JavaScript sockets.
     #[cfg(feature = "redis")]
     Redis(RedisBackend<JsConnector>),
+    /// memcached over JavaScript sockets.
+    #[cfg(feature = "memcached")]
+    Memcached(MemcachedBackend<JsConnector>),
 }
 
 impl CacheBackend for Store {
@@ -71,6 +76,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.get(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.get(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.get(key).await,
         }
     }
 
@@ -86,6 +93,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.set(key, value, ttl).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.set(key, value, ttl).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.set(key, value, ttl).await,
         }
     }
 
@@ -101,6 +110,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.delete(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.delete(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.delete(key).await,
         }
     }
 
@@ -116,6 +127,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.exists(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.exists(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.exists(key).await,
         }
     }
 
@@ -131,6 +144,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.mget(keys).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.mget(keys).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.mget(keys).await,
         }
     }
 
@@ -146,6 +161,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.mdelete(keys).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.mdelete(keys).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.mdelete(keys).await,
         }
     }
 
@@ -161,6 +178,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.health_check().await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.health_check().await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.health_check().await,
         }
     }
 
@@ -176,6 +195,8 @@ impl CacheBackend for Store {
             Store::R2(b) => b.clear_all().await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.clear_all().await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.clear_all().await,
         }
     }
 }
@@ -193,6 +214,8 @@ impl ExpiryAware for Store {
             Store::R2(b) => b.get_with_expiry(key).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.get_with_expiry(key).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.get_with_expiry(key).await,
         }
     }
 
@@ -208,13 +231,15 @@ impl ExpiryAware for Store {
             Store::R2(b) => b.mget_with_expiry(keys).await,
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.mget_with_expiry(keys).await,
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.mget_with_expiry(keys).await,
         }
     }
 }
 
 impl Store {
     /// The store's own statistics, where it can count one cache's entries
-    /// and bytes (IndexedDB, D1). Workers KV, R2 and a shared Redis cannot
+    /// and bytes (IndexedDB, D1). Workers KV, R2 and a shared Redis or memcached cannot
     /// without listing everything: `EDGECACHE_UNSUPPORTED`.
     async fn stats(&self) -> Result<Stats> {
         match self {
@@ -228,6 +253,8 @@ impl Store {
             Store::R2(_) => unsupported("R2"),
             #[cfg(feature = "redis")]
             Store::Redis(_) => unsupported("Redis"),
+            #[cfg(feature = "memcached")]
+            Store::Memcached(_) => unsupported("memcached"),
         }
     }
 
@@ -251,6 +278,8 @@ impl Store {
             Store::Idb(b) => b.close(),
             #[cfg(feature = "redis")]
             Store::Redis(b) => b.disconnect(),
+            #[cfg(feature = "memcached")]
+            Store::Memcached(b) => b.disconnect(),
             #[allow(unreachable_patterns)]
             _ => {}
         }
