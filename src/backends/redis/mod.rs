@@ -101,6 +101,7 @@
 
 pub mod resp;
 pub mod transport;
+mod url;
 
 mod backend;
 mod conn;
@@ -113,3 +114,4 @@ mod sys;
 
 pub use backend::{RedisBackend, RedisBackendBuilder};
 pub use transport::{Connector, Transport};
+pub use url::{RedisUrl, DEFAULT_PORT};
