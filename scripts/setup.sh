@@ -43,6 +43,9 @@ fi
 if ! command -v redis-server >/dev/null; then
   apt_missing+=(redis-server) # the Redis backend's tests start their own server
 fi
+if ! command -v openssl >/dev/null; then
+  apt_missing+=(openssl) # the TLS tests make their certificates with it
+fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   step "installing Debian's ${apt_missing[*]}"
   apt-get update -qq

@@ -12,6 +12,9 @@ cargo fmt --all -- --check
 step "clippy (native and wasm32, every feature set a runtime builds)"
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --all-targets --quiet --no-default-features -- -D warnings
+# The native extras: the tokio connector alone, and with TLS.
+cargo clippy --all-targets --quiet --features tokio -- -D warnings
+cargo clippy --all-targets --quiet --features tls -- -D warnings
 cargo clippy --all-targets --quiet --target wasm32-unknown-unknown -- -D warnings
 # The module sets of scripts/build.sh, each on its own.
 for features in js-memory idb http js-memory,kv,d1,r2,redis,http; do
@@ -25,6 +28,12 @@ cargo test --quiet
 # browser's http module).
 cargo test --quiet --no-default-features --lib
 cargo test --quiet --no-default-features --features http --lib --test http_policy
+
+step "native extras: the tokio connector and TLS against real redis-server processes, Send futures, the tiered-proxy example, docs"
+cargo test --quiet --features tls --test redis_tokio --test send
+cargo test --quiet --features tls --doc
+bash scripts/check-tiered-proxy.sh
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --all-features --no-deps
 
 step "wasm32 tests in Node (wasm-pack test --node; D1 and R2 against Miniflare's local stores)"
 wasm-pack --log-level warn test --node -- --test wasm

@@ -1,7 +1,7 @@
 //! A ready tokio connector for the byte-stream backends (feature `tokio`,
 //! native only): [`TokioConnector`] opens TCP connections — TLS ones with
 //! the `tls` feature — and implements the [`Connector`]/[`Transport`] pair
-//! that [`RedisBackend`](crate::RedisBackend) talks over. It knows nothing
+//! that [`RedisBackend`] talks over. It knows nothing
 //! of Redis: any backend over those traits can use it.
 //!
 //! ```no_run

@@ -25,7 +25,15 @@ const MAX_HOSTNAME: usize = 253;
 const MAX_CREDENTIAL_BYTES: usize = 4096;
 
 /// What a Redis URL says: where the server is, whether to speak TLS, and
-/// the credentials to send with `AUTH`.
+/// the credentials to send with `AUTH`. Read by the same rules as
+/// `EdgeCache.redis({ connect })` in JavaScript:
+///
+/// - `redis[s]://[username[:password]@]host[:port][/0]`, or a bare
+///   `host[:port]` (read as `redis://`); credentials percent-decoded; port
+///   6379 unless given; an IPv6 address in brackets (`redis://[::1]:6379`).
+/// - Refused with [`Error::InvalidOptions`]: a database other than 0 (use
+///   namespaces), query strings and fragments, other schemes, bad ports and
+///   host names, credentials over 4 KiB.
 ///
 /// ```
 /// use edgecache::redis::RedisUrl;
@@ -73,7 +81,8 @@ fn invalid(message: String) -> Error {
 }
 
 impl RedisUrl {
-    /// Reads `text`; see the [module docs](self) for the accepted forms.
+    /// Reads `text`: `redis[s]://[username[:password]@]host[:port][/0]` or
+    /// a bare `host[:port]`; see [`RedisUrl`] for what is refused.
     pub fn parse(text: &str) -> Result<Self> {
         let (tls, rest) = match text.split_once("://") {
             None => (false, text),
