@@ -128,6 +128,9 @@ pub use tiered::TieredBackend;
 #[cfg(feature = "redis")]
 pub use backends::redis::{self, RedisBackend, RedisBackendBuilder};
 
+#[cfg(all(feature = "rocksdb", not(target_arch = "wasm32")))]
+pub use backends::rocksdb::{RocksDbBackend, RocksDbBackendBuilder};
+
 #[cfg(all(target_arch = "wasm32", feature = "d1"))]
 pub use backends::d1::{D1Backend, D1BackendBuilder};
 #[cfg(all(target_arch = "wasm32", feature = "idb"))]

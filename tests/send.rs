@@ -62,3 +62,15 @@ fn redis_futures_over_the_tokio_connector_are_send() {
     send(RedisBackend::connect("redis://127.0.0.1:6379"));
     let _ = RedisBackendBuilder::from_url("redis://127.0.0.1:6379").unwrap();
 }
+
+#[cfg(feature = "rocksdb")]
+#[test]
+fn rocksdb_futures_are_send() {
+    use edgecache::RocksDbBackend;
+
+    let dir = std::env::temp_dir().join(format!("edgecache-send-{}", std::process::id()));
+    let rocks = RocksDbBackend::builder(&dir).build().unwrap();
+    every_future_is_send!(rocks.clone());
+    every_future_is_send!(TieredBackend::new(MemoryBackend::new(), rocks));
+    let _ = std::fs::remove_dir_all(&dir);
+}

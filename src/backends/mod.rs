@@ -13,6 +13,7 @@
 //! | [`d1`] | `d1` | Cloudflare D1 | [`d1::sql`]: statements, chunking, row sizes | binding, backend |
 //! | [`r2`] | `r2` | Cloudflare R2 | [`r2::layout`]: object keys, metadata codec, paging | binding, backend, streams |
 //! | [`redis`] | `redis` | Redis | all of it: RESP, connection, commands | the socket over `node:net` / `cloudflare:sockets` |
+//! | [`rocksdb`] | `rocksdb` | RocksDB (native only) | [`rocksdb::layout`]: column families, metadata, index keys, namespace ranges, bounds | none: the backend is native |
 
 #[cfg(feature = "d1")]
 pub mod d1;
@@ -24,3 +25,5 @@ pub mod kv;
 pub mod r2;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "rocksdb")]
+pub mod rocksdb;
