@@ -454,3 +454,31 @@ fn clear_all_removes_one_namespace_with_a_range_delete() {
     });
     cache.validate().unwrap();
 }
+
+#[test]
+fn writes_purge_expired_entries_even_after_the_clock_steps_back() {
+    let dir = TempDir::new();
+    let clock = ManualClock::new(START_MS);
+    let cache = open(&dir, &clock);
+    pollster::block_on(async {
+        cache
+            .set("late", b"1".to_vec(), Some(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(61));
+        // This write's look removes "late" (the first look is due at once).
+        cache.set("x", b"1".to_vec(), None).await.unwrap();
+        assert_eq!(cache.usage().entries, 1);
+        // The clock steps back: an entry expiring before the last one purged.
+        clock.set(START_MS);
+        cache
+            .set("early", b"2".to_vec(), Some(Duration::from_secs(1)))
+            .await
+            .unwrap();
+        clock.advance(Duration::from_secs(2));
+        cache.set("y", b"2".to_vec(), None).await.unwrap();
+        assert_eq!(cache.get("early").await.unwrap(), None);
+        assert_eq!(cache.usage().entries, 2, "early was purged");
+    });
+    cache.validate().unwrap();
+}

@@ -85,6 +85,12 @@ struct Writer {
     last_purge_ms: Option<u64>,
     /// The last look removed a full batch: more are probably waiting.
     purge_again: bool,
+    /// No `by-expiry` key sorts before this expiry: scans seek here instead
+    /// of stepping over the tombstones of keys already removed. A write
+    /// with an earlier expiry (a clock that stepped back) lowers it.
+    expiry_floor: u64,
+    /// No `by-written` key has a stamp below this one (stamps only grow).
+    written_floor: u64,
 }
 
 /// Configures a [`RocksDbBackend`]; [`build`](Self::build) opens (or
@@ -209,6 +215,8 @@ impl RocksDbBackendBuilder {
                 totals: Totals::default(),
                 last_purge_ms: None,
                 purge_again: false,
+                expiry_floor: 0,
+                written_floor: 0,
             }),
         };
         let (totals, last_stamp) = store.count()?;
@@ -280,129 +288,147 @@ impl Store {
         Ok(())
     }
 
-    /// Up to `limit` stored keys whose expiry is at or before `now_ms`,
-    /// soonest first, with their metadata.
-    fn expired(&self, now_ms: u64, limit: usize) -> Result<Vec<(Vec<u8>, Option<Meta>)>> {
-        let mut out = Vec::new();
+    /// Adds to `change` the removal of up to `limit` expired entries (and
+    /// of any `by-expiry` key no metadata backs), soonest first; how many
+    /// index keys it visited.
+    fn purge(&self, change: &mut Change, now_ms: u64, limit: usize) -> Result<usize> {
         let mut read = ReadOptions::default();
         read.set_iterate_upper_bound(expiry_key(now_ms.saturating_add(1), b""));
-        for item in self
-            .db
-            .iterator_cf_opt(self.cf(BY_EXPIRY)?, read, IteratorMode::Start)
-        {
-            if out.len() >= limit {
+        let floor = expiry_key(change.expiry_floor, b"");
+        let mut visited = 0;
+        for item in self.db.iterator_cf_opt(
+            self.cf(BY_EXPIRY)?,
+            read,
+            IteratorMode::From(&floor, Direction::Forward),
+        ) {
+            if visited >= limit {
                 break;
             }
             let (key, _) = item.map_err(db_error("scan"))?;
-            if let Some((_, stored)) = split_index_key(&key) {
-                out.push((stored.to_vec(), self.meta(stored)?));
-            }
+            visited += 1;
+            self.remove_by_expiry(change, &key)?;
         }
-        Ok(out)
+        Ok(visited)
     }
 
-    /// Removes up to `limit` expired entries in one batch; how many.
-    fn purge(&self, writer: &mut Writer, now_ms: u64, limit: usize) -> Result<usize> {
-        let expired = self.expired(now_ms, limit)?;
-        if expired.is_empty() {
-            return Ok(0);
-        }
-        let mut batch = WriteBatch::default();
-        let mut totals = writer.totals;
-        for (stored, meta) in &expired {
-            match meta {
-                // Only if it is still the entry the index named (a later
-                // write may have given it a later expiry).
-                Some(meta) if meta.expires_at.is_some_and(|at| at <= now_ms) => {
-                    self.push_remove(&mut batch, stored, Some(meta), &mut totals)?;
+    /// Adds to `change` the removal of the entry a `by-expiry` key names,
+    /// or of the key alone if no metadata backs it.
+    fn remove_by_expiry(&self, change: &mut Change, key: &[u8]) -> Result<()> {
+        if let Some((at, stored)) = split_index_key(key) {
+            change.expiry_floor = at;
+            match self.meta(stored)? {
+                Some(meta) if meta.expires_at == Some(at) => {
+                    return change.remove(self, stored, &meta)
                 }
+                _ if change.is_skipped(stored) => return Ok(()),
                 _ => {}
             }
         }
-        self.db.write(batch).map_err(db_error("write"))?;
-        writer.totals = totals;
-        Ok(expired.len())
-    }
-
-    /// While a bound is broken: removes expired entries, then the
-    /// oldest-written, in one batch.
-    fn evict(&self, writer: &mut Writer, now_ms: u64) -> Result<()> {
-        if !self
-            .bounds
-            .exceeded(writer.totals.entries, writer.totals.bytes)
-        {
-            return Ok(());
-        }
-        let mut totals = writer.totals;
-        let mut batch = WriteBatch::default();
-        let mut gone: HashSet<Vec<u8>> = HashSet::new();
-        let mut remove = |stored: &[u8],
-                          meta: &Meta,
-                          totals: &mut Totals,
-                          batch: &mut WriteBatch|
-         -> Result<()> {
-            if gone.insert(stored.to_vec()) {
-                self.push_remove(batch, stored, Some(meta), totals)?;
-            }
-            Ok(())
-        };
-        let mut read = ReadOptions::default();
-        read.set_iterate_upper_bound(expiry_key(now_ms.saturating_add(1), b""));
-        for item in self
-            .db
-            .iterator_cf_opt(self.cf(BY_EXPIRY)?, read, IteratorMode::Start)
-        {
-            if !self.bounds.exceeded(totals.entries, totals.bytes) {
-                break;
-            }
-            let (key, _) = item.map_err(db_error("scan"))?;
-            if let Some((at, stored)) = split_index_key(&key) {
-                match self.meta(stored)? {
-                    Some(meta) if meta.expires_at == Some(at) => {
-                        remove(stored, &meta, &mut totals, &mut batch)?;
-                    }
-                    // An index key no metadata backs: drop it.
-                    _ => batch.delete_cf(self.cf(BY_EXPIRY)?, &key),
-                }
-            }
-        }
-        if self.bounds.exceeded(totals.entries, totals.bytes) {
-            for item in self
-                .db
-                .iterator_cf(self.cf(BY_WRITTEN)?, IteratorMode::Start)
-            {
-                if !self.bounds.exceeded(totals.entries, totals.bytes) {
-                    break;
-                }
-                let (key, _) = item.map_err(db_error("scan"))?;
-                if let Some((stamp, stored)) = split_index_key(&key) {
-                    match self.meta(stored)? {
-                        Some(meta) if meta.stamp == stamp => {
-                            remove(stored, &meta, &mut totals, &mut batch)?;
-                        }
-                        // An index key no metadata backs: drop it.
-                        _ => batch.delete_cf(self.cf(BY_WRITTEN)?, &key),
-                    }
-                }
-            }
-        }
-        self.db.write(batch).map_err(db_error("write"))?;
-        writer.totals = totals;
+        change.batch.delete_cf(self.cf(BY_EXPIRY)?, key);
         Ok(())
     }
 
-    /// After a write: a look for expired entries when one is due, then the
-    /// bounds.
-    fn maintain(&self, writer: &mut Writer, now_ms: u64) -> Result<()> {
-        let due = writer.purge_again
-            || writer
-                .last_purge_ms
-                .is_none_or(|last| now_ms.saturating_sub(last) >= PURGE_EVERY_MS || now_ms < last);
-        if due {
-            writer.last_purge_ms = Some(now_ms);
-            writer.purge_again = self.purge(writer, now_ms, PURGE_BATCH)? == PURGE_BATCH;
+    /// Adds to `change`, while its totals break a bound, the removal of
+    /// expired entries, then of the oldest-written.
+    fn evict(&self, change: &mut Change, now_ms: u64) -> Result<()> {
+        if !self
+            .bounds
+            .exceeded(change.totals.entries, change.totals.bytes)
+        {
+            return Ok(());
         }
-        self.evict(writer, now_ms)
+        let mut read = ReadOptions::default();
+        read.set_iterate_upper_bound(expiry_key(now_ms.saturating_add(1), b""));
+        let floor = expiry_key(change.expiry_floor, b"");
+        for item in self.db.iterator_cf_opt(
+            self.cf(BY_EXPIRY)?,
+            read,
+            IteratorMode::From(&floor, Direction::Forward),
+        ) {
+            if !self
+                .bounds
+                .exceeded(change.totals.entries, change.totals.bytes)
+            {
+                return Ok(());
+            }
+            let (key, _) = item.map_err(db_error("scan"))?;
+            self.remove_by_expiry(change, &key)?;
+        }
+        let floor = written_key(change.written_floor, b"");
+        for item in self.db.iterator_cf(
+            self.cf(BY_WRITTEN)?,
+            IteratorMode::From(&floor, Direction::Forward),
+        ) {
+            if !self
+                .bounds
+                .exceeded(change.totals.entries, change.totals.bytes)
+            {
+                return Ok(());
+            }
+            let (key, _) = item.map_err(db_error("scan"))?;
+            match split_index_key(&key) {
+                Some((stamp, stored)) => {
+                    change.written_floor = stamp;
+                    match self.meta(stored)? {
+                        Some(meta) if meta.stamp == stamp => change.remove(self, stored, &meta)?,
+                        _ if change.is_skipped(stored) => {}
+                        // An index key no metadata backs: drop it.
+                        _ => change.batch.delete_cf(self.cf(BY_WRITTEN)?, &key),
+                    }
+                }
+                None => change.batch.delete_cf(self.cf(BY_WRITTEN)?, &key),
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes `change` as one batch and keeps what it counted.
+    fn commit(&self, writer: &mut Writer, change: Change) -> Result<()> {
+        self.db.write(change.batch).map_err(db_error("write"))?;
+        writer.totals = change.totals;
+        writer.expiry_floor = change.expiry_floor;
+        writer.written_floor = change.written_floor;
+        Ok(())
+    }
+}
+
+/// One batch being built by a writer holding the lock: what it writes and
+/// removes, and the totals and scan floors once it is written.
+struct Change {
+    batch: WriteBatch,
+    totals: Totals,
+    expiry_floor: u64,
+    written_floor: u64,
+    /// Entries this batch removes (an expired one can be met twice).
+    gone: HashSet<Vec<u8>>,
+    /// The key this batch writes: its old index keys are already being
+    /// replaced, and it is never evicted by its own write.
+    skip: Option<Vec<u8>>,
+}
+
+impl Change {
+    fn new(writer: &Writer) -> Self {
+        Self {
+            batch: WriteBatch::default(),
+            totals: writer.totals,
+            expiry_floor: writer.expiry_floor,
+            written_floor: writer.written_floor,
+            gone: HashSet::new(),
+            skip: None,
+        }
+    }
+
+    fn is_skipped(&self, stored: &[u8]) -> bool {
+        self.skip.as_deref() == Some(stored)
+    }
+
+    /// Removes `stored` (whose metadata is `meta`) unless already removed
+    /// or being written.
+    fn remove(&mut self, store: &Store, stored: &[u8], meta: &Meta) -> Result<()> {
+        if !self.is_skipped(stored) && self.gone.insert(stored.to_vec()) {
+            store.push_remove(&mut self.batch, stored, Some(meta), &mut self.totals)?;
+        }
+        Ok(())
     }
 }
 
@@ -449,9 +475,11 @@ impl RocksDbBackend {
         let now = self.scope.now_ms();
         let mut removed = 0;
         loop {
-            let n = self.store.purge(&mut writer, now, 1_000)?;
-            removed += n;
-            if n < 1_000 {
+            let mut change = Change::new(&writer);
+            let visited = self.store.purge(&mut change, now, 1_000)?;
+            removed += change.gone.len();
+            self.store.commit(&mut writer, change)?;
+            if visited < 1_000 {
                 return Ok(removed);
             }
         }
@@ -635,35 +663,53 @@ impl CacheBackend for RocksDbBackend {
             size,
             expires_at,
         };
-        let mut totals = writer.totals;
-        // One batch: the record, its metadata and index keys, and the old
-        // index keys out, so a crash leaves all of it or none.
-        let mut batch = WriteBatch::default();
+        // One batch: the record, its metadata and index keys, the old index
+        // keys out, and whatever the write's purge and the bounds remove, so
+        // a crash leaves all of it or none and the bounds always hold.
+        let mut change = Change::new(&writer);
+        change.skip = Some(stored.as_bytes().to_vec());
+        let key = stored.as_bytes();
         if let Some(old) = &old {
-            batch.delete_cf(
-                store.cf(BY_WRITTEN)?,
-                written_key(old.stamp, stored.as_bytes()),
-            );
+            change
+                .batch
+                .delete_cf(store.cf(BY_WRITTEN)?, written_key(old.stamp, key));
             if let Some(at) = old.expires_at {
-                batch.delete_cf(store.cf(BY_EXPIRY)?, expiry_key(at, stored.as_bytes()));
+                change
+                    .batch
+                    .delete_cf(store.cf(BY_EXPIRY)?, expiry_key(at, key));
             }
-            totals.remove(old);
+            change.totals.remove(old);
         }
-        batch.put_cf(store.cf(ENTRIES)?, stored.as_bytes(), &rec);
-        batch.put_cf(store.cf(META)?, stored.as_bytes(), meta.encode());
-        batch.put_cf(
-            store.cf(BY_WRITTEN)?,
-            written_key(stamp, stored.as_bytes()),
-            [],
-        );
+        change.batch.put_cf(store.cf(ENTRIES)?, key, &rec);
+        change.batch.put_cf(store.cf(META)?, key, meta.encode());
+        change
+            .batch
+            .put_cf(store.cf(BY_WRITTEN)?, written_key(stamp, key), []);
         if let Some(at) = expires_at {
-            batch.put_cf(store.cf(BY_EXPIRY)?, expiry_key(at, stored.as_bytes()), []);
+            change
+                .batch
+                .put_cf(store.cf(BY_EXPIRY)?, expiry_key(at, key), []);
+            change.expiry_floor = change.expiry_floor.min(at);
         }
-        store.db.write(batch).map_err(db_error("write"))?;
-        totals.add(&meta);
-        writer.totals = totals;
+        change.totals.add(&meta);
+        let now = self.scope.now_ms();
+        let due = writer.purge_again
+            || writer
+                .last_purge_ms
+                .is_none_or(|last| now.saturating_sub(last) >= PURGE_EVERY_MS || now < last);
+        let purged = if due {
+            store.purge(&mut change, now, PURGE_BATCH)?
+        } else {
+            0
+        };
+        store.evict(&mut change, now)?;
+        store.commit(&mut writer, change)?;
         writer.last_stamp = stamp;
-        store.maintain(&mut writer, self.scope.now_ms())
+        if due {
+            writer.last_purge_ms = Some(now);
+            writer.purge_again = purged == PURGE_BATCH;
+        }
+        Ok(())
     }
 
     async fn delete(&self, key: &str) -> Result<()> {

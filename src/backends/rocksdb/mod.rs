@@ -43,9 +43,13 @@
 //! database, all namespaces; an entry is charged its stored key plus its
 //! record), a write that breaks a bound removes **expired entries first**
 //! (`by-expiry`), then the **oldest-written** (`by-written`), like the
-//! IndexedDB backend, in one batch after its own. The totals are counted
-//! from `meta` when the database opens (O(entries)) and kept exact by the
-//! writes after that.
+//! IndexedDB backend, in the write's own batch: the bounds hold after every
+//! write, crash or not. The totals are counted from `meta` when the
+//! database opens (O(entries)) and kept exact by the writes after that.
+//! Scans of the indexes start where the last one stopped, so the
+//! tombstones of entries already removed are skipped by one seek rather
+//! than stepped over (stepping over them, a bounded insert took 403 µs
+//! instead of 16 µs in `benches/rocksdb.rs`'s quick run, 10,000 keys).
 //!
 //! ## Calls
 //!
@@ -53,7 +57,7 @@
 //! |---|---|
 //! | `get`, `exists`, `get_with_expiry` | one `Get` (pinned) |
 //! | `mget`, `mget_with_expiry` | one batched `MultiGet` |
-//! | `set` | `Get` of the metadata, one `WriteBatch` |
+//! | `set` | `Get` of the metadata, one `WriteBatch` (with the purge and evictions it does) |
 //! | `delete`, `mdelete` | `Get` of each key's metadata, one `WriteBatch` |
 //! | `clear_all` | a scan of the namespace's metadata, then one `WriteBatch` with `DeleteRange` over the namespace's key range in `entries` and `meta` and the index keys |
 //! | `health_check` | the `rocksdb.background-errors` property (0: healthy) |
