@@ -12,9 +12,10 @@ cargo fmt --all -- --check
 step "clippy (native and wasm32, every feature set a runtime builds)"
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --all-targets --quiet --no-default-features -- -D warnings
-# The native extras: the tokio connector alone, and with TLS.
+# The native extras: the tokio connector alone, and with TLS and RocksDB
+# (linked against Debian's librocksdb-dev: see scripts/env.sh).
 cargo clippy --all-targets --quiet --features tokio -- -D warnings
-cargo clippy --all-targets --quiet --features tls -- -D warnings
+cargo clippy --all-targets --quiet --features tls,rocksdb -- -D warnings
 cargo clippy --all-targets --quiet --target wasm32-unknown-unknown -- -D warnings
 # The module sets of scripts/build.sh, each on its own.
 for features in js-memory idb http js-memory,kv,d1,r2,redis,http; do
@@ -29,9 +30,9 @@ cargo test --quiet
 cargo test --quiet --no-default-features --lib
 cargo test --quiet --no-default-features --features http --lib --test http_policy
 
-step "native extras: the tokio connector and TLS against real redis-server processes, Send futures, the tiered-proxy example, docs"
-cargo test --quiet --features tls --test redis_tokio --test send
-cargo test --quiet --features tls --doc
+step "native extras: the tokio connector and TLS against real redis-server processes, RocksDB, Send futures, the tiered-proxy example, docs"
+cargo test --quiet --features tls,rocksdb --lib --test redis_tokio --test send --test rocksdb
+cargo test --quiet --features tls,rocksdb --doc
 bash scripts/check-tiered-proxy.sh
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --all-features --no-deps
 
