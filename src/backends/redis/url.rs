@@ -30,7 +30,8 @@ const MAX_CREDENTIAL_BYTES: usize = 4096;
 ///
 /// - `redis[s]://[username[:password]@]host[:port][/0]`, or a bare
 ///   `host[:port]` (read as `redis://`); credentials percent-decoded; port
-///   6379 unless given; an IPv6 address in brackets (`redis://[::1]:6379`).
+///   6379 unless given; an IPv6 address in brackets (`redis://[::1]:6379`);
+///   host names in ASCII (an internationalised name in its `xn--` form).
 /// - Refused with [`Error::InvalidOptions`]: a database other than 0 (use
 ///   namespaces), query strings and fragments, other schemes, bad ports and
 ///   host names, credentials over 4 KiB.
@@ -154,6 +155,11 @@ fn split_host_port(hostport: &str) -> Result<(String, u16)> {
                 "an IPv6 address needs its closing ']', got {hostport:?}"
             )));
         };
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(invalid(format!(
+                "only an IPv6 address goes in brackets, got {host:?}"
+            )));
+        }
         match after {
             "" => (host, None),
             _ => match after.strip_prefix(':') {
@@ -171,8 +177,11 @@ fn split_host_port(hostport: &str) -> Result<(String, u16)> {
             None => (hostport, None),
         }
     };
-    let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':');
-    if host.is_empty() || host.len() > MAX_HOSTNAME || !host.chars().all(valid_char) {
+    // (A bracketed host was checked as an IPv6 address above.)
+    let bracketed = hostport.starts_with('[');
+    let valid_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_');
+    if !bracketed && (host.is_empty() || host.len() > MAX_HOSTNAME || !host.chars().all(valid_char))
+    {
         return Err(invalid(format!(
             "hostname must be 1 to {MAX_HOSTNAME} letters, digits, '-', '.' or '_' \
              (an IPv6 address in brackets), got {host:?}"
@@ -292,7 +301,10 @@ mod tests {
         assert!(err("redis://h:+1").contains("port must be"));
         assert!(err("redis://").contains("hostname must be"));
         assert!(err("redis://exa mple").contains("hostname must be"));
+        assert!(err("redis://a:b:6379").contains("hostname must be"));
         assert!(err("redis://[::1").contains("closing ']'"));
+        assert!(err("redis://[example.com]").contains("only an IPv6 address goes in brackets"));
+        assert!(err("redis://bücher.example").contains("hostname must be"));
         assert!(err("redis://[::1]x").contains("expected ':port'"));
         let long = format!("redis://:{}@h", "p".repeat(4097));
         assert!(err(&long).contains("at most 4096 bytes, got 4097 bytes"));
