@@ -482,3 +482,170 @@ fn writes_purge_expired_entries_even_after_the_clock_steps_back() {
     });
     cache.validate().unwrap();
 }
+
+mod model {
+    //! Random operations against a `HashMap` model: after every step the
+    //! store's indexes, metadata and totals agree (`validate`) and every
+    //! read answers what the model says (unbounded), or the model's value
+    //! or nothing (bounded, where evictions drop entries).
+
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::{TempDir, START_MS};
+    use edgecache::time::ManualClock;
+    use edgecache::{CacheBackend, RocksDbBackend};
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Set {
+            ns: usize,
+            key: u8,
+            len: usize,
+            ttl: Option<u64>,
+        },
+        Delete {
+            ns: usize,
+            keys: Vec<u8>,
+        },
+        Advance(u64),
+        Clear(usize),
+        Reopen,
+        Purge,
+        Compact,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0..3usize, 0..8u8, 0..40usize, proptest::option::of(1..50u64))
+                .prop_map(|(ns, key, len, ttl)| Op::Set { ns, key, len, ttl }),
+            2 => (0..3usize, proptest::collection::vec(0..8u8, 1..4))
+                .prop_map(|(ns, keys)| Op::Delete { ns, keys }),
+            2 => (0..40u64).prop_map(Op::Advance),
+            1 => (0..3usize).prop_map(Op::Clear),
+            1 => Just(Op::Reopen),
+            1 => Just(Op::Purge),
+            1 => Just(Op::Compact),
+        ]
+    }
+
+    const NAMESPACES: [Option<&str>; 3] = [None, Some("a"), Some("ab")];
+
+    fn handle(cache: &RocksDbBackend, ns: usize) -> RocksDbBackend {
+        match NAMESPACES[ns] {
+            Some(ns) => cache.with_namespace(ns).unwrap(),
+            None => cache.clone(),
+        }
+    }
+
+    fn run(ops: Vec<Op>, max_entries: Option<u64>) -> Result<(), TestCaseError> {
+        let dir = TempDir::new();
+        let clock = ManualClock::new(START_MS);
+        let open = || {
+            let b = RocksDbBackend::builder(dir.path()).clock(clock.clone());
+            match max_entries {
+                Some(n) => b.max_entries(n),
+                None => b,
+            }
+            .build()
+            .unwrap()
+        };
+        let mut cache = Some(open());
+        // (ns, key) -> (value, expiry)
+        let mut model: HashMap<(usize, u8), (Vec<u8>, Option<u64>)> = HashMap::new();
+        for (step, op) in ops.into_iter().enumerate() {
+            pollster::block_on(async {
+                let c = cache.as_ref().unwrap();
+                match &op {
+                    Op::Set { ns, key, len, ttl } => {
+                        let value = vec![step as u8; *len];
+                        let ttl = ttl.map(Duration::from_millis);
+                        handle(c, *ns)
+                            .set(&format!("k{key}"), value.clone(), ttl)
+                            .await
+                            .unwrap();
+                        let expiry =
+                            ttl.map(|t| START_MS.max(clock_now(&clock)) + t.as_millis() as u64);
+                        model.insert((*ns, *key), (value, expiry));
+                    }
+                    Op::Delete { ns, keys } => {
+                        let names: Vec<String> = keys.iter().map(|k| format!("k{k}")).collect();
+                        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                        handle(c, *ns).mdelete(&refs).await.unwrap();
+                        for k in keys {
+                            model.remove(&(*ns, *k));
+                        }
+                    }
+                    Op::Advance(ms) => clock.advance(Duration::from_millis(*ms)),
+                    Op::Clear(ns) => {
+                        handle(c, *ns).clear_all().await.unwrap();
+                        model.retain(|(n, _), _| n != ns);
+                    }
+                    Op::Reopen => {
+                        // Closed (the last handle dropped), then opened again.
+                        cache = None;
+                        cache = Some(open());
+                    }
+                    Op::Purge => {
+                        c.purge_expired().unwrap();
+                    }
+                    Op::Compact => c.compact().unwrap(),
+                }
+            });
+            let cache = cache.as_ref().unwrap();
+            cache
+                .validate()
+                .map_err(|e| TestCaseError::fail(format!("after {op:?}: {e}")))?;
+            if let Some(n) = max_entries {
+                prop_assert!(
+                    cache.usage().entries <= n,
+                    "after {:?}: {:?}",
+                    op,
+                    cache.usage()
+                );
+            }
+            let now = clock_now(&clock);
+            for ns in 0..3 {
+                let names: Vec<String> = (0..8).map(|k| format!("k{k}")).collect();
+                let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+                let got = pollster::block_on(handle(cache, ns).mget(&refs)).unwrap();
+                for (k, got) in got.into_iter().enumerate() {
+                    let want = model
+                        .get(&(ns, k as u8))
+                        .filter(|(_, exp)| exp.is_none_or(|e| e > now))
+                        .map(|(v, _)| v.clone());
+                    if max_entries.is_some() {
+                        prop_assert!(
+                            got.is_none() || got == want,
+                            "ns {ns} k{k} after {op:?}: {got:?} vs {want:?}"
+                        );
+                    } else {
+                        prop_assert_eq!(&got, &want, "ns {} k{} after {:?}", ns, k, op);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn clock_now(clock: &ManualClock) -> u64 {
+        use edgecache::time::Clock;
+        clock.now_ms()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn unbounded_store_matches_a_map(ops in proptest::collection::vec(op(), 1..60)) {
+            run(ops, None)?;
+        }
+
+        #[test]
+        fn bounded_store_keeps_its_bound_and_never_invents_values(ops in proptest::collection::vec(op(), 1..60)) {
+            run(ops, Some(5))?;
+        }
+    }
+}
