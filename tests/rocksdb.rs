@@ -585,7 +585,7 @@ mod model {
                     }
                     Op::Reopen => {
                         // Closed (the last handle dropped), then opened again.
-                        cache = None;
+                        drop(cache.take());
                         cache = Some(open());
                     }
                     Op::Purge => {
