@@ -3,7 +3,8 @@
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
 # wasm-pack, twiggy, Debian's chromium, chromium-driver, redis-server,
 # librocksdb-dev, libclang-dev and openssl, and the npm dev dependencies.
-# Idempotent and quick when all is there. (wasm-opt comes from npm's binaryen: wasm-pack cannot download it.)
+# Idempotent and quick when all is there. (wasm-opt comes from npm's
+# binaryen: wasm-pack cannot download it.)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 

@@ -5,6 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 bash scripts/setup.sh
+# Again: setup.sh may just have installed librocksdb-dev, which env.sh
+# links the rocksdb feature against.
+source scripts/env.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
