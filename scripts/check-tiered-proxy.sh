@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 cargo build --quiet --example tiered-proxy --features tokio
-proxy_bin=target/debug/examples/tiered-proxy
+proxy_bin="${CARGO_TARGET_DIR:-target}/debug/examples/tiered-proxy"
 
 work=$(mktemp -d)
 pids=()
