@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs whatever building and testing edgecache needs and is missing:
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
-# wasm-pack, twiggy, Debian's chromium, chromium-driver, redis-server and memcached, and the npm dev
-# dependencies. Idempotent and quick when all is
-# there. (wasm-opt comes from npm's binaryen: wasm-pack cannot download it.)
+# wasm-pack, twiggy, Debian's chromium, chromium-driver, redis-server,
+# memcached, librocksdb-dev, libclang-dev and openssl, and the npm dev
+# dependencies. Idempotent and quick when all is there. (wasm-opt comes from
+# npm's binaryen: wasm-pack cannot download it.)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -45,6 +46,15 @@ if ! command -v redis-server >/dev/null; then
 fi
 if ! command -v memcached >/dev/null; then
   apt_missing+=(memcached) # the memcached backend's tests start their own server
+fi
+if [ ! -f /usr/include/rocksdb/c.h ]; then
+  apt_missing+=(librocksdb-dev) # the rocksdb feature links Debian's RocksDB (scripts/env.sh)
+fi
+if ! ls /usr/lib/llvm-*/lib/libclang.so >/dev/null 2>&1; then
+  apt_missing+=(libclang-dev) # bindgen, for librocksdb-sys's bindings
+fi
+if ! command -v openssl >/dev/null; then
+  apt_missing+=(openssl) # the TLS tests make their certificates with it
 fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   step "installing Debian's ${apt_missing[*]}"

@@ -5,6 +5,9 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
 bash scripts/setup.sh
+# Again: setup.sh may just have installed librocksdb-dev, which env.sh
+# links the rocksdb feature against.
+source scripts/env.sh
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
@@ -12,6 +15,10 @@ cargo fmt --all -- --check
 step "clippy (native and wasm32, every feature set a runtime builds)"
 cargo clippy --all-targets --quiet -- -D warnings
 cargo clippy --all-targets --quiet --no-default-features -- -D warnings
+# The native extras: the tokio connector alone, and with TLS and RocksDB
+# (linked against Debian's librocksdb-dev: see scripts/env.sh).
+cargo clippy --all-targets --quiet --features tokio -- -D warnings
+cargo clippy --all-targets --quiet --features tls,rocksdb -- -D warnings
 cargo clippy --all-targets --quiet --target wasm32-unknown-unknown -- -D warnings
 # The module sets of scripts/build.sh, each on its own.
 for features in js-memory idb http js-memory,kv,d1,r2,redis,memcached,http; do
@@ -25,6 +32,13 @@ cargo test --quiet
 # browser's http module).
 cargo test --quiet --no-default-features --lib
 cargo test --quiet --no-default-features --features http --lib --test http_policy
+
+step "native extras: the tokio connector and TLS against real redis-server processes, RocksDB, Send futures, the tiered-proxy example, docs"
+cargo test --quiet --features tls,rocksdb --lib --test redis_tokio --test send --test rocksdb
+# Only the doc tests these features add (`cargo test` above ran the rest).
+cargo test --quiet --features tls,rocksdb --doc -- src/net src/backends/rocksdb src/lib.rs
+bash scripts/check-tiered-proxy.sh
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --all-features --no-deps
 
 step "wasm32 tests in Node (wasm-pack test --node; D1 and R2 against Miniflare's local stores)"
 wasm-pack --log-level warn test --node -- --test wasm

@@ -34,8 +34,10 @@ use crate::{Error, Result};
 /// # Ok::<(), edgecache::Error>(())
 /// # }).unwrap();
 /// ```
-// The futures are deliberately not `Send`: on wasm32 every backend holds
+// The trait does not require `Send` futures: on wasm32 every backend holds
 // JavaScript handles, which are `!Send`, and there is one thread anyway.
+// Natively every backend's futures are `Send` (tests/send.rs checks each at
+// compile time), so they run in tokio tasks.
 #[allow(async_fn_in_trait)]
 pub trait CacheBackend: Send + Sync + Clone {
     /// The value stored under `key`, or `None` if there is none or it expired.

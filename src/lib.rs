@@ -26,19 +26,46 @@
 //! room is needed.
 //!
 //! ## Features and targets
-//! Every store and the HTTP policy is a Cargo feature; all are on by default.
-//! The memory cache, tiering, the policies and the conformance suite are
-//! always there.
+//! Every store and the HTTP policy is a Cargo feature. The default set is
+//! what the npm package builds from; the native extras (`tokio`, `tls`,
+//! `rocksdb`) are off by default. The memory cache, tiering, the policies
+//! and the conformance suite are always there.
 //!
-//! | feature | native | `wasm32-unknown-unknown` |
-//! |---|---|---|
-//! | (none) | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], the policies, the conformance suite | the same |
-//! | `js-memory` | nothing | the JavaScript memory cache's exports (`EdgeCache.memory`) |
-//! | `redis` | `RedisBackend` (bring a `redis::Connector`: the tests use a `std::net::TcpStream` one) | plus a connector over JavaScript sockets, `EdgeCache.redis` |
-//! | `memcached` | `MemcachedBackend` (bring a `transport::Connector`), with cross-process `get_or_set` | plus a connector over JavaScript sockets, `EdgeCache.memcached` |
-//! | `http` | the RFC 9111 policy (`http`) | plus `ResponseCache`'s policy |
-//! | `kv`, `d1`, `r2` | the stores' pure rules (limits, SQL, layouts) | plus `KvBackend`, `D1Backend`, `R2Backend` and their JavaScript factories |
-//! | `idb` | nothing | `IndexedDbBackend`, `EdgeCache.indexedDb` |
+//! | feature | default | native | `wasm32-unknown-unknown` |
+//! |---|---|---|---|
+//! | (none) | | [`CacheBackend`], [`MemoryBackend`], [`TieredBackend`], the policies, the conformance suite | the same |
+//! | `js-memory` | yes | nothing | the JavaScript memory cache's exports (`EdgeCache.memory`) |
+//! | `redis` | yes | `RedisBackend` over any `redis::Connector` (bring your own, or turn on `tokio`) | plus a connector over JavaScript sockets, `EdgeCache.redis` |
+//! | `memcached` | yes | `MemcachedBackend` over any `transport::Connector` (the `tokio` connector works too), with cross-process `get_or_set` | plus a connector over JavaScript sockets, `EdgeCache.memcached` |
+//! | `tokio` | | `net::TokioConnector` (TCP, connect and reply timeouts) and `RedisBackend::connect("redis://user:pass@host:6379")`; implies `redis` | nothing |
+//! | `tls` | | `rediss://` URLs and `TokioConnector::tls` (rustls, Mozilla's roots or your CA); implies `tokio` | nothing |
+//! | `rocksdb` | | `RocksDbBackend`: a persistent local cache in a RocksDB database (links the C++ library) | nothing |
+//! | `http` | yes | the RFC 9111 policy (`http`) | plus `ResponseCache`'s policy |
+//! | `kv`, `d1`, `r2` | yes | the stores' pure rules (limits, SQL, layouts) | plus `KvBackend`, `D1Backend`, `R2Backend` and their JavaScript factories |
+//! | `idb` | yes | nothing | `IndexedDbBackend`, `EdgeCache.indexedDb` |
+//!
+//! Natively every backend's futures are `Send` (`tests/send.rs` checks it
+//! at compile time), so they run in `tokio::spawn`. On wasm32 they are not:
+//! the stores hold JavaScript handles, and there is one thread.
+//!
+//! A native service with Redis in one line (features `tokio`, and `tls` for
+//! `rediss://`):
+//!
+//! ```toml
+//! edgecache = { version = "0.1", default-features = false, features = ["tokio"] }
+//! ```
+//!
+//! ```no_run
+//! # #[cfg(feature = "tokio")]
+//! # async fn demo() -> edgecache::Result<()> {
+//! use edgecache::{CacheBackend, MemoryBackend, RedisBackend, TieredBackend};
+//!
+//! let redis = RedisBackend::connect("redis://localhost:6379").await?;
+//! let cache = TieredBackend::new(MemoryBackend::builder().max_entries(10_000).build()?, redis);
+//! cache.set("k", b"v".to_vec(), None).await?;
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! ## Example
 //! ```
@@ -84,6 +111,8 @@ pub mod http;
 pub mod js_constants;
 pub mod key;
 mod memory;
+#[cfg(all(feature = "tokio", not(target_arch = "wasm32")))]
+pub mod net;
 pub mod policy;
 pub mod record;
 mod tiered;
@@ -104,6 +133,9 @@ pub use tiered::TieredBackend;
 pub use backends::memcached::{self, MemcachedBackend, MemcachedBackendBuilder};
 #[cfg(feature = "redis")]
 pub use backends::redis::{self, RedisBackend, RedisBackendBuilder};
+
+#[cfg(all(feature = "rocksdb", not(target_arch = "wasm32")))]
+pub use backends::rocksdb::{RocksDbBackend, RocksDbBackendBuilder};
 
 #[cfg(all(target_arch = "wasm32", feature = "d1"))]
 pub use backends::d1::{D1Backend, D1BackendBuilder};

@@ -15,7 +15,7 @@
 //! (Workers KV: at least 60 s) or absent still expires entries exactly: readers
 //! decode the header and treat an expired record as a miss. Anything that does
 //! not decode — foreign data, truncation, a newer format — is an
-//! [`Error::Decode`], which backends treat as a miss ([`live`] does both
+//! [`Error::Decode`], which backends treat as a miss (`live` does both
 //! checks). IndexedDB also deletes such a record; the others leave it to the
 //! next write, a purge or `clear_all`, since a read that deletes could erase
 //! a value another writer just stored.

@@ -14,6 +14,7 @@
 //! | [`r2`] | `r2` | Cloudflare R2 | [`r2::layout`]: object keys, metadata codec, paging | binding, backend, streams |
 //! | [`redis`] | `redis` | Redis | all of it: RESP, connection, commands | `PersistentCore.openRedis` (the socket is the shared `crate::wasm::socket`) |
 //! | [`memcached`] | `memcached` | memcached | all of it: meta protocol, key rules, connection, stampede protection | `PersistentCore.openMemcached` (the shared socket) |
+//! | [`rocksdb`] | `rocksdb` | RocksDB (native only) | [`rocksdb::layout`]: column families, metadata, index keys, namespace ranges, bounds | none: the backend is native |
 
 #[cfg(feature = "d1")]
 pub mod d1;
@@ -27,3 +28,5 @@ pub mod memcached;
 pub mod r2;
 #[cfg(feature = "redis")]
 pub mod redis;
+#[cfg(feature = "rocksdb")]
+pub mod rocksdb;

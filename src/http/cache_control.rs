@@ -446,7 +446,7 @@ fn unquote(s: &str) -> Option<String> {
 /// the wrong type makes the whole field ignored, like a parsing error, so the
 /// response falls back to `Cache-Control` (where `no-store` still wins)
 /// rather than being cached under a field that means something else to every
-/// other cache. The types ([`member_fits`]):
+/// other cache. The types (`member_fits`):
 ///
 /// - `max-age`, `s-maxage`, `stale-while-revalidate`, `stale-if-error`: a
 ///   non-negative sf-integer (delta-seconds);

@@ -28,7 +28,7 @@
 //!   nearest time equal to or earlier than the received value");
 //! - the day name is one of the seven, spelled as its format wants (`Thu` in
 //!   IMF-fixdate and asctime, `Thursday` in RFC 850) — but it need not agree
-//!   with the date (see [`check_day_name`]);
+//!   with the date (see `check_day_name`);
 //! - names are matched case-insensitively (RFC 9111 §4.2: "a cache recipient
 //!   SHOULD match the field value case-insensitively");
 //! - RFC 850's two-digit year: "MUST interpret a timestamp that appears to be

@@ -74,6 +74,10 @@
 //! [`Error::Unavailable`]: crate::Error::Unavailable
 //! [`Error::ValueTooLarge`]: crate::Error::ValueTooLarge
 
+// The backend and its builder exist on wasm32 only: natively (docs.rs,
+// `cargo doc`) the links to them above stay plain text.
+#![cfg_attr(not(target_arch = "wasm32"), allow(rustdoc::broken_intra_doc_links))]
+
 #[cfg(target_arch = "wasm32")]
 mod backend;
 #[cfg(target_arch = "wasm32")]

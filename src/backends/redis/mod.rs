@@ -101,6 +101,7 @@
 //! of at most 64 KiB, aggregates nested at most 32 deep (see [`resp`]).
 
 pub mod resp;
+mod url;
 
 mod backend;
 mod conn;
@@ -109,3 +110,4 @@ mod js;
 
 pub use crate::transport::{Connector, Transport};
 pub use backend::{RedisBackend, RedisBackendBuilder};
+pub use url::{RedisUrl, DEFAULT_PORT};
