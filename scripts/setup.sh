@@ -56,6 +56,9 @@ fi
 if ! command -v openssl >/dev/null; then
   apt_missing+=(openssl) # the TLS tests make their certificates with it
 fi
+if ! command -v redis-benchmark >/dev/null; then
+  apt_missing+=(redis-tools) # benches/redis.mjs: redis-benchmark -P 16 as a second reference
+fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   step "installing Debian's ${apt_missing[*]}"
   apt-get update -qq
