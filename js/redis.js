@@ -177,7 +177,8 @@ function withReplyTimeout(socket, ms) {
 
 // Races an opening socket against the connect timeout. At the deadline the
 // signal aborts (the opener drops its half-open socket) and a socket that
-// opens later anyway is closed at once.
+// opens later anyway is closed at once. Messages give the cause only: the
+// core says "cannot connect to Redis" in front of them.
 function withTimeout(start, timeoutMs, where) {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -185,7 +186,7 @@ function withTimeout(start, timeoutMs, where) {
     const timer = setTimeout(() => {
       settled = true;
       deadline.abort();
-      reject(unavailable(`cannot connect to Redis at ${where}: no connection within ${timeoutMs} ms`));
+      reject(unavailable(`no connection to ${where} within ${timeoutMs} ms`));
     }, timeoutMs);
     Promise.resolve(deadline.signal)
       .then(start)
@@ -198,7 +199,7 @@ function withTimeout(start, timeoutMs, where) {
         (error) => {
           clearTimeout(timer);
           if (!settled) {
-            reject(error?.code === undefined ? unavailable(`cannot connect to Redis at ${where}: ${error?.message ?? error}`) : error);
+            reject(error?.code === undefined ? unavailable(`${where}: ${error?.message ?? error}`) : error);
           }
         },
       );
@@ -257,7 +258,8 @@ export function nodeTcp(net) {
       signal.addEventListener("abort", () => socket.destroy(), { once: true });
       const fail = (error) => {
         socket.destroy();
-        reject(unavailable(`cannot connect to Redis at ${hostname}:${port}: ${error.message}`));
+        // Node names the address: "connect ECONNREFUSED 127.0.0.1:1".
+        reject(unavailable(error.message));
       };
       socket.once("error", fail);
       socket.once("connect", () => {

@@ -63,16 +63,15 @@ impl Connector for JsConnector {
     type Transport = JsSocket;
 
     async fn connect(&self, timeout: Duration) -> Result<JsSocket> {
-        const DOING: &str = "cannot connect to Redis";
+        // The caller (`conn.rs`) says "cannot connect to Redis"; the errors
+        // here carry only the cause, so the message says it once.
         let open: Function = self.opener.get()?.unchecked_into();
         // At most u64::MAX ms; an f64 holds every value we pass (≤ 1 day).
         let timeout_ms = JsValue::from_f64(timeout.as_millis() as f64);
-        let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), || {
-            DOING.into()
-        })
-        .failing_with(unavailable)
-        .value()
-        .await?;
+        let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), String::new)
+            .failing_with(|_, thrown| Error::Unavailable(message(thrown)))
+            .value()
+            .await?;
         for method in ["write", "read", "close"] {
             let callable = js_sys::Reflect::get(&socket, &JsValue::from_str(method))
                 .map(|f| f.is_function())
@@ -81,7 +80,7 @@ impl Connector for JsConnector {
                 let socket: sys::RedisSocket = socket.unchecked_into();
                 let _ = socket.close();
                 return Err(Error::Unavailable(format!(
-                    "{DOING}: the opener returned {} without a `{method}` method",
+                    "the opener returned {} without a `{method}` method",
                     describe(&socket)
                 )));
             }
