@@ -49,6 +49,15 @@ const REDIS_OPTIONS = [
 const DEFAULT_REPLY_TIMEOUT_MS = 10_000;
 const D1_OPTIONS = ["table", "namespace", "defaultTtlMs", "memory"];
 const PURGE_OPTIONS = ["maxRows"];
+// The codes that mean "the storage cannot serve requests now": healthCheck
+// answers false for them.
+const STORAGE_FAILURES = new Set([
+  ErrorCode.BACKEND,
+  ErrorCode.UNAVAILABLE,
+  ErrorCode.QUOTA_EXCEEDED,
+  ErrorCode.BLOCKED,
+  ErrorCode.AUTH,
+]);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -220,8 +229,17 @@ export class EdgeCache {
     return this.#driver.clear();
   }
 
+  // False when the storage cannot serve requests (down, unreachable,
+  // refusing the credentials, blocked, full, or failing): that is the
+  // answer a health check exists to give. Other codes are the caller's
+  // mistakes and still reject.
   async healthCheck() {
-    return this.#driver.healthCheck();
+    try {
+      return await this.#driver.healthCheck();
+    } catch (error) {
+      if (STORAGE_FAILURES.has(error?.code)) return false;
+      throw error;
+    }
   }
 
   async stats() {

@@ -306,7 +306,14 @@ export declare class EdgeCache {
   deleteMany(keys: readonly string[]): Promise<void>;
   /** Removes every entry. */
   clear(): Promise<void>;
-  /** True if the storage can serve requests. */
+  /**
+   * True if the storage can serve requests; false (never a rejection) when it
+   * cannot: down or unreachable (EDGECACHE_UNAVAILABLE), failing
+   * (EDGECACHE_BACKEND), refusing the credentials (EDGECACHE_AUTH), blocked
+   * (EDGECACHE_BLOCKED) or full (EDGECACHE_QUOTA_EXCEEDED). Any other call
+   * rejects with the reason. After `close()` it opens a new connection, like
+   * any call.
+   */
   healthCheck(): Promise<boolean>;
   /** Hits, misses, inserts, evictions, expirations, entries and bytes. */
   stats(): Promise<CacheStats>;
