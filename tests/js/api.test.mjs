@@ -1526,3 +1526,28 @@ describe("getOrSet", () => {
     });
   }
 });
+
+describe("the FNV seed of the memory cache's ghost queue (SECURITY.md, threat 6)", () => {
+  it("is drawn from crypto.getRandomValues once per cache, on its first insert, not at construction", async (t) => {
+    const draws = t.mock.method(globalThis.crypto, "getRandomValues");
+    const a = EdgeCache.memory();
+    const b = EdgeCache.memory();
+    assert.equal(draws.mock.callCount(), 0, "nothing drawn at construction (Workers refuse it at module scope)");
+    await a.set("k1", new Uint8Array([1]));
+    await a.set("k2", new Uint8Array([2]));
+    assert.equal(draws.mock.callCount(), 1);
+    await b.set("k1", new Uint8Array([1]));
+    assert.equal(draws.mock.callCount(), 2, "each cache draws its own");
+    const [first, second] = draws.mock.calls.map((call) => call.result[0]);
+    assert.notEqual(first, second);
+  });
+
+  it("falls back to Math.random where random values are refused, and the cache still works", async (t) => {
+    t.mock.method(globalThis.crypto, "getRandomValues", () => {
+      throw new Error("Disallowed operation called within global scope");
+    });
+    const cache = EdgeCache.memory();
+    await cache.set("k", new Uint8Array([7]));
+    assert.deepEqual(await cache.get("k"), new Uint8Array([7]));
+  });
+});
