@@ -296,7 +296,8 @@ export class EdgeCache {
       throw codedError(ErrorCode.INVALID_VALUE, `value cannot be encoded as JSON: ${error instanceof Error ? error.message : describe(error)}`);
     }
     if (text === undefined) {
-      throw codedError(ErrorCode.INVALID_VALUE, `value cannot be encoded as JSON: ${describe(value)}`);
+      // undefined, a function or a symbol: JSON has no form for it.
+      throw codedError(ErrorCode.INVALID_VALUE, `a value of type ${describe(value)} has no JSON form`);
     }
     return this.set(key, encoder.encode(text), options);
   }

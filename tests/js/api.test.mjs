@@ -1551,3 +1551,32 @@ describe("the FNV seed of the memory cache's ghost queue (SECURITY.md, threat 6)
     assert.deepEqual(await cache.get("k"), new Uint8Array([7]));
   });
 });
+
+describe("healthCheck answers false when the storage is down (issue 16 §3.4)", () => {
+  const kvBinding = (get) => ({ get, put: async () => {}, delete: async () => {}, list: async () => ({ keys: [], list_complete: true }) });
+
+  it("Redis at redis://127.0.0.1:1 (nothing listening): false, fast", async () => {
+    const cache = EdgeCache.redis({ connect: "redis://127.0.0.1:1" });
+    assert.equal(await cache.healthCheck(), false);
+    assert.equal(await EdgeCache.redis({ connect: "redis://127.0.0.1:1", memory: { maxEntries: 10 } }).healthCheck(), false, "tiered");
+  });
+
+  it("a KV binding that rejects: false; once it answers again: true", async () => {
+    let down = true;
+    const cache = EdgeCache.kv(
+      kvBinding(async () => {
+        if (down) throw new Error("KV GET failed: 503");
+        return null;
+      }),
+    );
+    assert.equal(await cache.healthCheck(), false);
+    down = false;
+    assert.equal(await cache.healthCheck(), true);
+  });
+
+  it("a closed Redis cache is no misuse: its health check reconnects like any call", async () => {
+    const cache = EdgeCache.redis({ connect: "redis://127.0.0.1:1" });
+    cache.close();
+    assert.equal(await cache.healthCheck(), false);
+  });
+});
