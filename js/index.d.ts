@@ -403,6 +403,15 @@ export interface ResponseCacheOptions {
    * or (shared) `proxy-revalidate`/`s-maxage` forbid stale use. Default 0.
    */
   staleIfErrorMs?: number;
+  /**
+   * How long the origin has to send its response headers, in milliseconds
+   * (an integer up to 600,000; default 0: no limit). At the deadline the
+   * origin request's `signal` is aborted and the answer is the stored
+   * response where stale-if-error allows, else a 504 (`Cache-Status: …;
+   * detail=origin-timeout`); the error goes to `onError`. Covers background
+   * revalidations too; a body that stalls after its headers is not covered.
+   */
+  timeoutMs?: number;
 }
 
 /** Options of `ResponseCache.fetch`. */
