@@ -24,6 +24,30 @@ async function cacheFor(name) {
   return caches.get(name);
 }
 
+const SELF_TEST_KEY = "self-test";
+
+// What this page has downloaded (Resource Timing's transferSize: bytes over
+// the network, headers included, 0 for what came from the HTTP cache), with
+// the JavaScript (the memory .wasm is inlined in it) and the .wasm apart.
+function showPageBytes() {
+  const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
+  const sum = (list) => list.reduce((total, entry) => total + (entry.transferSize ?? 0), 0);
+  const rows = {
+    "page total": sum(entries),
+    JavaScript: sum(entries.filter((e) => /\.m?js(\?|$)/.test(e.name))),
+    ".wasm": sum(entries.filter((e) => /\.wasm(\?|$)/.test(e.name))),
+    requests: entries.length,
+  };
+  $("page-bytes").replaceChildren(
+    ...Object.entries(rows).map(([name, value]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.download = name;
+      tr.append(cell(name), cell(name === "requests" ? String(value) : `${(value / 1024).toFixed(1)} KiB`));
+      return tr;
+    }),
+  );
+}
+
 async function showStats() {
   const stats = await (await cacheFor(backend)).stats();
   const lookups = stats.hits + stats.misses;
@@ -144,16 +168,28 @@ $("sw-fetch").onclick = async () => {
   }
 };
 
-setInterval(() => showStats().catch(() => {}), 1000);
+setInterval(() => {
+  showStats().catch(() => {});
+  showPageBytes(); // lazy chunks (IndexedDB, the benchmark) arrive later
+}, 1000);
 // For exploring from the devtools console: `await edgecache.EdgeCache.indexedDb()`.
 window.edgecache = { EdgeCache };
 
-// A self-check on load: write and read one value in memory, and say what came back.
+// On load: the stats of the chosen backend's cache from the first paint, then
+// a self-check through that same cache (one write and one read, so the panel
+// shows them), then the stats again.
 (async () => {
-  const cache = EdgeCache.memory({ maxEntries: 10 });
-  await cache.setText("hello", "hello from wasm");
-  const value = await cache.getText("hello");
-  $("selftest").textContent = value === "hello from wasm" ? "self-test: ok" : `self-test: FAILED (${value})`;
+  showPageBytes();
   await selectBackend(backend);
+  let value;
+  try {
+    const cache = await cacheFor(backend);
+    await cache.setText(SELF_TEST_KEY, "hello from wasm", { ttlMs: 60_000 });
+    value = await cache.getText(SELF_TEST_KEY);
+  } catch (error) {
+    value = `${error.code ?? error.name}: ${error.message}`;
+  }
+  $("selftest").textContent = value === "hello from wasm" ? "self-test: ok" : `self-test: FAILED (${value})`;
+  await showStats();
   $("result").textContent = `ready: read back ${JSON.stringify(value)}`;
 })();
