@@ -26,23 +26,27 @@ async function cacheFor(name) {
 
 const SELF_TEST_KEY = "self-test";
 
-// What this page has downloaded (Resource Timing's transferSize: bytes over
-// the network, headers included, 0 for what came from the HTTP cache), with
-// the JavaScript (the memory .wasm is inlined in it) and the .wasm apart.
+// What this page has downloaded, from Resource Timing: each resource's body
+// as the server sent it (encodedBodySize, compressed if it was), whether or
+// not it came from the HTTP cache this time, with the JavaScript apart (the
+// .wasm modules are inlined in it); and what this load moved over the
+// network (transferSize: headers included, about nothing when cached).
 function showPageBytes() {
   const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
-  const sum = (list) => list.reduce((total, entry) => total + (entry.transferSize ?? 0), 0);
+  const sum = (list, field) => list.reduce((total, entry) => total + (entry[field] ?? 0), 0);
+  // A body revalidated with a 304 reports no size (Chromium): "cached".
+  const kib = (bytes) => (bytes > 0 ? `${(bytes / 1024).toFixed(1)} KiB` : "cached");
   const rows = {
-    "page total": sum(entries),
-    JavaScript: sum(entries.filter((e) => /\.m?js(\?|$)/.test(e.name))),
-    ".wasm": sum(entries.filter((e) => /\.wasm(\?|$)/.test(e.name))),
-    requests: entries.length,
+    "page size": kib(sum(entries, "encodedBodySize")),
+    "of it JavaScript": kib(sum(entries.filter((e) => /\.m?js(\?|$)/.test(e.name)), "encodedBodySize")),
+    "this load": `${(sum(entries, "transferSize") / 1024).toFixed(1)} KiB`,
+    requests: String(entries.length),
   };
   $("page-bytes").replaceChildren(
     ...Object.entries(rows).map(([name, value]) => {
       const tr = document.createElement("tr");
       tr.dataset.download = name;
-      tr.append(cell(name), cell(name === "requests" ? String(value) : `${(value / 1024).toFixed(1)} KiB`));
+      tr.append(cell(name), cell(value));
       return tr;
     }),
   );
