@@ -166,7 +166,7 @@ function withReplyTimeout(socket, ms) {
       const stalled = new Promise((_, reject) => {
         timer = setTimeout(() => {
           socket.close();
-          reject(unavailable(`no reply from Redis within ${ms} ms`));
+          reject(unavailable(`no reply within ${ms} ms`)); // the core says "Redis connection dropped"
         }, ms);
       });
       return Promise.race([socket.read(), stalled]).finally(() => clearTimeout(timer));

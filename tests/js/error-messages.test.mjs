@@ -8,7 +8,27 @@
 
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import net from "node:net";
 import { EdgeCache, ResponseCache } from "../../pkg/node.js";
+
+/** A loopback TCP server doing `onConnection(socket)`; resolves to its port. Unref'd. */
+async function tcpServer(onConnection) {
+  const server = net.createServer((socket) => {
+    socket.on("error", () => {});
+    onConnection(socket);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  server.unref();
+  return server.address().port;
+}
+const redisOn = async (onConnection, options) => {
+  const cache = EdgeCache.redis({ connect: `127.0.0.1:${await tcpServer(onConnection)}`, ...options });
+  try {
+    return await cache.get("k");
+  } finally {
+    cache.close();
+  }
+};
 
 const bytes = new Uint8Array([1]);
 const kvDouble = (overrides = {}) => ({
@@ -93,6 +113,9 @@ const ROWS = [
         },
       }).get("k"),
     "EDGECACHE_UNAVAILABLE", "storage unavailable: cannot connect to Redis: the connect function: no route to host"],
+  ["a Redis server that never replies (replyTimeoutMs 100)", () => redisOn(() => {}, { replyTimeoutMs: 100 }), "EDGECACHE_UNAVAILABLE", "storage unavailable: Redis connection dropped: no reply within 100 ms"],
+  ["a Redis server that hangs up on a command", () => redisOn((socket) => socket.once("data", () => socket.destroy())), "EDGECACHE_UNAVAILABLE", "storage unavailable: the Redis server closed the connection before replying"],
+  ["a server that is not Redis", () => redisOn((socket) => socket.once("data", () => socket.write("HTTP/1.1 400 Bad Request\r\n\r\n"))), "EDGECACHE_BACKEND", "backend failure: invalid reply from the Redis server: unknown type byte 'H'"],
   ["a connect function that returns no socket", () => EdgeCache.redis({ connect: () => ({}) }).get("k"), "EDGECACHE_UNAVAILABLE", "storage unavailable: cannot connect to Redis: the connect function must return a socket with readable and writable streams, got object"],
   // ResponseCache
   ["new ResponseCache without a cache", () => new ResponseCache({}), "EDGECACHE_INVALID_OPTIONS", "ResponseCache needs an EdgeCache to store responses in"],

@@ -38,8 +38,11 @@ use crate::{Error, Result};
 /// What the registered opener and sockets are called in errors.
 const WHAT: &str = "the Redis connection";
 
-fn unavailable(doing: &str, thrown: &JsValue) -> Error {
-    Error::Unavailable(format!("{doing}: {}", message(thrown)))
+/// A socket call that threw or rejected: only its cause, since `conn.rs`
+/// says what failed ("cannot connect to Redis", "Redis connection
+/// dropped"), so each message says it once.
+fn unavailable(_doing: &str, thrown: &JsValue) -> Error {
+    Error::Unavailable(message(thrown))
 }
 
 /// A [`Connector`] that calls a JavaScript `open(timeoutMs)` function.
@@ -63,15 +66,15 @@ impl Connector for JsConnector {
     type Transport = JsSocket;
 
     async fn connect(&self, timeout: Duration) -> Result<JsSocket> {
-        // The caller (`conn.rs`) says "cannot connect to Redis"; the errors
-        // here carry only the cause, so the message says it once.
         let open: Function = self.opener.get()?.unchecked_into();
         // At most u64::MAX ms; an f64 holds every value we pass (≤ 1 day).
         let timeout_ms = JsValue::from_f64(timeout.as_millis() as f64);
-        let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), String::new)
-            .failing_with(|_, thrown| Error::Unavailable(message(thrown)))
-            .value()
-            .await?;
+        let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), || {
+            "opening the Redis connection".into()
+        })
+        .failing_with(unavailable)
+        .value()
+        .await?;
         for method in ["write", "read", "close"] {
             let callable = js_sys::Reflect::get(&socket, &JsValue::from_str(method))
                 .map(|f| f.is_function())
@@ -133,7 +136,7 @@ impl Transport for JsSocket {
             }
             let Some(bytes) = bytes_of(&value) else {
                 return Err(Error::Unavailable(format!(
-                    "{DOING}: expected a Uint8Array or null, got {}",
+                    "the socket's read answered {}, not a Uint8Array or null",
                     describe(&value)
                 )));
             };
