@@ -58,6 +58,15 @@ const GET_OR_SET_OPTIONS = ["ttlMs", "lockMs"];
 const DEFAULT_LOCK_MS = 30_000;
 const D1_OPTIONS = ["table", "namespace", "defaultTtlMs", "memory"];
 const PURGE_OPTIONS = ["maxRows"];
+// The codes that mean "the storage cannot serve requests now": healthCheck
+// answers false for them.
+const STORAGE_FAILURES = new Set([
+  ErrorCode.BACKEND,
+  ErrorCode.UNAVAILABLE,
+  ErrorCode.QUOTA_EXCEEDED,
+  ErrorCode.BLOCKED,
+  ErrorCode.AUTH,
+]);
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
@@ -259,8 +268,17 @@ export class EdgeCache {
     return this.#driver.clear();
   }
 
+  // False when the storage cannot serve requests (down, unreachable,
+  // refusing the credentials, blocked, full, or failing): that is the
+  // answer a health check exists to give. Other codes are the caller's
+  // mistakes and still reject.
   async healthCheck() {
-    return this.#driver.healthCheck();
+    try {
+      return await this.#driver.healthCheck();
+    } catch (error) {
+      if (STORAGE_FAILURES.has(error?.code)) return false;
+      throw error;
+    }
   }
 
   async stats() {
@@ -317,7 +335,8 @@ export class EdgeCache {
       throw codedError(ErrorCode.INVALID_VALUE, `value cannot be encoded as JSON: ${error instanceof Error ? error.message : describe(error)}`);
     }
     if (text === undefined) {
-      throw codedError(ErrorCode.INVALID_VALUE, `value cannot be encoded as JSON: ${describe(value)}`);
+      // undefined, a function or a symbol: JSON has no form for it.
+      throw codedError(ErrorCode.INVALID_VALUE, `a value of type ${describe(value)} has no JSON form`);
     }
     return this.set(key, encoder.encode(text), options);
   }

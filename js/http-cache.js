@@ -33,17 +33,45 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 // Calls the fetcher: `{ response }`, or `{ error }` when it throws or
-// rejects (a network failure, a dropped connection). Anything it resolves to
-// other than a Response is the caller's bug and rejects with a coded error.
-async function callOrigin(fetcher, request) {
+// rejects (a network failure, a dropped connection), or `{ error, timedOut }`
+// when `timeoutMs` (if any) passes before it resolves: the request's signal
+// is aborted then, and a response that comes anyway is discarded. Anything
+// it resolves to other than a Response is the caller's bug and rejects with
+// a coded error.
+async function callOrigin(fetcher, request, timeoutMs) {
   let response;
+  if (timeoutMs === undefined) {
+    try {
+      response = await fetcher(request);
+    } catch (error) {
+      return { error };
+    }
+    return { response: checkResponse(response, "the fetcher's result") };
+  }
+  const deadline = new AbortController();
+  // The client's own signal still aborts the origin fetch where the runtime
+  // can combine signals.
+  const signal = typeof AbortSignal.any === "function" ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+  let timer;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, TIMED_OUT);
+  });
+  const answer = Promise.resolve().then(() => fetcher(new Request(request, { signal })));
   try {
-    response = await fetcher(request);
+    response = await Promise.race([answer, late]);
   } catch (error) {
     return { error };
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response === TIMED_OUT) {
+    deadline.abort(new Error(`no response from the origin within ${timeoutMs} ms`));
+    answer.then((late) => discard(late?.body), () => {});
+    return { error: deadline.signal.reason, timedOut: true };
   }
   return { response: checkResponse(response, "the fetcher's result") };
 }
+const TIMED_OUT = Symbol("timed out");
 
 // The statuses a Response can be built with (the Fetch standard's "null body
 // status" aside): an origin's 999 cannot be relayed.
@@ -168,9 +196,12 @@ export class HttpCache {
   #flights; // undefined when collapsing is off
   #refreshing = new Set(); // entry keys with a background revalidation in flight
 
-  /** `settings`: `{ onError, maxBodyBytes, collapseTimeoutMs }`, checked. */
-  constructor(policy, cache, { onError, maxBodyBytes = MAX_BODY_BYTES, collapseTimeoutMs = COLLAPSE_TIMEOUT_MS }) {
+  #timeoutMs; // undefined: the origin may take as long as it takes
+
+  /** `settings`: `{ onError, maxBodyBytes, collapseTimeoutMs, timeoutMs }`, checked. */
+  constructor(policy, cache, { onError, maxBodyBytes = MAX_BODY_BYTES, collapseTimeoutMs = COLLAPSE_TIMEOUT_MS, timeoutMs }) {
     this.#policy = policy;
+    this.#timeoutMs = timeoutMs || undefined;
     this.#cache = cache;
     this.#onError = onError;
     this.#maxBodyBytes = maxBodyBytes;
@@ -424,16 +455,18 @@ export class HttpCache {
 
   // An unsafe (or unknown) method: forwarded, and a success invalidates.
   async #writeThrough(request, fetcher) {
-    const { response, error } = await callOrigin(fetcher, request);
+    const { response, error, timedOut } = await callOrigin(fetcher, request, this.#timeoutMs);
     const field = { fwd: "method" };
-    if (error !== undefined || !relayable(response.status)) return this.#failed(request, undefined, field, response, error);
+    if (error !== undefined || !relayable(response.status)) return this.#failed(request, undefined, field, response, error, timedOut);
     await this.#invalidate(request, response).catch(unlessStorageFails());
     return this.#relay(response, "BYPASS", { ...field, fwdStatus: response.status });
   }
 
-  // The origin failed (`error`), or answered with a status that cannot be
-  // relayed (`response`): stale-if-error where it applies, else a 502.
-  #failed(request, stored, field, response, error) {
+  // The origin failed (`error`), did not answer within timeoutMs
+  // (`timedOut`), or answered with a status that cannot be relayed
+  // (`response`): stale-if-error where it applies, else a 502 (a 504 for a
+  // timeout).
+  #failed(request, stored, field, response, error, timedOut = false) {
     const status = response?.status;
     if (response !== undefined) {
       discard(response.body);
@@ -443,6 +476,9 @@ export class HttpCache {
     const fwdStatus = relayable(status) ? status : undefined;
     const stale = stored && this.#staleIfError(request, stored, { ...field, fwdStatus });
     if (stale) return stale;
+    if (timedOut) {
+      return this.#labelled(`Gateway Timeout: the origin did not answer within ${this.#timeoutMs} ms.\n`, { status: 504, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } }, "ERROR", { ...field, detail: "origin-timeout" });
+    }
     const detail = response === undefined ? "origin-unreachable" : "origin-status";
     const text = response === undefined ? "the origin could not be reached" : `the origin answered with status ${status}`;
     return this.#labelled(`Bad Gateway: ${text}.\n`, { status: 502, headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } }, "ERROR", { ...field, detail });
@@ -464,9 +500,9 @@ export class HttpCache {
       const field = { fwd: decision.fwd };
       const outgoing = stored ? new Request(request, { headers: toHeaders(decision.headers) }) : request;
       const requestTime = Date.now();
-      const { response, error } = await callOrigin(fetcher, outgoing);
+      const { response, error, timedOut } = await callOrigin(fetcher, outgoing, this.#timeoutMs);
       const responseTime = Date.now();
-      if (error !== undefined || !relayable(response.status)) return this.#failed(request, stored, field, response, error);
+      if (error !== undefined || !relayable(response.status)) return this.#failed(request, stored, field, response, error, timedOut);
       field.fwdStatus = response.status;
       if (stored && response.status === 304) {
         const outcome = this.#freshen(request, stored, response, requestTime, responseTime);
@@ -540,7 +576,7 @@ export class HttpCache {
   // A stale-while-revalidate refresh, in the background.
   async #revalidate(request, stored, decision, fetcher) {
     const requestTime = Date.now();
-    const { response, error } = await callOrigin(fetcher, new Request(request, { headers: toHeaders(decision.headers) }));
+    const { response, error } = await callOrigin(fetcher, new Request(request, { headers: toHeaders(decision.headers) }), this.#timeoutMs);
     const responseTime = Date.now();
     if (error !== undefined) throw error;
     if (response.status === 304) {

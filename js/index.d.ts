@@ -387,7 +387,14 @@ export declare class EdgeCache {
   deleteMany(keys: readonly string[]): Promise<void>;
   /** Removes every entry. */
   clear(): Promise<void>;
-  /** True if the storage can serve requests. */
+  /**
+   * True if the storage can serve requests; false (never a rejection) when it
+   * cannot: down or unreachable (EDGECACHE_UNAVAILABLE), failing
+   * (EDGECACHE_BACKEND), refusing the credentials (EDGECACHE_AUTH), blocked
+   * (EDGECACHE_BLOCKED) or full (EDGECACHE_QUOTA_EXCEEDED). Any other call
+   * rejects with the reason. After `close()` it opens a new connection, like
+   * any call.
+   */
   healthCheck(): Promise<boolean>;
   /** Hits, misses, inserts, evictions, expirations, entries and bytes. */
   stats(): Promise<CacheStats>;
@@ -479,6 +486,15 @@ export interface ResponseCacheOptions {
    * or (shared) `proxy-revalidate`/`s-maxage` forbid stale use. Default 0.
    */
   staleIfErrorMs?: number;
+  /**
+   * How long the origin has to send its response headers, in milliseconds
+   * (an integer up to 600,000; default 0: no limit). At the deadline the
+   * origin request's `signal` is aborted and the answer is the stored
+   * response where stale-if-error allows, else a 504 (`Cache-Status: …;
+   * detail=origin-timeout`); the error goes to `onError`. Covers background
+   * revalidations too; a body that stalls after its headers is not covered.
+   */
+  timeoutMs?: number;
 }
 
 /** Options of `ResponseCache.fetch`. */

@@ -36,6 +36,17 @@ export function hashKey(key, seed) {
   return h >>> 0;
 }
 
+// 32 random bits from crypto.getRandomValues(), or Math.random() where the
+// platform refuses (a Worker's module scope, a runtime without Web Crypto).
+// Exported for tests.
+export function drawSeed() {
+  try {
+    return globalThis.crypto.getRandomValues(new Uint32Array(1))[0];
+  } catch {
+    return (Math.random() * 2 ** 32) >>> 0;
+  }
+}
+
 export class MemoryDriver {
   /** Answers synchronously: EdgeCache may skip awaiting it. */
   sync = true;
@@ -46,7 +57,10 @@ export class MemoryDriver {
   // slot -> hashKey(key) * KEY_BYTES_SPAN + the key's UTF-8 length, so an
   // overwrite does not hash the key again (one array: less to grow).
   #keyMeta = [];
-  #seed = (Math.random() * 2 ** 32) >>> 0;
+  // The FNV seed, drawn on this cache's first insert (undefined until then):
+  // Workers refuse random values outside a request handler, and a cache may
+  // be built at module scope.
+  #seed;
   // Until some entry has a TTL, nothing can expire and reading the clock
   // (a third of a hit's cost) is skipped: the engine gets time 0.
   #mayExpire;
@@ -161,7 +175,7 @@ export class MemoryDriver {
     let hash;
     let keyBytes;
     if (old === undefined) {
-      hash = hashKey(key, this.#seed);
+      hash = hashKey(key, (this.#seed ??= drawSeed()));
       keyBytes = hashedKeyBytes;
     } else {
       const meta = this.#keyMeta[old];

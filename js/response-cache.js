@@ -9,7 +9,7 @@
 import { codedError, readOptions } from "./options.js";
 import { httpGlue } from "./runtime.js";
 
-const OPTIONS = ["shared", "targetedField", "cacheSetCookie", "fetcher", "collapseTimeoutMs", "maxBodyBytes", "onError", "staleIfErrorMs"];
+const OPTIONS = ["shared", "targetedField", "cacheSetCookie", "fetcher", "collapseTimeoutMs", "maxBodyBytes", "onError", "staleIfErrorMs", "timeoutMs"];
 /** The longest default stale-if-error window: a year. */
 const MAX_STALE_IF_ERROR_MS = 365 * 24 * 3600 * 1000;
 const FETCH_OPTIONS = ["fetcher", "waitUntil"];
@@ -103,7 +103,7 @@ export class ResponseCache {
    * @param cache an EdgeCache to store responses in
    * @param options `{ shared = true, targetedField, cacheSetCookie = false,
    *   fetcher = fetch, collapseTimeoutMs = 5000, maxBodyBytes = 32 MiB, onError,
-   *   staleIfErrorMs = 0 }`
+   *   staleIfErrorMs = 0, timeoutMs = 0 (none) }`
    */
   constructor(cache, options) {
     const opts = readOptions(options, OPTIONS, "ResponseCache options");
@@ -126,6 +126,8 @@ export class ResponseCache {
       collapseTimeoutMs: optionalInteger(opts, "collapseTimeoutMs", 600_000),
       maxBodyBytes: optionalInteger(opts, "maxBodyBytes", 2 ** 31),
       onError: optionalFunction(opts, "onError"),
+      // 0 (the default) is no timeout.
+      timeoutMs: optionalInteger(opts, "timeoutMs", 600_000),
     };
     this.#cache = cache;
     // Whole seconds for the policy (HTTP's unit), rounded up.
@@ -171,7 +173,7 @@ export class ResponseCache {
    * them), revalidate stale ones (updating on 304), serve stale within
    * stale-while-revalidate while refreshing once in the background through
    * `waitUntil`, fall back to stale-if-error (or a 502) when the origin
-   * fails, answer the client's conditional requests with 304, write unsafe
+   * fails (or a 504 when it does not answer within `timeoutMs`), answer the client's conditional requests with 304, write unsafe
    * methods through and invalidate, and let concurrent misses for one URL
    * wait for one origin fetch. Resolves for anything the origin does; every
    * response carries `x-edgecache` and `Cache-Status`.

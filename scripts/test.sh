@@ -50,6 +50,8 @@ wasm-pack --log-level warn test --node -- --test r2
 
 step "IndexedDB backend in headless Chromium (wasm-pack test --chrome; the idb module's features alone)"
 CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headless --chrome -- --test browser --no-default-features --features idb
+# The key index's seed from Chromium's crypto.getRandomValues and the HashDoS measurement (SECURITY.md, threat 6).
+CHROMEDRIVER=$(command -v chromedriver) wasm-pack --log-level warn test --headless --chrome -- --test wasm_browser --no-default-features --features idb
 
 bash scripts/build.sh
 

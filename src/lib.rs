@@ -105,6 +105,7 @@ pub mod backends;
 pub(crate) mod concurrent;
 pub mod conformance;
 mod error;
+mod hash;
 #[cfg(feature = "http")]
 pub mod http;
 #[doc(hidden)]

@@ -4,8 +4,7 @@ use std::collections::hash_map::Entry as Slot;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
-/// The key hasher: foldhash with a random seed per cache (see Cargo.toml).
-type KeyHasher = foldhash::fast::RandomState;
+use crate::hash::KeyHasher;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -83,6 +82,7 @@ pub struct MemoryBackendBuilder {
     default_ttl: Option<Duration>,
     namespace: Option<String>,
     clock: Arc<dyn Clock>,
+    hash_seed: Option<u64>,
 }
 
 impl Default for MemoryBackendBuilder {
@@ -93,6 +93,7 @@ impl Default for MemoryBackendBuilder {
             default_ttl: None,
             namespace: None,
             clock: Arc::new(DefaultClock::default()),
+            hash_seed: None,
         }
     }
 }
@@ -129,6 +130,16 @@ impl MemoryBackendBuilder {
         self
     }
 
+    /// Fixes the seed of the key index's hash (default: a random seed per
+    /// cache, from `crypto.getRandomValues()` on wasm32). **For tests and
+    /// reproducible benchmarks only:** whoever knows the seed can choose keys
+    /// that all collide, and every lookup then walks all of them.
+    #[doc(hidden)]
+    pub fn hash_seed(mut self, seed: u64) -> Self {
+        self.hash_seed = Some(seed);
+        self
+    }
+
     /// Checks the options and builds the backend.
     pub fn build(self) -> Result<MemoryBackend> {
         let limits = Limits::new(self.max_entries, self.max_bytes)?;
@@ -141,6 +152,7 @@ impl MemoryBackendBuilder {
             self.namespace,
             self.default_ttl,
             self.clock,
+            self.hash_seed,
         ))
     }
 }
@@ -159,6 +171,7 @@ impl MemoryBackend {
             None,
             None,
             Arc::new(DefaultClock::default()),
+            None,
         )
     }
 
@@ -167,17 +180,19 @@ impl MemoryBackend {
         namespace: Option<String>,
         default_ttl: Option<Duration>,
         clock: Arc<dyn Clock>,
+        hash_seed: Option<u64>,
     ) -> Self {
+        let hasher = || hash_seed.map_or_else(KeyHasher::random, KeyHasher::fixed);
         Self {
             shared: Arc::new(Shared {
                 store: Mutex::new(Store {
                     engine: Engine::new(limits),
-                    index: HashMap::with_hasher(KeyHasher::default()),
+                    index: HashMap::with_hasher(hasher()),
                     removed: Vec::new(),
                     key_buf: String::new(),
                 }),
                 clock,
-                hasher: KeyHasher::default(),
+                hasher: hasher(),
             }),
             prefix: Arc::from(key::prefix(namespace.as_deref())),
             default_ttl,
@@ -211,6 +226,14 @@ impl MemoryBackend {
             prefix: Arc::from(key::prefix(Some(namespace))),
             default_ttl: self.default_ttl,
         })
+    }
+
+    /// The key index's hash of `key` in this handle's namespace. For tests
+    /// of the seed (two caches hash alike only if their seeds are equal).
+    #[doc(hidden)]
+    pub fn key_hash(&self, key: &str) -> u64 {
+        let stored = format!("{}{key}", self.prefix);
+        self.lock().index.hasher().hash_one(&*stored)
     }
 
     /// Hits, misses, inserts, evictions and expirations since creation, and

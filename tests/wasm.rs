@@ -1,6 +1,6 @@
 //! The memory backend and the clock inside a real wasm32 instance
 //! (`wasm-pack test --node`): the conformance suite, plus the things that only
-//! exist on wasm32 (the `Date.now()` clock, hashing without OS randomness).
+//! exist on wasm32 (the `Date.now()` clock, the key hash seeded from `crypto.getRandomValues()`).
 #![cfg(target_arch = "wasm32")]
 // wasm_bindgen_test functions are tests, but clippy does not know them as such.
 #![allow(
@@ -15,6 +15,9 @@ use std::time::Duration;
 use edgecache::time::{Clock, DefaultClock, ManualClock};
 use edgecache::{conformance, CacheBackend, MemoryBackend};
 use wasm_bindgen_test::wasm_bindgen_test;
+
+#[path = "support/hashdos.rs"]
+mod hashdos;
 
 #[wasm_bindgen_test]
 async fn memory_backend_passes_the_conformance_suite() {
@@ -77,4 +80,14 @@ async fn eviction_holds_the_bounds_on_wasm32() {
     let stats = cache.stats();
     assert!(stats.entries <= 50 && stats.bytes <= 20_000, "{stats:?}");
     assert!(stats.evictions > 1_900);
+}
+
+#[wasm_bindgen_test]
+async fn keys_crafted_for_a_known_seed_do_not_slow_down_a_seeded_cache() {
+    hashdos::keys_crafted_for_a_known_seed_do_not_slow_down_a_seeded_cache().await;
+}
+
+#[wasm_bindgen_test]
+fn every_cache_draws_its_own_seed() {
+    hashdos::every_cache_draws_its_own_seed();
 }

@@ -24,6 +24,34 @@ async function cacheFor(name) {
   return caches.get(name);
 }
 
+const SELF_TEST_KEY = "self-test";
+
+// What this page has downloaded, from Resource Timing: each resource's body
+// as the server sent it (encodedBodySize, compressed if it was), whether or
+// not it came from the HTTP cache this time, with the JavaScript apart (the
+// .wasm modules are inlined in it); and what this load moved over the
+// network (transferSize: headers included, about nothing when cached).
+function showPageBytes() {
+  const entries = [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")];
+  const sum = (list, field) => list.reduce((total, entry) => total + (entry[field] ?? 0), 0);
+  // A body revalidated with a 304 reports no size (Chromium): "cached".
+  const kib = (bytes) => (bytes > 0 ? `${(bytes / 1024).toFixed(1)} KiB` : "cached");
+  const rows = {
+    "page size": kib(sum(entries, "encodedBodySize")),
+    "of it JavaScript": kib(sum(entries.filter((e) => /\.m?js(\?|$)/.test(e.name)), "encodedBodySize")),
+    "this load": `${(sum(entries, "transferSize") / 1024).toFixed(1)} KiB`,
+    requests: String(entries.length),
+  };
+  $("page-bytes").replaceChildren(
+    ...Object.entries(rows).map(([name, value]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.download = name;
+      tr.append(cell(name), cell(value));
+      return tr;
+    }),
+  );
+}
+
 async function showStats() {
   const stats = await (await cacheFor(backend)).stats();
   const lookups = stats.hits + stats.misses;
@@ -144,16 +172,28 @@ $("sw-fetch").onclick = async () => {
   }
 };
 
-setInterval(() => showStats().catch(() => {}), 1000);
+setInterval(() => {
+  showStats().catch(() => {});
+  showPageBytes(); // lazy chunks (IndexedDB, the benchmark) arrive later
+}, 1000);
 // For exploring from the devtools console: `await edgecache.EdgeCache.indexedDb()`.
 window.edgecache = { EdgeCache };
 
-// A self-check on load: write and read one value in memory, and say what came back.
+// On load: the stats of the chosen backend's cache from the first paint, then
+// a self-check through that same cache (one write and one read, so the panel
+// shows them), then the stats again.
 (async () => {
-  const cache = EdgeCache.memory({ maxEntries: 10 });
-  await cache.setText("hello", "hello from wasm");
-  const value = await cache.getText("hello");
-  $("selftest").textContent = value === "hello from wasm" ? "self-test: ok" : `self-test: FAILED (${value})`;
+  showPageBytes();
   await selectBackend(backend);
+  let value;
+  try {
+    const cache = await cacheFor(backend);
+    await cache.setText(SELF_TEST_KEY, "hello from wasm", { ttlMs: 60_000 });
+    value = await cache.getText(SELF_TEST_KEY);
+  } catch (error) {
+    value = `${error.code ?? error.name}: ${error.message}`;
+  }
+  $("selftest").textContent = value === "hello from wasm" ? "self-test: ok" : `self-test: FAILED (${value})`;
+  await showStats();
   $("result").textContent = `ready: read back ${JSON.stringify(value)}`;
 })();

@@ -28,7 +28,8 @@ pub(crate) fn unexpected(doing: &str, expected: &str, got: &JsValue) -> Error {
 
 /// The message of a thrown value: an `Error`'s (or any object's string
 /// `message`, so errors from another realm work too) with its name unless it
-/// is the plain `Error`; a string as it is; anything else described.
+/// is the plain `Error` or our `EdgeCacheError`; a string as it is; anything
+/// else described.
 pub(crate) fn message(value: &JsValue) -> String {
     if let Some(s) = value.as_string() {
         return quote(&s);
@@ -41,7 +42,9 @@ pub(crate) fn message(value: &JsValue) -> String {
         };
         if let Some(message) = field("message") {
             return match field("name") {
-                Some(name) if !name.is_empty() && name != "Error" => {
+                // Our own errors (from js/, passed back through Rust) are
+                // named by their code, which the caller keeps or replaces.
+                Some(name) if !name.is_empty() && name != "Error" && name != "EdgeCacheError" => {
                     format!("{name}: {message}")
                 }
                 _ => message,

@@ -1537,3 +1537,57 @@ describe("getOrSet", () => {
     });
   }
 });
+
+describe("the FNV seed of the memory cache's ghost queue (SECURITY.md, threat 6)", () => {
+  it("is drawn from crypto.getRandomValues once per cache, on its first insert, not at construction", async (t) => {
+    const draws = t.mock.method(globalThis.crypto, "getRandomValues");
+    const a = EdgeCache.memory();
+    const b = EdgeCache.memory();
+    assert.equal(draws.mock.callCount(), 0, "nothing drawn at construction (Workers refuse it at module scope)");
+    await a.set("k1", new Uint8Array([1]));
+    await a.set("k2", new Uint8Array([2]));
+    assert.equal(draws.mock.callCount(), 1);
+    await b.set("k1", new Uint8Array([1]));
+    assert.equal(draws.mock.callCount(), 2, "each cache draws its own");
+    const [first, second] = draws.mock.calls.map((call) => call.result[0]);
+    assert.notEqual(first, second);
+  });
+
+  it("falls back to Math.random where random values are refused, and the cache still works", async (t) => {
+    t.mock.method(globalThis.crypto, "getRandomValues", () => {
+      throw new Error("Disallowed operation called within global scope");
+    });
+    const cache = EdgeCache.memory();
+    await cache.set("k", new Uint8Array([7]));
+    assert.deepEqual(await cache.get("k"), new Uint8Array([7]));
+  });
+});
+
+describe("healthCheck answers false when the storage is down (issue 16 §3.4)", () => {
+  const kvBinding = (get) => ({ get, put: async () => {}, delete: async () => {}, list: async () => ({ keys: [], list_complete: true }) });
+
+  it("Redis at redis://127.0.0.1:1 (nothing listening): false, fast", async () => {
+    const cache = EdgeCache.redis({ connect: "redis://127.0.0.1:1" });
+    assert.equal(await cache.healthCheck(), false);
+    assert.equal(await EdgeCache.redis({ connect: "redis://127.0.0.1:1", memory: { maxEntries: 10 } }).healthCheck(), false, "tiered");
+  });
+
+  it("a KV binding that rejects: false; once it answers again: true", async () => {
+    let down = true;
+    const cache = EdgeCache.kv(
+      kvBinding(async () => {
+        if (down) throw new Error("KV GET failed: 503");
+        return null;
+      }),
+    );
+    assert.equal(await cache.healthCheck(), false);
+    down = false;
+    assert.equal(await cache.healthCheck(), true);
+  });
+
+  it("a closed Redis cache is no misuse: its health check reconnects like any call", async () => {
+    const cache = EdgeCache.redis({ connect: "redis://127.0.0.1:1" });
+    cache.close();
+    assert.equal(await cache.healthCheck(), false);
+  });
+});

@@ -362,3 +362,93 @@ describe("ResponseCache: Cache-Status (RFC 9211)", () => {
     assert.equal(statusOf(post), "BYPASS");
   });
 });
+
+describe("ResponseCache: timeoutMs, a deadline for the origin", () => {
+  // An origin that never answers unless its request's signal aborts (then it
+  // rejects, as fetch does); `ignoreAbort` makes it hang regardless.
+  function stalled({ ignoreAbort = false } = {}) {
+    const seen = [];
+    const fetcher = (request) => {
+      seen.push(request);
+      return new Promise((_, reject) => {
+        if (!ignoreAbort) request.signal.addEventListener("abort", () => reject(request.signal.reason), { once: true });
+      });
+    };
+    return { fetcher, seen };
+  }
+
+  it("a stalled origin is aborted at the deadline and answered with a 504; the error reaches onError", async () => {
+    const { fetcher, seen } = stalled();
+    const errors = [];
+    const rc = new ResponseCache(EdgeCache.memory(), { fetcher, timeoutMs: 100, onError: (error) => errors.push(error) });
+    const started = Date.now();
+    const response = await rc.fetch(URL_);
+    assert.ok(Date.now() - started < 5_000);
+    assert.equal(response.status, 504);
+    assert.equal(statusOf(response), "ERROR");
+    assert.match(response.headers.get("cache-status"), /detail=origin-timeout/);
+    assert.equal(response.headers.get("cache-control"), "no-store");
+    assert.equal(await response.text(), "Gateway Timeout: the origin did not answer within 100 ms.\n");
+    assert.equal(seen.length, 1);
+    assert.equal(seen[0].signal.aborted, true);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].message, "no response from the origin within 100 ms");
+  });
+
+  it("an origin that ignores the abort still gets a 504 at the deadline", async () => {
+    const { fetcher } = stalled({ ignoreAbort: true });
+    const rc = new ResponseCache(EdgeCache.memory(), { fetcher, timeoutMs: 50 });
+    assert.equal((await rc.fetch(URL_)).status, 504);
+  });
+
+  it("serves the stored response within stale-if-error when revalidation stalls", async () => {
+    let stall = false;
+    const fetcher = (request) =>
+      stall
+        ? new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)))
+        : Promise.resolve(new Response("kept", { headers: { "cache-control": "max-age=0, stale-if-error=60", etag: '"k"' } }));
+    const rc = new ResponseCache(EdgeCache.memory(), { fetcher, timeoutMs: 100 });
+    assert.equal((await rc.fetch(URL_)).status, 200);
+    await sleep(5); // let the write land
+    stall = true;
+    const stale = await rc.fetch(URL_);
+    assert.equal(stale.status, 200);
+    assert.equal(statusOf(stale), "STALE");
+    assert.match(stale.headers.get("cache-status"), /detail=stale-if-error/);
+    assert.equal(await stale.text(), "kept");
+  });
+
+  it("a stale response without stale-if-error is not served: 504", async () => {
+    let stall = false;
+    const fetcher = (request) =>
+      stall
+        ? new Promise((_, reject) => request.signal.addEventListener("abort", () => reject(request.signal.reason)))
+        : Promise.resolve(new Response("kept", { headers: { "cache-control": "max-age=0", etag: '"k"' } }));
+    const rc = new ResponseCache(EdgeCache.memory(), { fetcher, timeoutMs: 100 });
+    await rc.fetch(URL_);
+    await sleep(5);
+    stall = true;
+    assert.equal((await rc.fetch(URL_)).status, 504);
+  });
+
+  it("an origin that answers in time is relayed as usual, and unsafe methods keep their body", async () => {
+    const { fetcher, requests } = origin(async (request) => new Response(request.method === "POST" ? await request.text() : "ok", { headers: { "cache-control": "max-age=60" } }), { delayMs: 10 });
+    const rc = new ResponseCache(EdgeCache.memory(), { fetcher, timeoutMs: 2_000 });
+    const first = await rc.fetch(URL_);
+    assert.equal(statusOf(first), "MISS");
+    assert.equal(await first.text(), "ok");
+    const posted = await rc.fetch(new Request(URL_, { method: "POST", body: "payload" }));
+    assert.equal(await posted.text(), "payload");
+    assert.equal(requests.length, 2);
+  });
+
+  it("is off by default, and must be an integer from 0 to 600000", () => {
+    for (const bad of [-1, 1.5, "100", 600_001, Number.NaN]) {
+      assert.throws(() => new ResponseCache(EdgeCache.memory(), { timeoutMs: bad }), {
+        code: "EDGECACHE_INVALID_OPTIONS",
+        message: "timeoutMs must be an integer from 0 to 600000",
+      });
+    }
+    new ResponseCache(EdgeCache.memory(), { timeoutMs: 0 });
+  });
+});

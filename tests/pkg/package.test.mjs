@@ -341,7 +341,7 @@ describe("the demo page, end to end (vite build + preview, Chromium)", () => {
     await page.fill("#key", "absent");
     await page.click("#get");
     await page.waitForFunction(() => document.getElementById("result").textContent === "miss");
-    assert.equal(await stat(page, "hits"), 1);
+    assert.equal(await stat(page, "hits"), 2, "the self-test's read (through the live cache) and ours");
     assert.equal(await stat(page, "misses"), 1);
     assert.ok((await stat(page, "entries")) >= 1);
     // The tiered cache reads the same database through its memory tier.
@@ -354,6 +354,45 @@ describe("the demo page, end to end (vite build + preview, Chromium)", () => {
     assert.equal(await page.textContent('tr[data-stat="hit ratio"] td:last-child'), "100.0 %");
     mkdirSync(join(root, "target"), { recursive: true });
     await page.screenshot({ path: join(root, "target/demo.png"), fullPage: true });
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test("the stats panel shows the live cache from the first paint and counts the self-test; the page's downloads fill the quadrant beside the chart", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    await page.goto(url);
+    // Every stat has its row at first paint (no empty panel, no layout jump).
+    const names = await page.$$eval("#stats tr", (rows) => rows.map((row) => row.dataset.stat));
+    assert.deepEqual(names, ["hits", "misses", "inserts", "evictions", "expirations", "entries", "bytes", "hit ratio"]);
+    await page.waitForFunction(() => document.getElementById("result").textContent.startsWith("ready"));
+    assert.equal(await page.textContent("#selftest"), "self-test: ok");
+    // The self-test wrote and read one entry through the memory cache the panel shows.
+    assert.deepEqual(
+      [await stat(page, "inserts"), await stat(page, "hits"), await stat(page, "entries")],
+      [1, 1, 1],
+    );
+    assert.ok((await stat(page, "bytes")) > 0);
+    assert.equal(await page.textContent('tr[data-stat="hit ratio"] td:last-child'), "100.0 %");
+    // A set through the form moves the same numbers.
+    await page.fill("#key", "panel");
+    await page.click("#set");
+    await page.waitForFunction(() => document.querySelector('tr[data-stat="inserts"] td:last-child')?.textContent === "2");
+    const downloads = Object.fromEntries(
+      await page.$$eval("#page-bytes tr", (rows) => rows.map((row) => [row.dataset.download, row.lastElementChild.textContent])),
+    );
+    assert.deepEqual(Object.keys(downloads), ["page size", "of it JavaScript", "this load", "requests"]);
+    const kib = (text) => Number(/^([\d.]+) KiB$/.exec(text)?.[1]);
+    // A first visit: everything came over the network, the inlined memory .wasm within the JavaScript.
+    assert.ok(kib(downloads["of it JavaScript"]) > 20, JSON.stringify(downloads));
+    assert.ok(kib(downloads["of it JavaScript"]) <= kib(downloads["page size"]), JSON.stringify(downloads));
+    assert.ok(kib(downloads["this load"]) >= kib(downloads["page size"]), JSON.stringify(downloads));
+    assert.ok(Number(downloads.requests) >= 2, JSON.stringify(downloads));
+    // The downloads sit in the stats card's right column, under the chart.
+    const [chart, table] = await Promise.all(["#chart", "table.downloads"].map((selector) => page.locator(selector).boundingBox()));
+    assert.ok(Math.abs(table.x - chart.x) < 2 && table.y > chart.y, JSON.stringify({ chart, table }));
     assert.deepEqual(errors, []);
     await context.close();
   });

@@ -218,6 +218,7 @@ const cases = {
     spy.fault.all = () => Promise.reject(new Error("D1_ERROR: injected: SQLITE_BUSY"));
     const error = await t.rejects(cache.get("big"), "EDGECACHE_BACKEND", "a rejected all()");
     t.ok(/SQLITE_BUSY/.test(error?.message ?? ""), "the message is D1's", error?.message);
+    t.equal(await cache.healthCheck(), false, "healthCheck over a failing D1 is false, not a rejection");
     spy.fault.all = () => "garbage";
     await t.rejects(cache.get("big"), "EDGECACHE_BACKEND", "an all() answering garbage");
     delete spy.fault.all;
@@ -227,6 +228,7 @@ const cases = {
     await t.rejects(cache.getMany(Array.from({ length: 150 }, (_, i) => `k${i}`)), "EDGECACHE_BACKEND", "a throwing batch()");
     delete spy.fault.batch;
     t.equal((await cache.get("big"))?.length, max, "the cache works once D1 answers again");
+    t.equal(await cache.healthCheck(), true, "and its health check is true again");
     await t.rejects(EdgeCache.d1({ prepare: () => ({ bind() { return this; } }), batch: () => Promise.reject(new Error("D1_ERROR: nope")) }), "EDGECACHE_BACKEND", "table creation failing up front");
     await t.rejects(EdgeCache.memory().purgeExpired(), "EDGECACHE_UNSUPPORTED", "purgeExpired on a memory cache");
     await cache.clear();

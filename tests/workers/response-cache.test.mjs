@@ -10,7 +10,9 @@
 // 2. The ten origin defects of the external conformance suite, one test each.
 // 3. A mixed load (3,000 requests, 48 at a time, ~17 origin behaviours):
 //    no 500, no stack trace, no wrong or other user's content.
-// 4. Before/after: origin fetches for 50 concurrent misses with the previous
+// 4. timeoutMs: a stalled origin is answered 504, or STALE within
+//    stale-if-error, at the deadline.
+// 5. Before/after: origin fetches for 50 concurrent misses with the previous
 //    release's package (EDGECACHE_BASELINE_PKG, else this one with collapsing
 //    off) and with this one.
 //
@@ -47,6 +49,7 @@ const scripts = await bundleWorkers("response-cache", {
   "proxy-worker.js": EXAMPLE,
   "short-collapse-worker.js": exampleWith("collapseTimeoutMs: 500"),
   "no-collapse-worker.js": exampleWith("collapseTimeoutMs: 0"),
+  "timeout-worker.js": exampleWith("timeoutMs: 300"),
 });
 
 // The previous release's package with the example as it was then (the
@@ -233,6 +236,40 @@ describe("a stalled leader with collapseTimeoutMs: 500 (the example with that op
     assert.ok(Math.min(...times) >= 450 && Math.max(...times) < 2_000, `followers waited ~0.5 s: ${times.map(ms)}`);
     assert.deepEqual([led.status, led.body], [200, "stall body #1"]);
     assert.equal(origin.hits(path), 11, "the leader's fetch and one per released follower");
+  });
+});
+
+describe("an origin deadline: the example with timeoutMs: 300", () => {
+  const worker = proxy(scripts["timeout-worker.js"], () => origin);
+
+  test("an origin that stalls 3 s is aborted at 300 ms: 504 with a short body; with stale-if-error=60 stored it is STALE", async (t) => {
+    origin.route("/timeout/stall", slow(3_000, () => ({ headers: { "cache-control": "max-age=60" }, body: "too late" })));
+    const late = await send(worker.entry, "/timeout/stall", { timeoutMs: 5_000 });
+    t.diagnostic(`stalled origin, timeoutMs 300: answered ${late.status} after ${ms(late.ms)}`);
+    assert.deepEqual([late.status, late.cache], [504, "ERROR"]);
+    assert.ok(late.ms < 2_000, `answered after ${ms(late.ms)}, not when the origin did`);
+    assert.equal(late.body, "Gateway Timeout: the origin did not answer within 300 ms.\n");
+    assert.match(late.headers.get("cache-status") ?? "", /detail=origin-timeout/);
+
+    origin.route("/timeout/stale", async ({ n }) => {
+      if (n > 1) await sleep(3_000);
+      return { headers: { "cache-control": "max-age=0, stale-if-error=60" }, body: "kept for errors" };
+    });
+    assert.equal((await send(worker.entry, "/timeout/stale")).cache, "MISS");
+    await sleep(50); // the write lands under waitUntil
+    const stale = await send(worker.entry, "/timeout/stale", { timeoutMs: 5_000 });
+    assert.deepEqual([stale.status, stale.cache, stale.body], [200, "STALE", "kept for errors"]);
+    assert.ok(stale.ms < 2_000, `answered after ${ms(stale.ms)}`);
+    assert.match(stale.headers.get("cache-status") ?? "", /detail=stale-if-error/);
+  });
+
+  test("an origin that answers within the deadline is relayed and stored as usual", async () => {
+    origin.route("/timeout/quick", slow(50, ({ n }) => ({ headers: { "cache-control": "max-age=60" }, body: `quick #${n}` })));
+    const first = await send(worker.entry, "/timeout/quick");
+    assert.deepEqual([first.status, first.cache, first.body], [200, "MISS", "quick #1"]);
+    await sleep(50);
+    const second = await send(worker.entry, "/timeout/quick");
+    assert.deepEqual([second.cache, second.body], ["HIT", "quick #1"]);
   });
 });
 
