@@ -7,6 +7,8 @@
 #   size-start   benches/size-start.mjs       sizes; Node and workerd start vs lru-cache
 #   start        benches/start.mjs            Chromium start, import to first get: default and slim entries vs lru-cache
 #   workers      benches/workers.mjs          Miniflare: tiered KV vs raw KV, ResponseCache vs pass-through
+#   backends     benches/backends.mjs         Miniflare: every backend's get/set vs its raw binding
+#   redis        benches/redis.mjs            EdgeCache.redis vs bare RESP clients, Node and workerd (log only)
 #   browser-idb  benches/browser-idb.mjs      IndexedDB vs idb-keyval, localForage in Chromium
 #
 # and prints one combined report (benches/report.mjs), writing
@@ -104,6 +106,7 @@ if $quick; then
   part start node benches/start.mjs --runs 3
   part workers env WINDOWS=40 node benches/workers.mjs
   part backends env WINDOWS=10 node benches/backends.mjs --json "$out/backends.json"
+  part redis node benches/redis.mjs --quick --json "$out/redis.json"
 else
   part native cargo bench --bench native -- --json "$out/native.json"
   part js-memory node benches/js-memory.mjs --json "$out/js-memory.json"
@@ -111,6 +114,7 @@ else
   part start node benches/start.mjs --runs 7
   part workers node benches/workers.mjs
   part backends node benches/backends.mjs --json "$out/backends.json"
+  part redis node benches/redis.mjs --json "$out/redis.json"
 fi
 part browser-idb node benches/browser-idb.mjs --json "$out/browser-idb.json"
 

@@ -45,6 +45,7 @@ const REDIS_OPTIONS = [
   "defaultTtlMs",
   "connectTimeoutMs",
   "replyTimeoutMs",
+  "tls",
   "memory",
 ];
 const MEMCACHED_OPTIONS = ["connect", "namespace", "defaultTtlMs", "connectTimeoutMs", "replyTimeoutMs", "memory"];
@@ -125,7 +126,7 @@ export class EdgeCache {
     if (!(replyTimeoutMs > 0 && replyTimeoutMs <= 2 ** 31 - 1)) {
       throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
     }
-    const { open, username, password } = readConnect(opts.connect, replyTimeoutMs);
+    const { open, username, password } = readConnect(opts.connect, replyTimeoutMs, opts.tls);
     const glue = storesGlue("EdgeCache.redis");
     const core = glue.PersistentCore.openRedis(
       open,

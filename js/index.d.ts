@@ -85,12 +85,23 @@ export interface RedisSocket {
 /** Options of `EdgeCache.redis`. Unknown names and wrong types are refused. */
 export interface RedisOptions {
   /**
-   * Where the server is: `"redis://[user[:password]@]host[:port]"`,
-   * `"host:port"` or `{ hostname, port }` (TCP from `cloudflare:sockets` in
-   * workerd, `node:net` in Node; port 6379 by default), or a function that
-   * opens a socket (browsers have no TCP: there this is the only way).
+   * Where the server is: `"redis://[user[:password]@]host[:port]"`
+   * (`"rediss://…"` for TLS), `"host:port"` or `{ hostname, port }` (TCP
+   * from `cloudflare:sockets` in workerd, `node:net`/`node:tls` in Node;
+   * port 6379 by default), or a function that opens a socket (browsers have
+   * no TCP: there this is the only way). Calls are pipelined on one
+   * connection.
    */
   connect: string | { hostname: string; port?: number } | (() => RedisSocket | Promise<RedisSocket>);
+  /**
+   * TLS (default: only for `rediss://` URLs). `true`, or `{ ca }` to also
+   * trust `ca` (PEM text, or several) on top of the platform's roots:
+   * `node:tls` in Node, which checks the certificate and the host name;
+   * `secureTransport: "on"` in workerd, which trusts public authorities only
+   * (there `ca` is refused with EDGECACHE_INVALID_OPTIONS). `false` with a
+   * `rediss://` URL, and any `tls` with a connect function, are refused.
+   */
+  tls?: boolean | { ca?: string | string[] };
   /** ACL user for `AUTH` (default: none, the `default` user). Wins over the URL's. */
   username?: string;
   /** Password for `AUTH` (default: none). Wins over the URL's. */

@@ -34,19 +34,20 @@ export function readCredential(value, name) {
   return value;
 }
 
-// "redis://[user[:password]@]host[:port][/0]" (or "host:port"). Credentials
-// in the URL are percent-decoded; explicit options win over them.
+// "redis://[user[:password]@]host[:port][/0]" (or "host:port"), or
+// "rediss://..." for TLS. Credentials in the URL are percent-decoded;
+// explicit options win over them.
 function parseUrl(text) {
   const what = "connect";
   const url = (() => {
     try {
       return new URL(text.includes("://") ? text : `redis://${text}`);
     } catch {
-      throw invalid(`${what} must be a redis:// URL, "host:port" or { hostname, port }, got ${JSON.stringify(text)}`);
+      throw invalid(`${what} must be a redis:// or rediss:// URL, "host:port" or { hostname, port }, got ${JSON.stringify(text)}`);
     }
   })();
-  if (url.protocol !== "redis:") {
-    throw invalid(`${what}: only redis:// URLs are supported (no TLS), got ${JSON.stringify(url.protocol)}`);
+  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
+    throw invalid(`${what}: only redis:// and rediss:// (TLS) URLs are supported, got ${JSON.stringify(url.protocol)}`);
   }
   if (url.pathname !== "" && url.pathname !== "/" && url.pathname !== "/0") {
     throw invalid(`${what}: database selection is not supported (use namespaces), got ${JSON.stringify(url.pathname)}`);
@@ -67,6 +68,7 @@ function parseUrl(text) {
   const port = url.port === "" ? DEFAULT_PORT : checkPort(Number(url.port), what);
   return {
     address: { hostname, port },
+    tls: url.protocol === "rediss:",
     username: readCredential(decode(url.username), "the URL's username"),
     password: readCredential(decode(url.password), "the URL's password"),
   };
@@ -93,17 +95,46 @@ function readAddress(connect) {
 }
 
 /**
- * Reads the `connect` option. Returns `{ open, username, password }`, where
- * `open(timeoutMs)` opens one connection and resolves to the Rust core's
- * socket shape, or rejects with an EDGECACHE_UNAVAILABLE error (see
- * tcp.js). A reply that stalls for `replyTimeoutMs` closes the socket (the
- * read rejects).
+ * The `tls` option: undefined (TLS only for rediss:// URLs), `true`, or
+ * `{ ca }`: TLS trusting `ca` (PEM text, one string or several) on top of
+ * the platform's trusted roots. Returns `undefined` (no TLS) or `{ ca? }`.
  */
-export function readConnect(connect, replyTimeoutMs) {
+function readTls(tls, fromUrl) {
+  if (tls === undefined) return fromUrl ? {} : undefined;
+  if (tls === true) return {};
+  if (tls === false) {
+    if (fromUrl) throw invalid("tls: false contradicts the rediss:// URL (use redis:// for a plain connection)");
+    return undefined;
+  }
+  if (typeof tls !== "object" || tls === null || Array.isArray(tls)) {
+    throw invalid(`tls must be true, false or { ca }, got ${describe(tls)}`);
+  }
+  const names = Object.keys(tls).filter((k) => k !== "ca");
+  if (names.length > 0) throw invalid(`tls: unknown option ${JSON.stringify(names[0])} (only ca)`);
+  const { ca } = tls;
+  const pem = (v) => typeof v === "string" && v.includes("-----BEGIN CERTIFICATE-----");
+  if (ca !== undefined && !pem(ca) && !(Array.isArray(ca) && ca.length > 0 && ca.every(pem))) {
+    throw invalid(`tls.ca must be a PEM certificate (text with "-----BEGIN CERTIFICATE-----") or an array of them, got ${describe(ca)}`);
+  }
+  return ca === undefined ? {} : { ca };
+}
+
+/**
+ * Reads the `connect` and `tls` options. Returns `{ open, username,
+ * password }`, where `open(timeoutMs)` opens one connection and resolves to
+ * the Rust core's socket shape, or rejects with an EDGECACHE_UNAVAILABLE
+ * error (see tcp.js). A reply that stalls for `replyTimeoutMs` closes the
+ * socket (the read rejects).
+ */
+export function readConnect(connect, replyTimeoutMs, tls) {
   const server = "Redis";
   if (typeof connect === "function") {
+    if (tls !== undefined) {
+      throw invalid("tls applies to URLs and { hostname, port }: a connect function opens its own socket (TLS or not)");
+    }
     return { open: tcpOpener({ connect, server, replyTimeoutMs }) };
   }
-  const { address, username, password } = readAddress(connect);
-  return { open: tcpOpener({ target: address, server, replyTimeoutMs }), username, password };
+  const { address, username, password, tls: fromUrl = false } = readAddress(connect);
+  const target = { ...address, tls: readTls(tls, fromUrl) };
+  return { open: tcpOpener({ target, server, replyTimeoutMs }), username, password };
 }

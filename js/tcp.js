@@ -13,13 +13,16 @@
 import { ErrorCode, codedError, describe } from "./options.js";
 
 // (target, signal) => Promise<socket>, set by the entry file, where target
-// is { hostname, port, server } (`server` names it in errors: "Redis");
-// `signal` aborts when the connect timeout passes.
+// is { hostname, port, server, tls } (`server` names it in errors: "Redis";
+// `tls` is undefined for plain TCP, or { ca? }); `signal` aborts when the
+// connect timeout passes. `trustsCustomCa` says whether it honours tls.ca.
 let platformTcp;
+let platformTrustsCustomCa = true;
 
 /** Called once by an entry file with its platform's TCP connector. */
-export function registerTcp(open) {
+export function registerTcp(open, { trustsCustomCa = true } = {}) {
   platformTcp = open;
+  platformTrustsCustomCa = trustsCustomCa;
 }
 
 function invalid(message) {
@@ -58,6 +61,11 @@ export function checkHostname(hostname, what) {
  * closes the socket (the read rejects).
  */
 export function tcpOpener({ connect, target, server, replyTimeoutMs }) {
+  if (target?.tls?.ca !== undefined && platformTcp !== undefined && !platformTrustsCustomCa) {
+    throw invalid(
+      "tls.ca is not supported in this runtime: cloudflare:sockets trusts the public certificate authorities only (use a certificate they sign)",
+    );
+  }
   const guarded = (opening) => opening.then((socket) => withReplyTimeout(socket, replyTimeoutMs, server));
   if (typeof connect === "function") {
     return (timeoutMs) =>
@@ -173,21 +181,13 @@ async function streamSocket(socketOrPromise, signal) {
   if (socket.opened !== undefined) await socket.opened;
   const reader = socket.readable.getReader();
   const writer = socket.writable.getWriter();
-  // Writes are not awaited (the core waits for the reply instead): a write
-  // that fails ends the stream, so the read waiting for its reply sees the
-  // end, as it would had the server closed the connection.
-  let failed = null;
+  // Writes are awaited (unlike Node's): in workerd a socket belongs to the
+  // request that opened it, and a write from a later request is refused at
+  // once, which tells the core the kept connection is stale (it opens a new
+  // one and sends again) before it waits for a reply that cannot come.
   return {
-    write(bytes) {
-      if (failed !== null) return Promise.reject(failed);
-      writer.write(bytes).catch((error) => {
-        failed ??= error;
-        reader.cancel().catch(() => {});
-      });
-      return undefined;
-    },
+    write: (bytes) => writer.write(bytes),
     read() {
-      if (failed !== null) return null;
       return reader.read().then(({ value, done }) => (done ? null : value));
     },
     close() {
@@ -204,27 +204,44 @@ function closeQuietly(socket) {
     .catch(() => {});
 }
 
-/** workerd: `cloudflare:sockets`' connect() as the platform's TCP. */
+/**
+ * workerd: `cloudflare:sockets`' connect() as the platform's TCP; TLS with
+ * `secureTransport: "on"` (the platform's trusted roots only: register it
+ * with `{ trustsCustomCa: false }`).
+ */
 export function cloudflareTcp(connect) {
-  return ({ hostname, port }, signal) => streamSocket(connect({ hostname, port }), signal);
+  return ({ hostname, port, tls }, signal) =>
+    streamSocket(connect({ hostname, port }, tls === undefined ? undefined : { secureTransport: "on" }), signal);
 }
 
 /**
- * Node: a `node:net` socket in the core's shape. The socket is unref'd while
+ * Node: a `node:net` socket in the core's shape, or with `tls`, a `node:tls`
+ * one (verifying the server's certificate against Node's roots plus
+ * `tls.ca`, and its name against `hostname`). The socket is unref'd while
  * idle, so an open cache never keeps the process alive, and ref'd while a
  * reply is awaited.
  */
-export function nodeTcp(net) {
-  return ({ hostname, port, server }, signal) =>
+export function nodeTcp(net, tlsModule) {
+  return ({ hostname, port, server, tls }, signal) =>
     new Promise((resolve, reject) => {
-      const socket = net.connect({ host: hostname, port });
+      const socket =
+        tls === undefined
+          ? net.connect({ host: hostname, port })
+          : tlsModule.connect({
+              host: hostname,
+              port,
+              // SNI takes names only, not IP addresses.
+              servername: net.isIP(hostname) === 0 ? hostname : undefined,
+              ...(tls.ca === undefined ? {} : { ca: [...tlsModule.rootCertificates, ...[tls.ca].flat()] }),
+            });
       signal.addEventListener("abort", () => socket.destroy(), { once: true });
       const fail = (error) => {
         socket.destroy();
-        reject(unavailable(`cannot connect to ${server} at ${hostname}:${port}: ${error.message}`));
+        const what = tls === undefined ? "" : " (TLS)";
+        reject(unavailable(`cannot connect to ${server} at ${hostname}:${port}${what}: ${error.message}`));
       };
       socket.once("error", fail);
-      socket.once("connect", () => {
+      socket.once(tls === undefined ? "connect" : "secureConnect", () => {
         socket.off("error", fail);
         socket.setNoDelay(true);
         resolve(new NodeSocket(socket));

@@ -11,7 +11,7 @@ import { install } from "./runtime.js";
 import { noIndexedDb } from "./no-indexeddb.js";
 
 workerd.initSync({ module: wasmModule });
-registerTcp(cloudflareTcp(connect));
+registerTcp(cloudflareTcp(connect), { trustsCustomCa: false });
 
 install({ memory: workerd, stores: workerd, indexedDb: noIndexedDb, http: async () => httpModule(workerd) });
 

@@ -46,6 +46,12 @@ fi
 if ! command -v memcached >/dev/null; then
   apt_missing+=(memcached) # the memcached backend's tests start their own server
 fi
+if ! command -v redis-benchmark >/dev/null; then
+  apt_missing+=(redis-tools) # benches/redis.mjs: redis-benchmark -P 16 as a second reference
+fi
+if ! command -v openssl >/dev/null; then
+  apt_missing+=(openssl) # the Redis TLS tests make a self-signed certificate
+fi
 if [ ${#apt_missing[@]} -gt 0 ]; then
   step "installing Debian's ${apt_missing[*]}"
   apt-get update -qq

@@ -380,7 +380,7 @@ impl<C: Connector, P: Protocol> Driver<'_, C, P> {
                 }
                 Err(e) => {
                     let e = match e {
-                        Error::Unavailable(m) => {
+                        Error::Unavailable(m) if !m.starts_with("cannot connect to") => {
                             Error::Unavailable(format!("cannot connect to {}: {m}", P::SERVER))
                         }
                         other => other,

@@ -40,6 +40,21 @@ fn unavailable(doing: &str, thrown: &JsValue) -> Error {
     Error::Unavailable(format!("{doing}: {}", message(thrown)))
 }
 
+/// A failed opening. The glue's own errors (`EdgeCacheError`s from
+/// `js/tcp.js`) already say what could not connect where: their message is
+/// kept as it is, not wrapped in a second "cannot connect".
+fn connect_failed(doing: &str, thrown: &JsValue) -> Error {
+    let field = |name: &str| {
+        js_sys::Reflect::get(thrown, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+    };
+    match (field("name").as_deref(), field("message")) {
+        (Some("EdgeCacheError"), Some(text)) => Error::Unavailable(text),
+        _ => unavailable(doing, thrown),
+    }
+}
+
 /// A [`Connector`] that calls a JavaScript `open(timeoutMs)` function.
 #[derive(Debug, Clone)]
 pub(crate) struct JsConnector {
@@ -72,7 +87,7 @@ impl Connector for JsConnector {
         let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), || {
             doing.clone()
         })
-        .failing_with(unavailable)
+        .failing_with(connect_failed)
         .value()
         .await?;
         for method in ["write", "read", "close"] {
@@ -125,9 +140,9 @@ impl Transport for JsSocket {
             return Ok(());
         }
         Call::new(returned, || format!("writing to {server} failed"))
-        .failing_with(unavailable)
-        .done()
-        .await?;
+            .failing_with(unavailable)
+            .done()
+            .await?;
         Ok(())
     }
 

@@ -12,7 +12,7 @@ import net from "node:net";
 import { spawnSync } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EdgeCache, ErrorCode } from "../../pkg/node.js";
-import { freePort, rawClient, startRedis } from "../support/redis-server.mjs";
+import { freePort, rawClient, startRedis, startTlsRedis } from "../support/redis-server.mjs";
 
 const bytes = (text) => new TextEncoder().encode(text);
 const text = (value) => (value === undefined ? undefined : new TextDecoder().decode(value));
@@ -339,7 +339,12 @@ describe("EdgeCache.redis failures", () => {
       {},
       { connect: 42 },
       { connect: "" },
-      { connect: "rediss://127.0.0.1:6379" },
+      { connect: "rediss://127.0.0.1:6379", tls: false },
+      { connect: "127.0.0.1", tls: "yes" },
+      { connect: "127.0.0.1", tls: { ca: "not a certificate" } },
+      { connect: "127.0.0.1", tls: { ca: [] } },
+      { connect: "127.0.0.1", tls: { rejectUnauthorized: false } },
+      { connect: () => null, tls: true },
       { connect: "http://127.0.0.1" },
       { connect: "redis://127.0.0.1:6379/2" },
       { connect: "redis://127.0.0.1:99999" },
@@ -377,5 +382,44 @@ describe("EdgeCache.redis failures", () => {
       },
     });
     await rejectsWith(throwing.get("k"), ErrorCode.UNAVAILABLE);
+  });
+});
+
+describe("EdgeCache.redis over TLS (rediss://, node:tls)", () => {
+  let server;
+  before(async () => {
+    server = await startTlsRedis();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("stores and reads over TLS when the server's certificate is trusted with tls.ca", async () => {
+    const cache = EdgeCache.redis({ connect: `rediss://127.0.0.1:${server.port}`, tls: { ca: server.cert }, namespace: "tls" });
+    await cache.set("k", bytes("over tls"));
+    assert.equal(text(await cache.get("k")), "over tls");
+    const many = await Promise.all(Array.from({ length: 100 }, (_, i) => cache.set(`k${i}`, bytes(`v${i}`)).then(() => cache.get(`k${i}`))));
+    assert.deepEqual(many.map(text), Array.from({ length: 100 }, (_, i) => `v${i}`));
+    assert.equal(await cache.healthCheck(), true);
+    cache.close();
+    // tls: { ca } with { hostname, port } is TLS too.
+    const object = EdgeCache.redis({ connect: { hostname: "127.0.0.1", port: server.port }, tls: { ca: [server.cert] }, namespace: "tls" });
+    assert.equal(text(await object.get("k")), "over tls");
+    await object.clear();
+    object.close();
+  });
+
+  it("an untrusted certificate is EDGECACHE_UNAVAILABLE, saying why; plain TCP to a TLS port fails too", async () => {
+    const untrusted = EdgeCache.redis({ connect: `rediss://127.0.0.1:${server.port}` });
+    await assert.rejects(untrusted.get("k"), (error) => {
+      assert.equal(error.code, ErrorCode.UNAVAILABLE, error.message);
+      assert.match(error.message, /TLS/);
+      assert.match(error.message, /self[- ]signed certificate/i);
+      return true;
+    });
+    const plain = EdgeCache.redis({ connect: `redis://127.0.0.1:${server.port}`, replyTimeoutMs: 2000 });
+    await rejectsWith(plain.get("k"), ErrorCode.UNAVAILABLE);
+    plain.close();
+    untrusted.close();
   });
 });

@@ -117,6 +117,10 @@ async function main(): Promise<void> {
   EdgeCache.redis({ password: "p" });
   // @ts-expect-error a port is a number
   EdgeCache.redis({ connect: { hostname: "h", port: "6379" } });
+  EdgeCache.redis({ connect: "rediss://127.0.0.1:6380", tls: { ca: "-----BEGIN CERTIFICATE-----" } }).close();
+  EdgeCache.redis({ connect: { hostname: "127.0.0.1", port: 6380 }, tls: true }).close();
+  // @ts-expect-error tls is a boolean or { ca }
+  EdgeCache.redis({ connect: "127.0.0.1:6380", tls: "on" });
   const db = { prepare: (sql: string) => ({ bind: () => db.prepare(sql), all: async () => ({}), run: async () => ({}) }), batch: async () => [] };
   const d1: EdgeCache = await EdgeCache.d1(db, { table: "cache", namespace: "n" });
   const purged: number = await d1.purgeExpired({ maxRows: 10 });

@@ -152,3 +152,41 @@ export async function rawClient(port, { password, username } = {}) {
   if (password !== undefined) await command("AUTH", ...(username === undefined ? [] : [username]), password);
   return { command, close: () => socket.destroy() };
 }
+
+/**
+ * A redis-server that speaks TLS only (`--tls-port`, no plain port), with a
+ * self-signed certificate for 127.0.0.1 and localhost made here with the
+ * openssl CLI. Resolves to `{ port, cert, stop() }`; `cert` is the PEM text
+ * a client must trust.
+ */
+export async function startTlsRedis() {
+  const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "edgecache-tls-"));
+  const key = join(dir, "key.pem");
+  const certFile = join(dir, "cert.pem");
+  const made = spawnSync(
+    "openssl",
+    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certFile, "-days", "2",
+      "-subj", "/CN=edgecache test", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+    { encoding: "utf8" },
+  );
+  if (made.error || made.status !== 0) {
+    throw new Error(`openssl could not make a test certificate: ${made.error ?? made.stderr}`);
+  }
+  const port = await freePort();
+  const server = await startRedis(
+    ["--port", "0", "--tls-port", String(port), "--tls-cert-file", certFile, "--tls-key-file", key,
+      "--tls-ca-cert-file", certFile, "--tls-auth-clients", "no"],
+    { port },
+  );
+  return {
+    port,
+    cert: readFileSync(certFile, "utf8"),
+    async stop() {
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

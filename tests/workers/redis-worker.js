@@ -3,7 +3,9 @@
 // redis-server processes on loopback through `cloudflare:sockets` connect(),
 // which the package's workerd entry uses for `connect: "redis://..."`.
 // Ports arrive as bindings: REDIS_PORT (no auth), AUTH_PORT (requirepass
-// "s3cret" and ACL user alice/wonder), DOWN_PORT (nothing listening).
+// "s3cret" and ACL user alice/wonder), DOWN_PORT (nothing listening),
+// TLS_PORT (TLS only, self-signed certificate), SNIFF_PORT (records the first
+// bytes of each connection and closes it).
 import { EdgeCache } from "edgecache";
 import { serveCases } from "./checks.js";
 
@@ -100,6 +102,29 @@ const cases = {
     await t.rejects(cache.set("k", bytes("v")), "EDGECACHE_UNAVAILABLE", "and again on the next call");
     t.note("msToFail", Date.now() - started);
     t.ok(Date.now() - started < 4_000, "fails within the connect timeout");
+  },
+
+  // TLS in workerd: `secureTransport: "on"`, which trusts the public
+  // certificate authorities only. The test server's certificate is
+  // self-signed, so the handshake is refused; what is checked: a custom CA is
+  // refused up front, rediss:// attempts TLS (the sniffing port on SNIFF_PORT
+  // records a ClientHello; tests/workers/redis.test.mjs checks it) and a
+  // refused handshake is a clear EDGECACHE_UNAVAILABLE, not a hang.
+  async tls(env, t) {
+    const ca = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    await t.rejects(
+      () => EdgeCache.redis({ connect: `rediss://127.0.0.1:${env.TLS_PORT}`, tls: { ca } }),
+      "EDGECACHE_INVALID_OPTIONS",
+      "tls.ca is refused in workerd",
+    );
+    const started = Date.now();
+    const selfSigned = EdgeCache.redis({ connect: `rediss://127.0.0.1:${env.TLS_PORT}`, connectTimeoutMs: 3_000 });
+    const error = await t.rejects(selfSigned.get("k"), "EDGECACHE_UNAVAILABLE", "a self-signed certificate is refused");
+    t.note("selfSigned", error?.message);
+    t.ok(/Redis/.test(error?.message ?? "") && /127\.0\.0\.1/.test(error?.message ?? ""), "the error says what could not connect where", error?.message);
+    t.ok(Date.now() - started < 3_500, "within the connect timeout");
+    const sniffed = EdgeCache.redis({ connect: `rediss://127.0.0.1:${env.SNIFF_PORT}`, connectTimeoutMs: 3_000, replyTimeoutMs: 3_000 });
+    await t.rejects(sniffed.get("k"), "EDGECACHE_UNAVAILABLE", "a server that ends the handshake");
   },
 
   // A cache in module scope, first used by this request...

@@ -10,8 +10,9 @@
 //! Node a `node:net` socket (both wrapped in the shared wasm glue,
 //! `crate::wasm::socket` over `js/tcp.js`), natively anything over `std::net::TcpStream`
 //! (`tests/support/redis_server.rs` has one). The protocol — command
-//! encoding, the RESP2/RESP3 reply parser ([`resp`]), pipelining, the
-//! handshake — is all here, and builds and tests natively.
+//! encoding, the RESP2/RESP3 reply parser ([`resp`]), the handshake — is all
+//! here and builds and tests natively; TLS (`rediss://`) is the transport's
+//! (`node:tls`, `cloudflare:sockets` with `secureTransport: "on"`).
 //!
 //! ## What is stored
 //!
@@ -32,7 +33,7 @@
 //!
 //! ## Commands
 //!
-//! | call | commands (one write per call) |
+//! | call | commands (written together, with the calls made meanwhile) |
 //! |---|---|
 //! | `get`, `exists`, `mget`, `get_with_expiry`, `mget_with_expiry` | `MGET`, one per 1,000 keys (so a key holding another type is a miss, not a `WRONGTYPE` error) |
 //! | `set` | `SET key record [PX ms]` |
@@ -44,21 +45,25 @@
 //!
 //! A backend has at most one connection, shared by its clones and its
 //! [`with_namespace`](RedisBackend::with_namespace) handles and opened by
-//! the first call that needs it. Calls take turns on it behind an async
-//! mutex (first come, first served); each sends all of its commands in one
-//! write — on a new connection, `AUTH` first — and then reads one reply per
-//! command. Replies are never handed to the wrong call: a connection is
-//! checked out of the shared slot for the length of an exchange and put back
-//! only if the exchange finished cleanly. Any failure (the connector, the
-//! transport, a protocol error, an error reply, a reply of the wrong type),
-//! and a call whose future is dropped half-way, close it; the next call
-//! opens a new one. One case is retried: a connection kept from an earlier
-//! call whose write fails, or which the server closes before any reply byte
-//! (a restarted server; in workerd, the request that opened the socket has
-//! ended), is replaced once and the exchange sent again on a new connection,
-//! which is safe because every command sent (`MGET`, `SET`, `UNLINK`,
-//! `SCAN`, `PING`, `AUTH`) is idempotent. Every other failure is reported to
-//! the failing call.
+//! the first call that needs it, and calls on it are **pipelined
+//! automatically** (the shared [`crate::transport::pipeline`], which the
+//! module docs there describe in full): each call's commands are encoded at
+//! once and queued; calls made while others wait for replies go out
+//! together in the connection's next write (on a new connection, after
+//! `AUTH`), and replies are handed out in the order the commands were
+//! written, so no call ever reads another's reply. A stream that breaks (the
+//! transport fails, the server closes it, bytes that are not RESP) fails
+//! exactly the calls whose replies were lost; an error reply or a reply of
+//! the wrong type fails its own call and retires the connection (closed once
+//! the replies already on their way are read; later calls open a new one);
+//! refused `AUTH` fails the calls written on that connection. A call whose
+//! future is dropped never disturbs the others. One case is retried: calls
+//! written on a connection kept from earlier calls whose write fails, or
+//! which the server closes before any byte of their reply (a restarted
+//! server; in workerd, the request that opened the socket has ended), are
+//! sent once more on a new connection, which is safe because every command
+//! sent (`MGET`, `SET`, `UNLINK`, `SCAN`, `PING`, `AUTH`) is idempotent.
+//! Every other failure is reported to the failing calls.
 //!
 //! ## Authentication
 //!
