@@ -205,13 +205,17 @@ describe("EdgeCache.memcached in Node against a real memcached", () => {
       cache.close();
     `;
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
     let out = "";
     child.stdout.on("data", (d) => (out += d));
-    while (!out.includes("ready")) await sleep(10);
+    while (!out.includes("ready")) {
+      assert.equal(child.exitCode, null, "the child process exited early");
+      await sleep(10);
+    }
     const cache = open({ namespace: "xproc" });
     await cache.healthCheck();
     let loads = 0;
-    child.stdin.write("go\n");
+    child.stdin.end("go\n"); // ended: an open pipe would keep the child alive
     const got = await Promise.all(
       Array.from({ length: 25 }, () =>
         cache.getOrSet("k", async () => {
@@ -221,7 +225,7 @@ describe("EdgeCache.memcached in Node against a real memcached", () => {
         }),
       ),
     );
-    await new Promise((resolve) => child.once("exit", resolve));
+    assert.equal(await exited, 0);
     const theirs = JSON.parse(out.slice(out.indexOf("{")));
     assert.equal(loads + theirs.loads, 1, `loads: parent ${loads}, child ${theirs.loads}`);
     const values = new Set([...got.map(text), ...theirs.values]);
