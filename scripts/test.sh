@@ -42,7 +42,7 @@ bash scripts/build.sh
 step "JavaScript API tests (node --test; EdgeCache.redis against real redis-server processes)"
 node --test tests/js/
 
-step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd; every bundler with the size budgets"
+step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd; every bundler with the size budgets; server bundles (esbuild, bun build, webpack, Rollup), Deno and Bun"
 node --test --test-concurrency=1 tests/pkg/
 
 step "fuzzing (short run)"
