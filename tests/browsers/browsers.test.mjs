@@ -1,0 +1,163 @@
+// The packed package in the three browser engines: Chromium, Firefox and
+// WebKit (tests/browsers/engines.mjs drives each). In every engine:
+//   - the IndexedDB and tiered cases (tests/browsers/cases.mjs: those of
+//     tests/browser.rs, through the JavaScript API), in a page served locally
+//     that loads the installed tarball through an import map;
+//   - a real quota error where the engine lets a test set a quota (see the
+//     quota tests below for what each engine allows);
+//   - the demo (www/, built by Vite, served by vite preview) end to end:
+//     IndexedDB data survives a reload, stats count it, the tiered cache serves
+//     it, and the service-worker panel answers MISS then HIT.
+//
+// Fixtures live under tests/.work/browsers/ (git-ignored).
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fixture, packTarball, root } from "../support/package.mjs";
+import { serveStatic } from "../support/static-server.mjs";
+import { cases } from "./cases.mjs";
+import { ENGINES, launch } from "./engines.mjs";
+
+const work = join(root, "tests/.work/browsers");
+const here = join(root, "tests/browsers");
+let suiteUrl; // the case page
+let demoUrl; // the demo, built and previewed
+const servers = [];
+
+before(async () => {
+  const tarball = packTarball(work);
+  const dir = fixture(work, tarball, "suite", {
+    "index.html": readFileSync(join(here, "page/index.html"), "utf8"),
+    "suite.js": readFileSync(join(here, "page/suite.js"), "utf8"),
+    "cases.mjs": readFileSync(join(here, "cases.mjs"), "utf8"),
+  });
+  const suite = await serveStatic(dir);
+  servers.push(suite.close);
+  suiteUrl = suite.url;
+
+  // The demo, as tests/pkg/package.test.mjs builds it for Chromium.
+  const demo = join(work, "demo");
+  cpSync(join(root, "www"), demo, {
+    recursive: true,
+    filter: (src) => !/node_modules|dist|package\.json$/.test(src.slice(join(root, "www").length)),
+  });
+  const { dependencies } = JSON.parse(readFileSync(join(root, "www/package.json"), "utf8"));
+  fixture(work, tarball, "demo", {}, dependencies);
+  const { build, preview } = await import("vite");
+  await build({ root: demo, logLevel: "error" });
+  const server = await preview({ root: demo, logLevel: "error", preview: { port: 0, host: "127.0.0.1" } });
+  servers.push(() => new Promise((resolve) => server.httpServer.close(resolve)));
+  demoUrl = server.resolvedUrls.local[0];
+});
+
+after(async () => {
+  for (const close of servers) await close();
+});
+
+/** The demo's stat row `name`, as shown. */
+const stat = (name) => `document.querySelector('tr[data-stat="${name}"] td:last-child')?.textContent`;
+const text = (id) => `document.getElementById(${JSON.stringify(id)}).textContent`;
+const SELFTEST_OK = `${text("selftest")} === "self-test: ok"`;
+const fill = (id, value) => `(document.getElementById(${JSON.stringify(id)}).value = ${JSON.stringify(value)}, true)`;
+const click = (selector) => `(document.querySelector(${JSON.stringify(selector)}).click(), true)`;
+
+// EDGECACHE_ENGINES=firefox,webkit runs only those (for working on one engine).
+const only = process.env.EDGECACHE_ENGINES?.split(",");
+for (const name of ENGINES.filter((e) => !only || only.includes(e))) {
+  describe(`${name}: the packed package`, () => {
+    let engine;
+    let page;
+    let started;
+
+    before(async () => {
+      started = Date.now();
+      engine = await launch(name);
+      page = await engine.newPage();
+      await page.goto(suiteUrl);
+      await page.waitFor(`document.getElementById("status")?.textContent === "ready"`);
+    });
+
+    after(async () => {
+      await page?.close();
+      await engine?.close();
+      console.log(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s for its suite`);
+    });
+
+    for (const caseName of Object.keys(cases)) {
+      test(caseName, async () => {
+        const result = await page.evaluate(`window.runCase(${JSON.stringify(caseName)})`);
+        assert.ok(result.ok, result.error);
+      });
+    }
+
+    test("no uncaught page error", () => {
+      assert.deepEqual(page.errors, []);
+    });
+
+    test("the demo: IndexedDB data survives a reload, stats count it, the tiered cache serves it", async () => {
+      const demo = await engine.newPage();
+      try {
+        await demo.goto(demoUrl);
+        await demo.waitFor(SELFTEST_OK);
+        await demo.evaluate(click('input[value="indexedDb"]'));
+        await demo.evaluate(fill("key", "persisted"));
+        await demo.evaluate(fill("value", "across reloads"));
+        await demo.evaluate(click("#set"));
+        await demo.waitFor(`${text("result")}.startsWith("stored")`);
+        await demo.goto(demoUrl);
+        await demo.waitFor(SELFTEST_OK);
+        assert.equal(await demo.evaluate(`document.querySelector('input[value="indexedDb"]').checked`), true, "the backend choice is remembered");
+        await demo.evaluate(fill("key", "persisted"));
+        await demo.evaluate(`(document.getElementById("result").textContent = "", true)`);
+        await demo.evaluate(click("#get"));
+        await demo.waitFor(text("result"));
+        assert.equal(await demo.evaluate(text("result")), "hit: across reloads");
+        await demo.evaluate(fill("key", "absent"));
+        await demo.evaluate(click("#get"));
+        await demo.waitFor(`${text("result")} === "miss"`);
+        await demo.waitFor(`${stat("misses")} === "1"`);
+        assert.equal(await demo.evaluate(stat("hits")), "1");
+        assert.ok(Number(await demo.evaluate(stat("entries"))) >= 1);
+        // The tiered cache reads the same database through its memory tier.
+        await demo.evaluate(click('input[value="tiered"]'));
+        await demo.evaluate(fill("key", "persisted"));
+        await demo.evaluate(click("#get"));
+        await demo.waitFor(`${text("result")}.startsWith("hit")`);
+        await demo.evaluate(click("#get"));
+        await demo.waitFor(`${stat("hits")} === "2"`);
+        assert.equal(await demo.evaluate(stat("hit ratio")), "100.0 %");
+        assert.deepEqual(demo.errors, []);
+      } finally {
+        await demo.close();
+      }
+    });
+
+    test("the demo: the service-worker panel answers MISS, then HIT from the worker", async () => {
+      const demo = await engine.newPage();
+      try {
+        await demo.goto(demoUrl);
+        await demo.waitFor(SELFTEST_OK);
+        const clicks = [];
+        for (let i = 0; i < 2; i++) {
+          await demo.evaluate("(window.__edgecacheSw = undefined, true)");
+          await demo.evaluate(click("#sw-fetch"));
+          await demo.waitFor(`window.__edgecacheSw || ${text("sw-status")}.startsWith("failed")`, 30_000);
+          clicks.push(await demo.evaluate(`window.__edgecacheSw ?? ${text("sw-status")}`));
+        }
+        const [first, second] = clicks.map((rows) => (Array.isArray(rows) ? Object.fromEntries(rows.map((r) => [r.url, r])) : rows));
+        assert.equal(typeof first, "object", `first click: ${first}`);
+        assert.equal(typeof second, "object", `second click: ${second}`);
+        assert.equal(first["/demo-api/quote"].status, "MISS");
+        assert.equal(first["/demo-api/private"].status, "BYPASS");
+        assert.equal(second["/demo-api/quote"].status, "HIT");
+        assert.equal(second["/demo-api/quote"].served, first["/demo-api/quote"].served, "a HIT does not reach the origin");
+        assert.equal(second["/demo-api/private"].served, first["/demo-api/private"].served + 1, "no-store always reaches the origin");
+        assert.deepEqual(demo.errors, []);
+      } finally {
+        await demo.close();
+      }
+    });
+  });
+}
