@@ -358,3 +358,50 @@ export const cases = {
     t.eq(await c.getText("k"), undefined, "the memory tier keeps the remaining TTL, not a new one");
   },
 };
+
+/**
+ * A real QuotaExceededError (run by the quota tests, not for every engine:
+ * each engine sets a quota its own way). `factory`: the IDBFactory with the
+ * small quota (the cache picks up `indexedDB` while its factory opens the
+ * database), or undefined for the page's own; `count` values of `size`
+ * random bytes in one batch overflow it (random: Chromium compresses values).
+ * Resolves to { leftovers: the batch's keys readable after the failure,
+ * entriesBefore, entriesAfter: the entry counts around it }.
+ */
+export async function quotaCase(t, { factory, count, size }) {
+  const db = t.db("quota");
+  const c = await t.withIndexedDb(factory, () => t.EdgeCache.indexedDb({ dbName: db }));
+  await c.set("kept", new Uint8Array(100).fill(1));
+  await c.set("gone", new Uint8Array(100).fill(2));
+  const before = await c.stats();
+  const random = (n) => {
+    const b = new Uint8Array(n);
+    for (let at = 0; at < n; at += 65536) crypto.getRandomValues(b.subarray(at, Math.min(n, at + 65536)));
+    return b;
+  };
+  const tx = t.spy.transactions();
+  const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => c.set(`big${i}`, random(size))));
+  t.eq(t.spy.transactions() - tx, 1, "one batch");
+  for (const r of results) {
+    t.eq(r.status, "rejected", "every write of the batch fails");
+    t.eq(r.reason?.code, "EDGECACHE_QUOTA_EXCEEDED", String(r.reason?.message));
+    t.ok(r.reason instanceof Error, "a real Error");
+  }
+  // Earlier data is intact. Whether anything of the batch was written is
+  // returned (the caller asserts it: nothing, where the engine behaves).
+  t.eq(Array.from(await c.get("kept")), new Array(100).fill(1));
+  const found = await c.getMany(Array.from({ length: count }, (_, i) => `big${i}`));
+  const leftovers = found.flatMap((v, i) => (v === undefined ? [] : [`big${i}`]));
+  const entries = (await c.stats()).entries;
+  // Removals still commit, so space can be freed; and writes work again after.
+  await c.delete("gone");
+  t.eq(await c.get("gone"), undefined);
+  await c.deleteMany(leftovers);
+  t.eq((await c.stats()).entries, 1);
+  await c.setText("after", "ok");
+  t.eq(await c.getText("after"), "ok");
+  await c.clear();
+  t.eq((await c.stats()).entries, 0);
+  c.close();
+  return { leftovers, entriesBefore: before.entries, entriesAfter: entries };
+}

@@ -2,7 +2,7 @@
 // map names its browser entry) and the helpers the cases use. The runner calls
 // `window.runCase(name)`, which resolves to { ok } or { ok: false, error }.
 import { EdgeCache } from "edgecache";
-import { cases } from "./cases.mjs";
+import { cases, quotaCase } from "./cases.mjs";
 
 // ---- spy: IndexedDB as the cache uses it (raw helpers are left out)
 let rawCalls = 0; // > 0 while a raw helper calls into IndexedDB
@@ -108,7 +108,20 @@ async function within(ms, what, promise) {
 const run = Math.random().toString(36).slice(2);
 const db = (name) => `edgecache-engines-${name}-${run}`;
 
-const t = { EdgeCache, raw, spy, eq, ok, error, code, sleep, within, db };
+/** Runs `f` with `window.indexedDB` replaced by `factory` (if given), restoring it after. */
+async function withIndexedDb(factory, f) {
+  if (!factory) return f();
+  const own = Object.getOwnPropertyDescriptor(window, "indexedDB");
+  Object.defineProperty(window, "indexedDB", { value: factory, configurable: true, writable: true });
+  try {
+    return await f();
+  } finally {
+    if (own) Object.defineProperty(window, "indexedDB", own);
+    else delete window.indexedDB;
+  }
+}
+
+const t = { EdgeCache, raw, spy, eq, ok, error, code, sleep, within, db, withIndexedDb };
 
 window.runCase = async (name, extra = {}) => {
   try {
@@ -118,5 +131,24 @@ window.runCase = async (name, extra = {}) => {
     return { ok: false, error: `${e?.code ? `${e.code}: ` : ""}${e?.message ?? e}\n${e?.stack ?? ""}` };
   }
 };
+/**
+ * The quota case: "bucket" (Chromium's Storage Buckets API, a bucket with a
+ * 200 kB quota) or "page" (the page's own storage, which the engine was
+ * launched with a small quota for; `count` x `size` bytes overflow it).
+ */
+window.runQuota = async (mode, { count = 20, size = 50_000 } = {}) => {
+  try {
+    let factory;
+    if (mode === "bucket") {
+      const bucket = await navigator.storageBuckets.open(db("bucket"), { quota: 200_000 });
+      factory = bucket.indexedDB;
+    }
+    return { ok: true, ...(await quotaCase(t, { factory, count, size })) };
+  } catch (e) {
+    return { ok: false, error: `${e?.code ? `${e.code}: ` : ""}${e?.message ?? e}\n${e?.stack ?? ""}` };
+  }
+};
+/** What the engine says about this origin's storage. */
+window.estimate = async () => (navigator.storage?.estimate ? navigator.storage.estimate() : null);
 window.caseNames = Object.keys(cases);
 document.getElementById("status").textContent = "ready";
