@@ -63,8 +63,13 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 
 # npm 11 blocks install scripts; bun's (install.js) puts the platform binary in
-# place of its placeholder bin/bun.exe. Deno's bin.cjs finds its binary itself.
+# place of its placeholder bin/bun.exe, and deno's (install.cjs) links its
+# binary beside bin.cjs (which would otherwise do it on first use).
 if [ -f node_modules/bun/install.js ] && ! node_modules/bun/bin/bun.exe --version >/dev/null 2>&1; then
   step "setting up Bun's binary"
   (cd node_modules/bun && node install.js)
+fi
+if [ -f node_modules/deno/install.cjs ] && [ ! -x node_modules/deno/deno ]; then
+  step "setting up Deno's binary"
+  (cd node_modules/deno && node install.cjs)
 fi
