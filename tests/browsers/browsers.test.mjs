@@ -194,7 +194,11 @@ for (const name of ENGINES.filter((e) => !only || only.includes(e))) {
       });
       test(
         "quota: nothing of the failed batch is stored",
-        { todo: "Firefox: the batch's last value is readable after its transaction aborted (a raw IndexedDB transaction of the same shape stores nothing); not yet explained" },
+        {
+          todo:
+            "Firefox 153 ESR: once a put of the batch fails with QuotaExceededError, the puts after it still succeed, and their values " +
+            "are stored although the transaction then aborts (UnknownError); a raw IndexedDB transaction of 24 plain puts keeps nothing. Not worked around yet",
+        },
         () => {
           assert.deepEqual(result?.leftovers, []);
           assert.equal(result?.entriesAfter, result?.entriesBefore);
