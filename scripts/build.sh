@@ -11,6 +11,7 @@
 #   workerd  js-memory, kv, d1, r2, redis,       opt-level z  workerd.js, at import (bundle size is cold start)
 #            memcached, http
 #   node     every feature                       opt-level 3  node.js at import (read from disk: speed first), slim.js
+#            (also inlined as base64, for node-inline.js: server bundles, see js/node.js)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -62,9 +63,10 @@ for module in "${modules[@]}"; do
   grep -q "webpackIgnore" "$out/edgecache.js" || { echo "build: could not mark $out/edgecache.js's wasm URL for bundlers to ignore" >&2; exit 1; }
 done
 
-# The browser's modules are inlined (see ARCHITECTURE.md for the measurement
+# The browser's modules are inlined, and the node one for server bundles (see
+# ARCHITECTURE.md for the measurement
 # behind base64 over a fetched URL).
-for module in memory idb http; do
+for module in memory idb http node; do
   node scripts/inline-wasm.mjs "pkg/wasm/$module/edgecache_bg.wasm" "pkg/wasm/$module/inline.js"
 done
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs whatever building and testing edgecache needs and is missing:
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock,
-# wasm-pack, twiggy, Debian's chromium, chromium-driver, redis-server,
-# memcached, librocksdb-dev, libclang-dev and openssl, and the npm dev
-# dependencies. Idempotent and quick when all is there. (wasm-opt comes from
-# npm's binaryen: wasm-pack cannot download it.)
+# wasm-pack, twiggy, Debian's chromium, chromium-driver, firefox-esr, webkit2gtk-driver
+# (with xvfb and xauth: WebKitGTK needs a display), redis-server, memcached,
+# librocksdb-dev, libclang-dev and openssl, and the npm dev dependencies (with
+# Bun's binary, which npm's blocked install scripts leave out). Idempotent and
+# quick when all is there. (wasm-opt comes from npm's binaryen: wasm-pack
+# cannot download it.)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -41,6 +43,12 @@ apt_missing=()
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   apt_missing+=(chromium chromium-driver) # the browser tests
 fi
+if ! command -v firefox-esr >/dev/null; then
+  apt_missing+=(firefox-esr) # tests/browsers in Firefox (puppeteer-core over WebDriver BiDi)
+fi
+if ! command -v WebKitWebDriver >/dev/null || ! command -v xvfb-run >/dev/null || ! command -v xauth >/dev/null; then
+  apt_missing+=(webkit2gtk-driver xvfb xauth) # tests/browsers in WebKit (WebDriver under xvfb-run)
+fi
 if ! command -v redis-server >/dev/null; then
   apt_missing+=(redis-server) # the Redis backend's tests start their own server
 fi
@@ -68,4 +76,16 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   step "installing npm dev dependencies"
   npm ci --no-audit --no-fund
+fi
+
+# npm 11 blocks install scripts; bun's (install.js) puts the platform binary in
+# place of its placeholder bin/bun.exe, and deno's (install.cjs) links its
+# binary beside bin.cjs (which would otherwise do it on first use).
+if [ -f node_modules/bun/install.js ] && ! node_modules/bun/bin/bun.exe --version >/dev/null 2>&1; then
+  step "setting up Bun's binary"
+  (cd node_modules/bun && node install.js)
+fi
+if [ -f node_modules/deno/install.cjs ] && [ ! -x node_modules/deno/deno ]; then
+  step "setting up Deno's binary"
+  (cd node_modules/deno && node install.cjs)
 fi

@@ -58,8 +58,11 @@ bash scripts/build.sh
 step "JavaScript API tests (node --test; EdgeCache.redis and EdgeCache.memcached against real server processes)"
 node --test tests/js/
 
-step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd; every bundler with the size budgets"
+step "package tests: packed tarball in Node, TypeScript, Vite + Chromium, workerd; every bundler with the size budgets; server bundles (esbuild, bun build, webpack, Rollup), Deno and Bun"
 node --test --test-concurrency=1 tests/pkg/
+
+step "browser engines: the packed package's IndexedDB and tiered cases and the demo in Chromium, Firefox and WebKit"
+node --test --test-concurrency=1 tests/browsers/
 
 step "fuzzing (short run)"
 bash scripts/fuzz.sh 10

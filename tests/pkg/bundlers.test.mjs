@@ -6,7 +6,7 @@
 // and the test records every JS and .wasm response, per step, to check that
 // the IndexedDB and HTTP modules are split out and only fetched on first use,
 // and (for Vite's production build and webpack) that each step stays within
-// its size budget. Server-side bundles are not covered here.
+// its size budget. Server-side bundles: tests/pkg/server-runtimes.test.mjs.
 //
 // Fixtures live under tests/.work/bundlers/ (git-ignored): the tools resolve
 // from the repo's node_modules, `edgecache` from the fixture's.

@@ -62,11 +62,13 @@ pub(super) fn dom_name(value: &JsValue) -> Option<String> {
 
 /// A failure inside a transaction. When the transaction has aborted, its own
 /// `error` is the cause (a request's error is then often just `AbortError`,
-/// and a quota failure at commit shows only there); otherwise the failed
-/// request's `error`, if any, then what was thrown.
+/// and a quota failure at commit shows only there), unless it is a generic
+/// one and one of `puts` failed with a specific error; otherwise the failed
+/// `request`'s `error`, if any, then what was thrown.
 pub(super) fn in_tx(
     doing: &str,
     tx: &sys::Tx,
+    puts: &[sys::Request],
     request: Option<&sys::Request>,
     value: &JsValue,
 ) -> Error {
@@ -74,7 +76,23 @@ pub(super) fn in_tx(
         v.ok()
             .and_then(|e| e.dyn_into::<web_sys::DomException>().ok())
     };
-    match dom_error(tx.error()).or_else(|| request.and_then(|r| dom_error(r.request_error()))) {
+    let generic =
+        |e: &web_sys::DomException| matches!(e.name().as_str(), "AbortError" | "UnknownError");
+    let cause = dom_error(tx.error());
+    // Firefox aborts a transaction one of whose puts ran out of quota with a
+    // generic error on the transaction (UnknownError with the meta store in
+    // scope, AbortError after commit()), and the QuotaExceededError on that
+    // put only: a put's own error wins over a generic one.
+    let from_put = match &cause {
+        Some(e) if !generic(e) => None,
+        _ => puts
+            .iter()
+            .find_map(|r| dom_error(r.request_error()).filter(|e| !generic(e))),
+    };
+    match from_put
+        .or(cause)
+        .or_else(|| request.and_then(|r| dom_error(r.request_error())))
+    {
         Some(cause) => dom(doing, &cause),
         None => thrown(doing, value),
     }

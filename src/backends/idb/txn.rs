@@ -6,6 +6,7 @@
 //! deciding what to do next, so a batch costs one round trip per decision,
 //! not one per key.
 
+use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
 
@@ -35,6 +36,9 @@ struct Tx {
     names: Rc<Names>,
     doing: &'static str,
     abort_on_drop: bool,
+    /// The entry puts issued, whose own errors can name the cause of an
+    /// abort better than the transaction's (see [`js_error::in_tx`]).
+    puts: RefCell<Vec<Request>>,
 }
 
 impl Tx {
@@ -53,12 +57,22 @@ impl Tx {
             names,
             doing,
             abort_on_drop: mode == Mode::Write,
+            puts: RefCell::new(Vec::new()),
         })
     }
 
     /// Maps what a call on this transaction threw.
     fn fail(&self) -> impl Fn(JsValue) -> Error + '_ {
-        move |e| js_error::in_tx(self.doing, &self.raw, None, &e)
+        move |e| js_error::in_tx(self.doing, &self.raw, &self.puts.borrow(), None, &e)
+    }
+
+    /// Puts `value` under `key` in `store`, keeping the request (see `puts`).
+    fn put(&self, store: &Store, value: &JsValue, key: &str) -> Result<()> {
+        let request = store
+            .put(value, &JsValue::from_str(key))
+            .map_err(self.fail())?;
+        self.puts.borrow_mut().push(request);
+        Ok(())
     }
 
     /// The entry store.
@@ -78,7 +92,13 @@ impl Tx {
     async fn result(&self, request: &Request) -> Result<JsValue> {
         if events::request(request).await.is_err() {
             let e = JsValue::from_str("the request failed");
-            return Err(js_error::in_tx(self.doing, &self.raw, Some(request), &e));
+            return Err(js_error::in_tx(
+                self.doing,
+                &self.raw,
+                &self.puts.borrow(),
+                Some(request),
+                &e,
+            ));
         }
         self.done(request)
     }
@@ -101,7 +121,13 @@ impl Tx {
         self.abort_on_drop = false;
         if events::transaction(&self.raw).await.is_err() {
             let e = JsValue::from_str("the transaction was aborted");
-            return Err(js_error::in_tx(self.doing, &self.raw, None, &e));
+            return Err(js_error::in_tx(
+                self.doing,
+                &self.raw,
+                &self.puts.borrow(),
+                None,
+                &e,
+            ));
         }
         Ok(())
     }
@@ -533,9 +559,7 @@ pub(super) async fn write(
                 let written = state.stamp(now, floor);
                 totals.seq = totals.seq.max(written);
                 let value = schema::envelope(record, *expires_at, written, *size);
-                store
-                    .put(&value, &JsValue::from_str(key))
-                    .map_err(tx.fail())?;
+                tx.put(&store, &value, key)?;
                 totals.replace(old_size, *size);
             }
             Op::Delete => {
