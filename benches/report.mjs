@@ -65,6 +65,7 @@ const idb = readJson("browser-idb.json");
 const startLog = readText("start.log");
 const workersLog = readText("workers.log");
 const backends = readJson("backends.json");
+const redis = readJson("redis.json");
 
 function parseStart(text) {
   if (!text) return undefined;
@@ -422,6 +423,38 @@ if (idb?.rows) {
     }
   }
 } else missing("browser IndexedDB (Chromium)", "vs idb-keyval, localForage", "browser-idb");
+
+// -------- Redis
+
+if (redis) {
+  for (const [runtime, r] of [["Node (node:net)", redis.node], ["workerd (Miniflare)", redis.workerd]]) {
+    if (r === undefined) continue;
+    const latency = r.getP50 / r.bareGetP50;
+    const throughput = r.barePipelinedMs / r.concurrentMs;
+    add({
+      area: `Redis, ${runtime}`,
+      measurement: "1 KiB get, p50 (µs), vs a bare RESP GET on the same server",
+      edgecache: r.getP50.toFixed(1),
+      peers: `bare GET ${r.bareGetP50.toFixed(1)}`,
+      ratio: `cost ${x2(latency)} the bare GET`,
+      target: "≤ 1.2× bare GET",
+      targetMet: latency <= 1.2,
+      verdict: verdictOf(latency, false),
+      why: "each call crosses into wasm and copies the value out; the bare client returns a view of its read buffer",
+    });
+    add({
+      area: `Redis, ${runtime}`,
+      measurement: "1,000 concurrent 1 KiB gets (ms), vs a bare pipelined client",
+      edgecache: r.concurrentMs.toFixed(2),
+      peers: `bare pipelined ${r.barePipelinedMs.toFixed(2)}`,
+      ratio: `throughput ${x2(throughput)} the bare client`,
+      target: "≥ 0.8× bare pipelined",
+      targetMet: throughput >= 0.8,
+      verdict: verdictOf(throughput),
+      why: "pipelined automatically (two writes for 1,000 gets); the rest is per-call cost: a Promise, a wasm call and a value copy each",
+    });
+  }
+} else missing("Redis", "get latency and pipelined throughput vs bare RESP clients", "redis");
 
 // -------- Workers
 

@@ -4,9 +4,10 @@
 import init, * as glue from "./wasm/idb/edgecache.js";
 import wasm from "./wasm/idb/inline.js";
 import { decodeBase64 } from "./base64.js";
+import { indexedDbModule } from "./indexeddb.js";
 
-/** Instantiates the module (asynchronously); resolves to its exports. */
+/** Instantiates the module (asynchronously); resolves to what EdgeCache.indexedDb needs. */
 export async function load() {
   await init({ module_or_path: decodeBase64(wasm) });
-  return glue;
+  return indexedDbModule(glue);
 }

@@ -19,7 +19,6 @@ import {
   readTtl,
   utf8Length,
 } from "./checks.js";
-import { IndexedDbDriver } from "./indexeddb.js";
 import { MemoryDriver } from "./memory.js";
 import { ErrorCode, codedError, describe, readOptions } from "./options.js";
 import { PersistentDriver, readStoreOptions } from "./persistent.js";
@@ -110,7 +109,7 @@ export class EdgeCache {
     const glue = await indexedDbGlue();
     const core = await glue.PersistentCore.openIndexedDb(storeOptions(glue), dbName, storeName, maxEntries, maxBytes);
     // Reads go straight to IndexedDB from JavaScript (indexeddb.js).
-    const store = new IndexedDbDriver(core, await core.indexedDbReader());
+    const store = new glue.IndexedDbDriver(core, await core.indexedDbReader());
     return new EdgeCache(PRIVATE, persistentDriver(core, tier, store), namespace);
   }
 

@@ -53,6 +53,18 @@ function live(stored, now) {
   return expiresAt > now ? [r.subarray(HEADER_LEN), expiresAt] : ASK_CORE;
 }
 
+/**
+ * What `EdgeCache.indexedDb` needs of a wasm module with the idb feature:
+ * its classes, and this file's driver. Entries install it (runtime.js), so
+ * in the browser the driver is in the lazily loaded IndexedDB chunk, not in
+ * the page load.
+ */
+export const indexedDbModule = (glue) => ({
+  PersistentCore: glue.PersistentCore,
+  StoreOptions: glue.StoreOptions,
+  IndexedDbDriver,
+});
+
 /** EdgeCache's driver for IndexedDB: PersistentDriver with reads in JavaScript. */
 export class IndexedDbDriver extends PersistentDriver {
   #core;

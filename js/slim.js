@@ -8,10 +8,11 @@
 //   await init({ module_or_path: wasmUrl });
 import initNode, * as node from "./wasm/node/edgecache.js";
 import { httpModule } from "./http-cache.js";
+import { indexedDbModule } from "./indexeddb.js";
 import { install } from "./runtime.js";
 
 const installNode = () =>
-  install({ memory: node, stores: node, indexedDb: async () => node, http: async () => httpModule(node) });
+  install({ memory: node, stores: node, indexedDb: async () => indexedDbModule(node), http: async () => httpModule(node) });
 
 /** Loads and instantiates the .wasm; resolves once EdgeCache is usable. Idempotent. */
 export async function init(options) {

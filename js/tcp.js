@@ -69,7 +69,7 @@ export function tcpOpener({ connect, target, server, replyTimeoutMs }) {
   const guarded = (opening) => opening.then((socket) => withReplyTimeout(socket, replyTimeoutMs, server));
   if (typeof connect === "function") {
     return (timeoutMs) =>
-      guarded(withTimeout((signal) => streamSocket(connect(), signal), timeoutMs, server, "the connect function"));
+      guarded(withTimeout((signal) => streamSocket(connect(), signal), timeoutMs, server, undefined));
   }
   const where = `${target.hostname}:${target.port}`;
   return (timeoutMs) => {
@@ -112,7 +112,7 @@ function withReplyTimeout(socket, ms, server) {
     const reject = pending;
     pending = null;
     socket.close();
-    reject(unavailable(`no reply from ${server} within ${ms} ms`));
+    reject(unavailable(`no reply within ${ms} ms`));
   }
   return {
     write: (bytes) => socket.write(bytes),
@@ -139,6 +139,17 @@ function withReplyTimeout(socket, ms, server) {
 // Races an opening socket against the connect timeout. At the deadline the
 // signal aborts (the opener drops its half-open socket) and a socket that
 // opens later anyway is closed at once.
+/**
+ * "cannot connect to Redis at host:port: cause", naming the address once:
+ * not when the cause names it already (Node's do: "connect ECONNREFUSED
+ * 127.0.0.1:1"), nor for a connect function (`where` undefined).
+ */
+function connectError(server, where, cause) {
+  const address = where?.replace(/ \(TLS\)$/, "");
+  const at = where === undefined || cause.includes(address) ? "" : ` at ${where}`;
+  return unavailable(`cannot connect to ${server}${at}: ${cause}`);
+}
+
 function withTimeout(start, timeoutMs, server, where) {
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -146,7 +157,7 @@ function withTimeout(start, timeoutMs, server, where) {
     const timer = setTimeout(() => {
       settled = true;
       deadline.abort();
-      reject(unavailable(`cannot connect to ${server} at ${where}: no connection within ${timeoutMs} ms`));
+      reject(connectError(server, where, `no connection within ${timeoutMs} ms`));
     }, timeoutMs);
     Promise.resolve(deadline.signal)
       .then(start)
@@ -159,7 +170,8 @@ function withTimeout(start, timeoutMs, server, where) {
         (error) => {
           clearTimeout(timer);
           if (!settled) {
-            reject(error?.code === undefined ? unavailable(`cannot connect to ${server} at ${where}: ${error?.message ?? error}`) : error);
+            const cause = where === undefined ? `the connect function: ${error?.message ?? error}` : String(error?.message ?? error);
+            reject(error?.code === undefined ? connectError(server, where, cause) : error);
           }
         },
       );
@@ -238,7 +250,7 @@ export function nodeTcp(net, tlsModule) {
       const fail = (error) => {
         socket.destroy();
         const what = tls === undefined ? "" : " (TLS)";
-        reject(unavailable(`cannot connect to ${server} at ${hostname}:${port}${what}: ${error.message}`));
+        reject(connectError(server, `${hostname}:${port}${what}`, error.message));
       };
       socket.once("error", fail);
       socket.once(tls === undefined ? "connect" : "secureConnect", () => {

@@ -40,10 +40,11 @@ fn unavailable(doing: &str, thrown: &JsValue) -> Error {
     Error::Unavailable(format!("{doing}: {}", message(thrown)))
 }
 
-/// A failed opening. The glue's own errors (`EdgeCacheError`s from
-/// `js/tcp.js`) already say what could not connect where: their message is
-/// kept as it is, not wrapped in a second "cannot connect".
-fn connect_failed(doing: &str, thrown: &JsValue) -> Error {
+/// A failed opening or read. The glue's own errors (`EdgeCacheError`s from
+/// `js/tcp.js`) already say what failed ("cannot connect to Redis at …",
+/// "no reply within 100 ms"): their message is kept as it is, not wrapped
+/// a second time.
+fn glue_failed(doing: &str, thrown: &JsValue) -> Error {
     let field = |name: &str| {
         js_sys::Reflect::get(thrown, &JsValue::from_str(name))
             .ok()
@@ -87,7 +88,7 @@ impl Connector for JsConnector {
         let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), || {
             doing.clone()
         })
-        .failing_with(connect_failed)
+        .failing_with(glue_failed)
         .value()
         .await?;
         for method in ["write", "read", "close"] {
@@ -147,8 +148,8 @@ impl Transport for JsSocket {
     }
 
     async fn read(&mut self) -> Result<Option<Vec<u8>>> {
-        let server = self.server;
-        let doing = || format!("reading from {server} failed");
+        // The protocol's core says "Redis connection dropped" in front.
+        let doing = || "reading failed".to_owned();
         loop {
             let socket = self.socket()?;
             let value = match socket.read() {
@@ -156,7 +157,7 @@ impl Transport for JsSocket {
                 Ok(v) if v.is_null() || v.is_instance_of::<Uint8Array>() => v,
                 returned => {
                     Call::new(returned, doing)
-                        .failing_with(unavailable)
+                        .failing_with(glue_failed)
                         .value()
                         .await?
                 }

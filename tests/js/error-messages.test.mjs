@@ -101,7 +101,7 @@ const ROWS = [
   // Redis
   ["EdgeCache.redis with no connect", () => EdgeCache.redis({}), "EDGECACHE_INVALID_OPTIONS", "EdgeCache.redis needs connect: a redis:// URL, \"host:port\", { hostname, port } or a function"],
   ["EdgeCache.redis with a database number", () => EdgeCache.redis({ connect: "redis://127.0.0.1/1" }), "EDGECACHE_INVALID_OPTIONS", "connect: database selection is not supported (use namespaces), got \"/1\""],
-  ["EdgeCache.redis with rediss://", () => EdgeCache.redis({ connect: "rediss://127.0.0.1" }), "EDGECACHE_INVALID_OPTIONS", "connect: only redis:// URLs are supported (no TLS), got \"rediss:\""],
+  ["EdgeCache.redis with a tls option that is not true, false or { ca }", () => EdgeCache.redis({ connect: "redis://127.0.0.1", tls: "yes" }), "EDGECACHE_INVALID_OPTIONS", "tls must be true, false or { ca }, got string"],
   ["EdgeCache.redis with port 0", () => EdgeCache.redis({ connect: "127.0.0.1:0" }), "EDGECACHE_INVALID_OPTIONS", "connect: port must be an integer from 1 to 65535, got number"],
   ["a Redis server that refuses connections", () => EdgeCache.redis({ connect: "redis://127.0.0.1:1" }).get("k"), "EDGECACHE_UNAVAILABLE", "storage unavailable: cannot connect to Redis: connect ECONNREFUSED 127.0.0.1:1"],
   [
