@@ -240,7 +240,7 @@ export default {
     const backend = url.searchParams.get("backend");
     const count = Number(url.searchParams.get("windows") ?? 20);
     const ops = Number(url.searchParams.get("ops") ?? 10);
-    const hotOps = Number(url.searchParams.get("hotOps") ?? 2_000);
+    const hotOps = Number(url.searchParams.get("hotOps") ?? 100_000);
     const plain = await open(backend, env, false);
     const key = (i) => `k${i % KEYS}`;
     let raw;

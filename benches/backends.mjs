@@ -37,13 +37,13 @@ const summary = (values) => {
   const sorted = values.toSorted((a, b) => a - b);
   return { p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 };
-const us = (v) => (v === undefined ? "–" : v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(1)} µs`);
+const us = (v) => (v === undefined ? "–" : v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : v >= 1 ? `${v.toFixed(1)} µs` : `${v.toFixed(3)} µs`);
 
 const results = {};
 try {
   for (const backend of BACKENDS) {
     // Windows long enough for a 1 ms clock: memory and Redis are fast.
-    const ops = { memory: 2_000, redis: 50, memcached: 50 }[backend] ?? 10;
+    const ops = { memory: 100_000, redis: 50, memcached: 50 }[backend] ?? 10;
     await mf.dispatchFetch(`http://bench/measure?backend=${backend}&windows=3&ops=${ops}&hotOps=200`); // warm-up
     const response = await mf.dispatchFetch(`http://bench/measure?backend=${backend}&windows=${WINDOWS}&ops=${ops}`);
     const body = await response.text();

@@ -165,7 +165,7 @@ const HIT_WHY = {
   "zipf-0.8": {
     trails:
       "S3-FIFO's 2-bit counters only see hits while an entry is resident; moka's TinyLFU sketch also counts requests for keys it does not hold, which ranks a flat Zipf's mid-popular keys slightly better",
-    leads: "S3-FIFO keeps one-hit keys in the 10% small queue, so the main queue holds the frequent keys; LRU lets every new key push one out",
+    leads: "S3-FIFO keeps one-hit keys in the 3% small queue, so the main queue holds the frequent keys; LRU lets every new key push one out",
   },
   "zipf-1.0": {
     trails:
@@ -178,12 +178,20 @@ const HIT_WHY = {
   },
   scan: {
     trails: "scans pass through S3-FIFO's small queue without touching the main queue; the remaining gap is the Zipf part's (see the rows above)",
-    leads: "each 2,000-key scan passes through S3-FIFO's small queue (10%) and the main queue keeps the hot set, while LRU flushes it",
+    leads: "each 2,000-key scan passes through S3-FIFO's small queue (3%) and the main queue keeps the hot set, while LRU flushes it",
   },
   loop: {
     trails:
-      "a loop longer than the cache defeats recency and FIFO orders: S3-FIFO hits only through its ghost queue (900 hashes), which still remembers a looping key only when few enough misses separate its visits, while moka's TinyLFU admission keeps a fixed resident set (1,000/1,250 = 80% is the ceiling)",
-    leads: "the ghost queue re-admits looping keys into the main queue",
+      "a loop longer than the cache defeats recency and FIFO orders: S3-FIFO keeps looping keys through its ghost queue and a 97% main queue, moka through TinyLFU admission, whose sketch is seeded at random (61-68% from run to run; 80% is the ceiling)",
+    leads: "the ghost queue re-admits looping keys into the 97% main queue, which a 3% small queue leaves large enough to hold most of the loop",
+  },
+  sliding: {
+    trails: "when the popular keys drift, recency is what matters: LRU adopts new keys at once, while S3-FIFO's main queue keeps the old hot keys until their counters run down",
+    leads: "the small queue lets drifting keys in while one-hit keys are filtered; TinyLFU's history favours the old hot keys",
+  },
+  "one-hit": {
+    trails: "one-hit wonders pass through the small queue; the gap is the Zipf half's",
+    leads: "half the requests are one-hit wonders, which S3-FIFO's small queue filters before they reach the main queue; LRU admits every one",
   },
 };
 
@@ -211,13 +219,13 @@ if (native?.hitRatio) {
 
 // -------- native throughput
 
-// From callgrind on `cargo bench --bench native -- --only NAME --quick`
-// (instructions per operation; see benches/README.md).
+// A reading of the code paths (the callgrind counts taken before foldhash
+// replaced SipHash are out of date; profile with `perf` and `--only NAME`).
 const TP_WHY = {
   get:
-    "MemoryBackend runs ~470 instructions per hit to quick_cache::sync's ~220: SipHash-1-3 over the key (std's hasher, kept for HashDoS resistance since keys come from requests) is ~195 of them, where quick_cache and lru use foldhash; the Mutex, the namespace prefix and the 16-byte value copy are most of the rest; at 1M keys every peer mostly waits on cache misses, which narrows the gap",
+    "MemoryBackend takes its Mutex, builds the namespaced key in a buffer, hashes it with foldhash (seeded per cache, for HashDoS resistance) into its own index, then asks the keyless engine and copies the value out; quick_cache::sync hashes once into one table; at 1M keys every peer mostly waits on cache misses, which narrows the gap",
   insert:
-    "an evicting insert runs ~1,800 instructions to quick_cache::sync's ~650: three SipHash-1-3 string hashes (~500: the ghost hash, the index entry, the victim's removal), S3-FIFO's admit and evict (~420: slab, two queues, ghost set, expiry check) and an Arc<str> key; quick_cache hashes once with foldhash into one table holding entries and ghosts",
+    "an evicting insert hashes the key for the index and for the ghost queue, runs S3-FIFO's admit and evict (slab, two queues, ghost set, expiry check) and allocates an Arc<str> key; quick_cache hashes once into one table holding entries and ghosts",
 };
 
 if (native?.throughput) {
@@ -363,19 +371,19 @@ const IDB_WHY = {
   },
   "get, sequential awaits": {
     leads: "reads use one readonly transaction per call without the peers' wrapper promises",
-    trails: "each read decodes and checks the record header (expiry) and crosses wasm; localForage's read path is leaner",
+    trails: "reads go straight from JavaScript to IndexedDB (js/indexeddb.js), one readonly transaction per call like the peers; the extra is the tick's batching (a queued microtask before the request) and the record header check",
   },
   "get, Promise.all": {
     leads: "same-tick reads are batched into one readonly transaction",
-    trails: "reads are batched, but each record is decoded in wasm",
+    trails: "reads are batched into one transaction; each record's header is checked in JavaScript",
   },
   "100 single gets, sequential": {
-    trails: "one transaction per awaited read, like the peers, plus the record decode and the wasm crossing",
+    trails: "one transaction per awaited read, like the peers, plus the tick's batching and the record header check",
     leads: "one transaction per read with no wrapper overhead",
   },
   "getMany of 100": {
     leads: "getMany reads all keys in one transaction",
-    trails: "getMany reads all keys in one transaction, as idb-keyval's getMany does; each record is decoded in wasm",
+    trails: "getMany reads all keys in one transaction, as idb-keyval's getMany does, plus a count request per missing key (to tell a stored undefined from none) and the header checks",
   },
 };
 if (idb?.rows) {
@@ -393,7 +401,7 @@ if (idb?.rows) {
       verdict,
       why:
         (w[verdict === "leads" ? "leads" : "trails"] ?? (verdict === "par" ? "within 3% of the slower peer" : "")) +
-        (verdict === "leads" ? "" : " (a reading of the design, not profiled here: src/platform/idb is being reworked in parallel)"),
+        (verdict === "leads" ? "" : " (a reading of the design, not profiled)"),
     });
   }
   const h = idb.summary?.hotRead;

@@ -100,7 +100,7 @@ try {
   // tens of seconds, and the kinds of reads alternate so drift hits all alike.
   const inside = Object.fromEntries(["memory", "tiered", "raw", "plain"].map((kind) => [kind, { perOpUs: [], frozen: 0 }]));
   for (let done = 0; done < WINDOWS; done += 10) {
-    const r = await get("bench.test", `/inside?windows=10&hotOps=5000&kvOps=50`);
+    const r = await get("bench.test", `/inside?windows=10&hotOps=100000&kvOps=50`);
     if (r.status !== 200) throw new Error(`/inside: ${r.status} ${r.body.slice(0, 500)}`);
     for (const [kind, part] of Object.entries(JSON.parse(r.body))) {
       inside[kind].perOpUs.push(...part.perOpUs);
@@ -131,7 +131,7 @@ try {
   const wasm = readFileSync(join(scripts.fixture, "node_modules/edgecache/wasm/workerd/edgecache_bg.wasm"));
   const gzipped = gzipSync(wasm, { level: 9 }).length;
 
-  const us = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+  const us = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
   const ms = (x) => x.toFixed(3);
   const ratio = (a, b) => `${(b / a).toFixed(1)}x`;
   const rows = [
@@ -160,7 +160,7 @@ Method. Inside the worker, performance.now() has 1 ms resolution (and in
 production Workers it only advances at I/O), so single operations cannot be
 timed: each of ${WINDOWS} windows times many sequential awaited operations and
 the table gives percentiles of the per-operation averages of those windows
-(a hot read is microseconds, so its windows hold 5,000 reads; a KV get is
+(a hot read is a fraction of a microsecond, so its windows hold 100,000 reads; a KV get is
 I/O to Miniflare's KV service, so 50). ${frozen ? `${frozen} windows read 0 ms (frozen clock): their figures are not usable.` : "No window read 0 ms: the clock advanced."}
 Client-side rows are per-request wall times from Node (node:http, one
 keep-alive socket) after ${WARMUP} warm-up requests, ${REQUESTS} each, the two
