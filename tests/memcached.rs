@@ -369,7 +369,11 @@ fn get_many_over_10_000_keys_is_split_into_batches_in_order() {
     block_on(cache.set("k12344", b"last".to_vec(), None)).unwrap();
     let writes = connector.counters.writes();
     let got = block_on(cache.mget(&refs)).unwrap();
-    assert_eq!(connector.counters.writes(), writes + 2, "two batches of at most 10,000");
+    assert_eq!(
+        connector.counters.writes(),
+        writes + 2,
+        "two batches of at most 10,000"
+    );
     assert_eq!(got.len(), keys.len());
     assert_eq!(got[0].as_deref(), Some(&b"first"[..]));
     assert_eq!(got[12_344].as_deref(), Some(&b"last"[..]));
