@@ -3,8 +3,8 @@
 // Sockets, timeouts and the platform's TCP are in tcp.js, shared with Redis;
 // the protocol (meta commands, pipelining, generations) is in Rust.
 
-import { ErrorCode, codedError, describe } from "./options.js";
-import { checkHostname, checkPort, tcpOpener } from "./tcp.js";
+import { ErrorCode, codedError } from "./options.js";
+import { parseServerUrl, readServerAddress, tcpOpener } from "./tcp.js";
 
 const DEFAULT_PORT = 11211;
 const SERVER = "memcached";
@@ -17,46 +17,18 @@ function invalid(message) {
 // parameters (memcached's meta protocol has no AUTH over TCP).
 function parseUrl(text) {
   const what = "connect";
-  const url = (() => {
-    try {
-      return new URL(text.includes("://") ? text : `memcached://${text}`);
-    } catch {
-      throw invalid(`${what} must be a memcached:// URL, "host:port" or { hostname, port }, got ${JSON.stringify(text)}`);
-    }
-  })();
-  if (url.protocol !== "memcached:") {
-    throw invalid(`${what}: only memcached:// URLs are supported, got ${JSON.stringify(url.protocol)}`);
-  }
+  const { url, address } = parseServerUrl(text, { scheme: "memcached", defaultPort: DEFAULT_PORT });
   if (url.username !== "" || url.password !== "") {
     throw invalid(`${what}: memcached has no authentication over TCP; leave credentials out of the URL`);
   }
   if ((url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== "") {
     throw invalid(`${what}: a memcached URL has no path or parameters, got ${JSON.stringify(url.pathname + url.search + url.hash)}`);
   }
-  // IPv6 literals come back bracketed; connect() wants them bare.
-  const hostname = checkHostname(url.hostname.replace(/^\[(.*)\]$/, "$1"), what);
-  const port = url.port === "" ? DEFAULT_PORT : checkPort(Number(url.port), what);
-  return { hostname, port };
+  return { address };
 }
 
 function readAddress(connect) {
-  if (typeof connect === "string") {
-    if (!connect.isWellFormed()) throw invalid("connect must be a well-formed string (it has a lone surrogate)");
-    return parseUrl(connect);
-  }
-  if (typeof connect === "object" && connect !== null) {
-    const what = "connect";
-    let hostname, port;
-    try {
-      ({ hostname, port = DEFAULT_PORT } = connect);
-    } catch (error) {
-      throw invalid(`reading ${what} threw: ${error}`);
-    }
-    return { hostname: checkHostname(hostname, what), port: checkPort(port, what) };
-  }
-  throw invalid(
-    `connect must be a memcached:// URL, "host:port", { hostname, port } or a function returning a socket, got ${describe(connect)}`,
-  );
+  return readServerAddress(connect, { scheme: "memcached", defaultPort: DEFAULT_PORT, parseUrl });
 }
 
 /**
@@ -69,5 +41,5 @@ export function readMemcachedConnect(connect, replyTimeoutMs) {
   if (typeof connect === "function") {
     return tcpOpener({ connect, server: SERVER, replyTimeoutMs });
   }
-  return tcpOpener({ target: readAddress(connect), server: SERVER, replyTimeoutMs });
+  return tcpOpener({ target: readAddress(connect).address, server: SERVER, replyTimeoutMs });
 }

@@ -5,7 +5,7 @@
 // AUTH) is in Rust.
 
 import { ErrorCode, codedError, describe } from "./options.js";
-import { checkHostname, checkPort, tcpOpener } from "./tcp.js";
+import { parseServerUrl, readServerAddress, tcpOpener } from "./tcp.js";
 
 const DEFAULT_PORT = 6379;
 
@@ -39,16 +39,7 @@ export function readCredential(value, name) {
 // explicit options win over them.
 function parseUrl(text) {
   const what = "connect";
-  const url = (() => {
-    try {
-      return new URL(text.includes("://") ? text : `redis://${text}`);
-    } catch {
-      throw invalid(`${what} must be a redis:// or rediss:// URL, "host:port" or { hostname, port }, got ${JSON.stringify(text)}`);
-    }
-  })();
-  if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
-    throw invalid(`${what}: only redis:// and rediss:// (TLS) URLs are supported, got ${JSON.stringify(url.protocol)}`);
-  }
+  const { url, address } = parseServerUrl(text, { scheme: "redis", schemes: ["redis", "rediss"], defaultPort: DEFAULT_PORT });
   if (url.pathname !== "" && url.pathname !== "/" && url.pathname !== "/0") {
     throw invalid(`${what}: database selection is not supported (use namespaces), got ${JSON.stringify(url.pathname)}`);
   }
@@ -63,11 +54,8 @@ function parseUrl(text) {
       throw invalid(`${what}: the URL's credentials are not valid percent-encoding`);
     }
   };
-  // IPv6 literals come back bracketed; connect() wants them bare.
-  const hostname = checkHostname(url.hostname.replace(/^\[(.*)\]$/, "$1"), what);
-  const port = url.port === "" ? DEFAULT_PORT : checkPort(Number(url.port), what);
   return {
-    address: { hostname, port },
+    address,
     tls: url.protocol === "rediss:",
     username: readCredential(decode(url.username), "the URL's username"),
     password: readCredential(decode(url.password), "the URL's password"),
@@ -75,23 +63,7 @@ function parseUrl(text) {
 }
 
 function readAddress(connect) {
-  if (typeof connect === "string") {
-    if (!connect.isWellFormed()) throw invalid("connect must be a well-formed string (it has a lone surrogate)");
-    return parseUrl(connect);
-  }
-  if (typeof connect === "object" && connect !== null) {
-    const what = "connect";
-    let hostname, port;
-    try {
-      ({ hostname, port = DEFAULT_PORT } = connect);
-    } catch (error) {
-      throw invalid(`reading ${what} threw: ${error}`);
-    }
-    return { address: { hostname: checkHostname(hostname, what), port: checkPort(port, what) } };
-  }
-  throw invalid(
-    `connect must be a redis:// URL, "host:port", { hostname, port } or a function returning a socket, got ${describe(connect)}`,
-  );
+  return readServerAddress(connect, { scheme: "redis", defaultPort: DEFAULT_PORT, parseUrl });
 }
 
 /**

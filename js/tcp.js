@@ -53,6 +53,54 @@ export function checkHostname(hostname, what) {
 }
 
 /**
+ * Reads a server URL: `text` (`"host:port"` gets `scheme`) parsed, checked
+ * to use one of `schemes`, and returned with its host (IPv6 literals come
+ * back bracketed; connect() wants them bare) and port (default
+ * `defaultPort`). What else a URL may carry is the caller's to check.
+ */
+export function parseServerUrl(text, { scheme, schemes = [scheme], defaultPort }) {
+  const what = "connect";
+  const names = schemes.map((s) => `${s}://`).join(" or ");
+  let url;
+  try {
+    url = new URL(text.includes("://") ? text : `${scheme}://${text}`);
+  } catch {
+    throw invalid(`${what} must be a ${names} URL, "host:port" or { hostname, port }, got ${JSON.stringify(text)}`);
+  }
+  if (!schemes.some((s) => url.protocol === `${s}:`)) {
+    throw invalid(`${what}: only ${names} URLs are supported, got ${JSON.stringify(url.protocol)}`);
+  }
+  const hostname = checkHostname(url.hostname.replace(/^\[(.*)\]$/, "$1"), what);
+  const port = url.port === "" ? defaultPort : checkPort(Number(url.port), what);
+  return { url, address: { hostname, port } };
+}
+
+/**
+ * The `connect` option when it is not a function: a URL string (read by
+ * `parseUrl`) or `{ hostname, port }` (port `defaultPort` if absent).
+ * Returns at least `{ address }`.
+ */
+export function readServerAddress(connect, { scheme, defaultPort, parseUrl }) {
+  if (typeof connect === "string") {
+    if (!connect.isWellFormed()) throw invalid("connect must be a well-formed string (it has a lone surrogate)");
+    return parseUrl(connect);
+  }
+  if (typeof connect === "object" && connect !== null) {
+    const what = "connect";
+    let hostname, port;
+    try {
+      ({ hostname, port = defaultPort } = connect);
+    } catch (error) {
+      throw invalid(`reading ${what} threw: ${error}`);
+    }
+    return { address: { hostname: checkHostname(hostname, what), port: checkPort(port, what) } };
+  }
+  throw invalid(
+    `connect must be a ${scheme}:// URL, "host:port", { hostname, port } or a function returning a socket, got ${describe(connect)}`,
+  );
+}
+
+/**
  * The core's `open(timeoutMs)`: opens one connection and resolves to the
  * core's socket shape, or rejects with an EDGECACHE_UNAVAILABLE error.
  * `connect` is a function returning a Web Streams socket, or undefined to
