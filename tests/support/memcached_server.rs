@@ -4,17 +4,19 @@
 //! client for looking at the server behind the backend's back.
 
 use std::io::{Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use edgecache::memcached::meta::{self, Decoder, Reply, Status, WireKey};
-use edgecache::transport::{Connector, Transport};
-use edgecache::{Error, Result};
+
+use edgecache::Result;
+
+#[path = "tcp.rs"]
+mod tcp;
+pub use tcp::*;
 
 pub const MEMCACHED: &str = "/usr/bin/memcached";
 
@@ -132,15 +134,6 @@ impl Drop for MemcachedServer {
     }
 }
 
-/// A loopback port nothing listens on (just now).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A blocking meta-protocol client for checks behind the backend's back.
 pub struct RawClient {
     stream: TcpStream,
@@ -204,87 +197,5 @@ impl RawClient {
         let mut req = Vec::new();
         meta::ms(&mut req, key, &[value], &[meta::Flag::Ttl(0)]);
         assert_eq!(self.request(req)[0].status, Status::Done);
-    }
-}
-
-/// What a [`TcpConnector`] and its transports did (shared by clones).
-#[derive(Debug, Default)]
-pub struct Counters {
-    pub connects: AtomicUsize,
-    pub writes: AtomicUsize,
-    pub closes: AtomicUsize,
-}
-
-impl Counters {
-    pub fn connects(&self) -> usize {
-        self.connects.load(Ordering::SeqCst)
-    }
-    pub fn writes(&self) -> usize {
-        self.writes.load(Ordering::SeqCst)
-    }
-}
-
-/// A native [`Connector`] over `std::net::TcpStream`. Blocking inside the
-/// async fns is fine: the tests drive them with `pollster` on threads.
-#[derive(Clone, Debug)]
-pub struct TcpConnector {
-    pub addr: SocketAddr,
-    pub counters: Arc<Counters>,
-}
-
-impl TcpConnector {
-    pub fn new(addr: SocketAddr) -> Self {
-        Self {
-            addr,
-            counters: Arc::default(),
-        }
-    }
-}
-
-impl Connector for TcpConnector {
-    type Transport = TcpTransport;
-
-    async fn connect(&self, timeout: Duration) -> Result<TcpTransport> {
-        let stream = TcpStream::connect_timeout(&self.addr, timeout)
-            .map_err(|e| Error::Unavailable(format!("{}: {e}", self.addr)))?;
-        stream.set_nodelay(true).ok();
-        stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-        self.counters.connects.fetch_add(1, Ordering::SeqCst);
-        Ok(TcpTransport {
-            stream,
-            counters: Arc::clone(&self.counters),
-        })
-    }
-}
-
-/// The stream a [`TcpConnector`] opens.
-pub struct TcpTransport {
-    stream: TcpStream,
-    counters: Arc<Counters>,
-}
-
-impl Transport for TcpTransport {
-    async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        self.counters.writes.fetch_add(1, Ordering::SeqCst);
-        self.stream
-            .write_all(bytes)
-            .map_err(|e| Error::Unavailable(e.to_string()))
-    }
-
-    async fn read(&mut self) -> Result<Option<Vec<u8>>> {
-        let mut buf = vec![0u8; 64 * 1024];
-        match self.stream.read(&mut buf) {
-            Ok(0) => Ok(None),
-            Ok(n) => {
-                buf.truncate(n);
-                Ok(Some(buf))
-            }
-            Err(e) => Err(Error::Unavailable(e.to_string())),
-        }
-    }
-
-    fn close(&mut self) {
-        self.counters.closes.fetch_add(1, Ordering::SeqCst);
-        let _ = self.stream.shutdown(Shutdown::Both);
     }
 }
