@@ -7,8 +7,10 @@
 //! flush runs after the current task and the microtasks queued before it, so
 //! every call made synchronously in the tick (or in tasks spawned in it) has
 //! joined. Callers wait on the batch's [`Signal`]: a write batch's fires
-//! when the transaction's `complete` (or `abort`) event has fired, a read
-//! batch's when every value has been read.
+//! when the transaction's `complete` (or `abort`) event has fired (after an
+//! abort that an engine did not fully roll back, once
+//! [`txn::undo_leftovers`] has removed what it kept), a read batch's when
+//! every value has been read.
 //!
 //! One batch, one transaction, and one event listener: the flush waits only
 //! for the batch's last request (IndexedDB answers a transaction's requests
@@ -21,7 +23,7 @@
 //! transaction after the write's, so IndexedDB runs it after the write:
 //! `cache.set(k, v); cache.get(k)` (not awaited in between) reads `v`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -55,6 +57,10 @@ pub(super) struct WriteBatch {
     pub ops: Vec<(String, Op)>,
     slots: HashMap<String, usize>,
     done: Signal<Result<()>>,
+    /// Set by a [`txn::write`] that failed after one of its puts failed on
+    /// its own: the first and last write stamps it gave the batch's puts,
+    /// for [`txn::undo_leftovers`].
+    pub failed_stamps: Cell<Option<(u64, u64)>>,
 }
 
 impl WriteBatch {
@@ -63,6 +69,7 @@ impl WriteBatch {
             ops: Vec::new(),
             slots: HashMap::new(),
             done: Signal::new(),
+            failed_stamps: Cell::new(None),
         }
     }
 
@@ -133,6 +140,13 @@ async fn flush(state: Rc<State>, shared: Arc<Shared>) {
         }
         Err(e) => Err(e),
     };
+    if let (Err(_), Some(stamps)) = (&result, batch.failed_stamps.take()) {
+        // Before the callers hear of the failure, so that none of them
+        // reads what it left. Outside `retrying`: a closed connection found
+        // here must not run the batch again. If this fails too, the batch's
+        // own error is still the one to report.
+        let _ = txn::undo_leftovers(&state, &shared, &batch, stamps).await;
+    }
     batch.done.set(result.map(|removed| {
         Counters::add(&shared.counters.evictions, removed.evicted);
         Counters::add(&shared.counters.expirations, removed.expired);

@@ -60,6 +60,16 @@ pub(super) fn dom_name(value: &JsValue) -> Option<String> {
     value.dyn_ref::<web_sys::DomException>().map(|e| e.name())
 }
 
+/// True if `request` is done and failed with an error of its own, not with
+/// the `AbortError` every pending request of an aborted transaction gets.
+pub(super) fn failed_itself(request: &sys::Request) -> bool {
+    request
+        .request_error()
+        .ok()
+        .and_then(|e| dom_name(&e))
+        .is_some_and(|name| name != "AbortError")
+}
+
 /// A failure inside a transaction. When the transaction has aborted, its own
 /// `error` is the cause (a request's error is then often just `AbortError`,
 /// and a quota failure at commit shows only there), unless it is a generic

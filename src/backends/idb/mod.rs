@@ -119,7 +119,7 @@
 //! |---|---|
 //! | no `indexedDB` global, or `open` throws | [`Error::Unavailable`] |
 //! | database upgraded by a newer build | [`Error::Unavailable`] |
-//! | `QuotaExceededError` on a request or at commit (Firefox puts it on the failed put only, and a generic `UnknownError` or `AbortError` on the transaction) | [`Error::QuotaExceeded`] for every caller of the batch; nothing of it is written, earlier data is intact. Removals (`delete`, `clear_all`, purges) that fail this way are retried deleting the totals record instead of rewriting it — once over quota, Chrome commits only transactions that write nothing — so space can still be freed |
+//! | `QuotaExceededError` on a request or at commit (Firefox puts it on the failed put only, and a generic `UnknownError` or `AbortError` on the transaction) | [`Error::QuotaExceeded`] for every caller of the batch; nothing of it is written, earlier data is intact. (Firefox keeps the requests issued after the failed put although the transaction aborts; a second transaction deletes the puts it kept before the callers hear of the failure: see `txn::undo_leftovers`.) Removals (`delete`, `clear_all`, purges) that fail this way are retried deleting the totals record instead of rewriting it — once over quota, Chrome commits only transactions that write nothing — so space can still be freed |
 //! | `blocked` while opening, or no answer within `open_timeout` (10 s) | [`Error::Blocked`], at once and for every call until the open completes; the open goes on in the background |
 //! | any other `DOMException` | [`Error::Backend`] with its name and message |
 //!

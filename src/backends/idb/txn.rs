@@ -116,7 +116,7 @@ impl Tx {
     }
 
     /// Commits and waits for `complete`; an abort reports its cause.
-    async fn commit(mut self) -> Result<()> {
+    async fn commit(&mut self) -> Result<()> {
         self.raw.commit().map_err(self.fail())?;
         self.abort_on_drop = false;
         if events::transaction(&self.raw).await.is_err() {
@@ -479,13 +479,42 @@ impl ExpiredRead {
 /// that they are not held up. Then, bounded, it removes expired entries and
 /// then the oldest-written while a bound is exceeded, saves the totals, and
 /// commits.
+///
+/// If the transaction fails after one of its puts failed on its own (not
+/// with the `AbortError` of an aborted transaction), the range of write
+/// stamps the batch gave its puts is left in the batch's `failed_stamps`,
+/// for [`undo_leftovers`].
 pub(super) async fn write(
     state: &Rc<State>,
     shared: &Shared,
     batch: &WriteBatch,
     bookkeeping: Bookkeeping,
 ) -> Result<Removed> {
-    let tx = Tx::begin(state, shared, true, Mode::Write, "writing").await?;
+    batch.failed_stamps.set(None);
+    let mut tx = Tx::begin(state, shared, true, Mode::Write, "writing").await?;
+    let mut stamps = None;
+    let result = match write_in(state, shared, &tx, batch, bookkeeping, &mut stamps).await {
+        Ok(removed) => tx.commit().await.map(|()| removed),
+        Err(e) => Err(e),
+    };
+    if result.is_err() && tx.puts.borrow().iter().any(js_error::failed_itself) {
+        batch.failed_stamps.set(stamps);
+    }
+    // Dropped here: aborted unless committed, before anyone starts another.
+    drop(tx);
+    result
+}
+
+/// The requests of [`write()`] in `tx`, up to the commit; `stamps` gets the
+/// first and last write stamps given to the batch's puts.
+async fn write_in(
+    state: &Rc<State>,
+    shared: &Shared,
+    tx: &Tx,
+    batch: &WriteBatch,
+    bookkeeping: Bookkeeping,
+    stamps: &mut Option<(u64, u64)>,
+) -> Result<Removed> {
     let store = tx.entries()?;
     let meta = tx.meta()?;
     let exact = shared.bounds.any();
@@ -496,7 +525,7 @@ pub(super) async fn write(
     // Every read the batch needs before writing, issued before any is awaited.
     let mut last_read = None;
     let totals_read = if exact {
-        let read = TotalsRead::issue(&tx, &store, &meta)?;
+        let read = TotalsRead::issue(tx, &store, &meta)?;
         last_read = Some(read.last().clone());
         Some(read)
     } else {
@@ -517,7 +546,7 @@ pub(super) async fn write(
         })
         .collect::<Result<Vec<_>>>()?;
     let mut expired_read = if purge && reads_first {
-        let read = ExpiredRead::issue(&tx, &store, now, exact)?;
+        let read = ExpiredRead::issue(tx, &store, now, exact)?;
         last_read = Some(read.keys.clone());
         Some(read)
     } else {
@@ -528,13 +557,13 @@ pub(super) async fn write(
     }
 
     let mut totals = match &totals_read {
-        Some(read) => read.totals(&tx, &store).await?,
+        Some(read) => read.totals(tx, &store).await?,
         None => Totals::default(),
     };
     let mut removed = Removed::default();
     let mut removed_any = false;
     if let Some(read) = expired_read.take() {
-        let deleted = read.apply(&tx, &store, batch, &mut totals, state, now)?;
+        let deleted = read.apply(tx, &store, batch, &mut totals, state, now)?;
         removed.expired += deleted;
         removed_any |= deleted > 0;
     }
@@ -557,6 +586,7 @@ pub(super) async fn write(
                     0
                 };
                 let written = state.stamp(now, floor);
+                *stamps = Some((stamps.map_or(written, |(first, _)| first), written));
                 totals.seq = totals.seq.max(written);
                 let value = schema::envelope(record, *expires_at, written, *size);
                 tx.put(&store, &value, key)?;
@@ -587,19 +617,73 @@ pub(super) async fn write(
     if purge && !reads_first {
         // Nothing else was read: look after the batch's requests, which go
         // ahead meanwhile.
-        let read = ExpiredRead::issue(&tx, &store, now, exact)?;
+        let read = ExpiredRead::issue(tx, &store, now, exact)?;
         tx.result(&read.keys).await?;
-        let deleted = read.apply(&tx, &store, batch, &mut totals, state, now)?;
+        let deleted = read.apply(tx, &store, batch, &mut totals, state, now)?;
         removed.expired += deleted;
         removed_any |= deleted > 0;
     }
     if exact {
-        make_room(&tx, &store, &mut totals, now, &shared.bounds, &mut removed).await?;
+        make_room(tx, &store, &mut totals, now, &shared.bounds, &mut removed).await?;
     }
     let leave = Leave::after(exact.then_some(totals), removed_any, bookkeeping);
-    store_totals(&tx, &meta, leave)?;
-    tx.commit().await?;
+    store_totals(tx, &meta, leave)?;
     Ok(removed)
+}
+
+/// Removes what a failed write batch left stored, where the engine kept it.
+///
+/// Firefox (153 ESR) keeps part of a transaction whose put failed for
+/// quota: the store's SQLite database rolls its whole transaction back when
+/// a write runs out of space, Firefox then runs the requests issued after
+/// the failed put outside any transaction, each committed on its own, and
+/// the abort that follows has nothing left to roll back. The batch's puts
+/// before the failed one are gone; those after it stay stored, although
+/// every caller of the batch was told it failed. (tests/browsers has a
+/// raw-IndexedDB reproduction.)
+///
+/// This transaction deletes the entries of the batch's keys whose write
+/// stamp is one the batch gave out (`first..=last`, read through the
+/// `by-written` index: one request, no values read), and the totals record
+/// if it removed any or the failed batch wrote the record (its `q` is in
+/// that range), so that the next reader recounts. In an engine that rolled
+/// the batch back it finds nothing and changes nothing. What it cannot undo:
+/// a key the batch overwrote after the failed put then reads as missing
+/// rather than as its older value (Firefox replaced that value for good),
+/// and removals the batch issued after the failed put (deletes, evictions)
+/// stay done.
+pub(super) async fn undo_leftovers(
+    state: &Rc<State>,
+    shared: &Shared,
+    batch: &WriteBatch,
+    (first, last): (u64, u64),
+) -> Result<()> {
+    let mut tx = Tx::begin(state, shared, true, Mode::Write, "undoing a failed write").await?;
+    let store = tx.entries()?;
+    let meta = tx.meta()?;
+    let range = sys::bound(
+        &JsValue::from_f64(first as f64),
+        &JsValue::from_f64(last as f64),
+        false,
+        false,
+    )
+    .map_err(tx.fail())?;
+    // A count of 0 asks for every key in the range.
+    let (keys, _) = index_chunk(&tx, &store, &tx.names.by_written, &range, 0, false)?;
+    let record = meta.get_all(&tx.names.store, 1).map_err(tx.fail())?;
+    tx.result(&record).await?;
+    let mut removed = false;
+    for key in array(tx.done(&keys)?).iter() {
+        if key.as_string().is_some_and(|k| batch.has(&k)) {
+            store.delete(&key).map_err(tx.fail())?;
+            removed = true;
+        }
+    }
+    let wrote_totals = only(&tx.done(&record)?).is_some_and(|r| Totals::from_js(&r).seq >= first);
+    if removed || wrote_totals {
+        store_totals(&tx, &meta, Leave::Invalidate)?;
+    }
+    tx.commit().await
 }
 
 /// While a bound is exceeded, removes expired entries (soonest first), then
@@ -699,7 +783,7 @@ pub(super) async fn purge(
     shared: &Shared,
     bookkeeping: Bookkeeping,
 ) -> Result<u64> {
-    let tx = Tx::begin(state, shared, true, Mode::Write, "purging").await?;
+    let mut tx = Tx::begin(state, shared, true, Mode::Write, "purging").await?;
     let store = tx.entries()?;
     let meta = tx.meta()?;
     let exact = shared.bounds.any();
@@ -746,7 +830,7 @@ pub(super) async fn clear(
         None => format!("{prefix}\u{10FFFF}"),
     };
     let (lower, upper) = (JsValue::from_str(prefix), JsValue::from_str(&end));
-    let tx = Tx::begin(state, shared, true, Mode::Write, "clearing").await?;
+    let mut tx = Tx::begin(state, shared, true, Mode::Write, "clearing").await?;
     let store = tx.entries()?;
     let meta = tx.meta()?;
     let totals = if shared.bounds.any() {
