@@ -359,29 +359,38 @@ export const cases = {
   },
 };
 
+/** `n` random bytes (random: Chromium compresses values). */
+function random(n) {
+  const b = new Uint8Array(n);
+  for (let at = 0; at < n; at += 65536) crypto.getRandomValues(b.subarray(at, Math.min(n, at + 65536)));
+  return b;
+}
+
 /**
  * A real QuotaExceededError (run by the quota tests, not for every engine:
  * each engine sets a quota its own way). `factory`: the IDBFactory with the
  * small quota (the cache picks up `indexedDB` while its factory opens the
  * database), or undefined for the page's own; `count` values of `size`
- * random bytes in one batch overflow it (random: Chromium compresses values).
+ * random bytes in one batch overflow it (random: Chromium compresses values);
+ * `options`: more options of the cache (bounds).
  * Resolves to { leftovers: the batch's keys readable after the failure,
- * entriesBefore, entriesAfter: the entry counts around it }.
+ * entriesBefore, entriesAfter, bytesBefore, bytesAfter: stats() around it, transactions:
+ * those the batch took (2 where a clean-up followed it) }.
  */
-export async function quotaCase(t, { factory, count, size }) {
+export async function quotaCase(t, { factory, count, size, options = {} }) {
   const db = t.db("quota");
-  const c = await t.withIndexedDb(factory, () => t.EdgeCache.indexedDb({ dbName: db }));
+  const c = await t.withIndexedDb(factory, () => t.EdgeCache.indexedDb({ dbName: db, ...options }));
   await c.set("kept", new Uint8Array(100).fill(1));
   await c.set("gone", new Uint8Array(100).fill(2));
   const before = await c.stats();
-  const random = (n) => {
-    const b = new Uint8Array(n);
-    for (let at = 0; at < n; at += 65536) crypto.getRandomValues(b.subarray(at, Math.min(n, at + 65536)));
-    return b;
-  };
+  const puts = t.spy.putTransactions();
   const tx = t.spy.transactions();
   const results = await Promise.allSettled(Array.from({ length: count }, (_, i) => c.set(`big${i}`, random(size))));
-  t.eq(t.spy.transactions() - tx, 1, "one batch");
+  // One batch, not split or retried (where the engine kept part of it, a
+  // second transaction deletes what it kept: see undo_leftovers in
+  // src/backends/idb/txn.rs).
+  t.eq(t.spy.putTransactions() - puts, 1, "one batch");
+  const transactions = t.spy.transactions() - tx;
   for (const r of results) {
     t.eq(r.status, "rejected", "every write of the batch fails");
     t.eq(r.reason?.code, "EDGECACHE_QUOTA_EXCEEDED", String(r.reason?.message));
@@ -392,7 +401,7 @@ export async function quotaCase(t, { factory, count, size }) {
   t.eq(Array.from(await c.get("kept")), new Array(100).fill(1));
   const found = await c.getMany(Array.from({ length: count }, (_, i) => `big${i}`));
   const leftovers = found.flatMap((v, i) => (v === undefined ? [] : [`big${i}`]));
-  const entries = (await c.stats()).entries;
+  const { entries, bytes } = await c.stats();
   // Removals still commit, so space can be freed; and writes work again after.
   await c.delete("gone");
   t.eq(await c.get("gone"), undefined);
@@ -403,5 +412,40 @@ export async function quotaCase(t, { factory, count, size }) {
   await c.clear();
   t.eq((await c.stats()).entries, 0);
   c.close();
-  return { leftovers, entriesBefore: before.entries, entriesAfter: entries };
+  return { leftovers, entriesBefore: before.entries, entriesAfter: entries, bytesBefore: before.bytes, bytesAfter: bytes, transactions };
+}
+
+/**
+ * The engine on its own, without edgecache: one readwrite transaction of
+ * `count` plain puts of `size` random bytes (keys big0, big1, ...) that
+ * overflows the quota, as quotaCase's batch does. Resolves to { ended:
+ * "complete" or "abort: " and the transaction's error name, puts: each put's
+ * outcome ("ok" or its error name), kept: the batch's keys stored after the
+ * transaction ended }. The database is deleted after.
+ */
+export async function rawQuotaCase(t, { factory = indexedDB, count, size }) {
+  const name = t.db("raw-quota");
+  const done = (request) =>
+    new Promise((resolve, reject) => {
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  const open = factory.open(name, 1);
+  open.onupgradeneeded = () => open.result.createObjectStore("entries");
+  const db = await done(open);
+  try {
+    const tx = db.transaction("entries", "readwrite");
+    const store = tx.objectStore("entries");
+    const requests = Array.from({ length: count }, (_, i) => store.put(random(size), `big${i}`));
+    const ended = await new Promise((resolve) => {
+      tx.oncomplete = () => resolve("complete");
+      tx.onabort = () => resolve(`abort: ${tx.error?.name}`);
+    });
+    const puts = requests.map((r) => r.error?.name ?? "ok");
+    const kept = await done(db.transaction("entries").objectStore("entries").getAllKeys());
+    return { ended, puts, kept: kept.sort((a, b) => Number(a.slice(3)) - Number(b.slice(3))) };
+  } finally {
+    db.close();
+    await done(factory.deleteDatabase(name));
+  }
 }

@@ -2,7 +2,7 @@
 // map names its browser entry) and the helpers the cases use. The runner calls
 // `window.runCase(name)`, which resolves to { ok } or { ok: false, error }.
 import { EdgeCache } from "edgecache";
-import { cases, quotaCase } from "./cases.mjs";
+import { cases, quotaCase, rawQuotaCase } from "./cases.mjs";
 
 // ---- spy: IndexedDB as the cache uses it (raw helpers are left out)
 let rawCalls = 0; // > 0 while a raw helper calls into IndexedDB
@@ -24,8 +24,21 @@ IDBDatabase.prototype.transaction = function (...args) {
   if (rawCalls === 0) transactions++;
   return transaction.apply(this, args);
 };
+// Transactions in which the cache put something (a write batch; not the
+// clean-up after a failed one, which only deletes).
+let putTransactions = 0;
+const withPuts = new WeakSet();
+const { put } = IDBObjectStore.prototype;
+IDBObjectStore.prototype.put = function (...args) {
+  if (rawCalls === 0 && !withPuts.has(this.transaction)) {
+    withPuts.add(this.transaction);
+    putTransactions++;
+  }
+  return put.apply(this, args);
+};
 const spy = {
   transactions: () => transactions,
+  putTransactions: () => putTransactions,
   connections: (name) => connections.get(name) ?? [],
 };
 
@@ -135,15 +148,18 @@ window.runCase = async (name, extra = {}) => {
  * The quota case: "bucket" (Chromium's Storage Buckets API, a bucket with a
  * 200 kB quota) or "page" (the page's own storage, which the engine was
  * launched with a small quota for; `count` x `size` bytes overflow it).
+ * `raw`: the same overflow by plain IndexedDB (rawQuotaCase), without edgecache;
+ * `options`: more options of the cache.
  */
-window.runQuota = async (mode, { count = 20, size = 50_000 } = {}) => {
+window.runQuota = async (mode, { count = 20, size = 50_000, raw = false, options } = {}) => {
   try {
     let factory;
     if (mode === "bucket") {
-      const bucket = await navigator.storageBuckets.open(db("bucket"), { quota: 200_000 });
+      const bucket = await navigator.storageBuckets.open(db(raw ? "raw-bucket" : "bucket"), { quota: 200_000 });
       factory = bucket.indexedDB;
     }
-    return { ok: true, ...(await quotaCase(t, { factory, count, size })) };
+    const run = raw ? rawQuotaCase : quotaCase;
+    return { ok: true, ...(await run(t, { factory, count, size, options })) };
   } catch (e) {
     return { ok: false, error: `${e?.code ? `${e.code}: ` : ""}${e?.message ?? e}\n${e?.stack ?? ""}` };
   }
