@@ -14,6 +14,28 @@
 // (The core reads a lone key with `getAll(key, 1)`, which needs no `count`;
 // a plain `get` is faster for a hit: 1,000 sequential one-key transactions
 // took 0.78-0.94x the time with `get` in Chromium 156, six interleaved rounds.)
+//
+// A read issued while this driver's last read transaction is still active
+// joins it instead of opening another. A transaction stays active while the
+// `success` event of one of its requests is dispatched, microtasks included:
+// so `for (const k of keys) await cache.get(k)` issues each read from the
+// previous one's success, and opening a transaction (and committing it) cost
+// more than the read itself (Chromium 156, 1,000 sequential one-key reads:
+// 2.8x faster on a joined transaction than with one transaction per read).
+// Joining answers every read as a transaction of its own would:
+// - A read joins only while no write issued through any driver of this
+//   module is in flight (`writesInFlight`). A write still in flight may be
+//   one whose transaction opens after the joined one: then it waits for the
+//   joined transaction to finish, and a read joining it would answer from
+//   before the write however late it was issued. (A write that has finished
+//   opened its transaction before the joined one: it could not finish while
+//   a transaction opened before it, and still active, held the store.)
+// - A writer in another tab waits for the joined transaction like for any
+//   other; a transaction takes at most READS_PER_TRANSACTION reads, so a
+//   loop of awaited reads holds writers back for at most that many.
+// - An inactive or finished transaction throws on its first request
+//   (`TransactionInactiveError`): the read then opens a transaction of its
+//   own, as every read did before.
 
 import { PersistentDriver } from "./persistent.js";
 
@@ -23,6 +45,23 @@ const MAGIC = 0xec;
 const VERSION = 1;
 const HEADER_LEN = 11;
 const TWO_POW_32 = 4294967296;
+
+/** The most reads one readonly transaction takes (see "joins" above). */
+const READS_PER_TRANSACTION = 128;
+/** Writes issued through any IndexedDbDriver and not settled (see "joins" above). */
+let writesInFlight = 0;
+
+/** `write()`, counted in `writesInFlight` until it settles. */
+function writing(write) {
+  writesInFlight++;
+  let promise;
+  try {
+    promise = Promise.resolve(write());
+  } catch (error) {
+    promise = Promise.reject(error);
+  }
+  return promise.finally(() => writesInFlight--);
+}
 
 /** The outcome of one key: a hit `[value, expiresAt]`, a miss, or the core's. */
 const MISS = 0;
@@ -73,6 +112,9 @@ export class IndexedDbDriver extends PersistentDriver {
   #db; // the core's IDBDatabase while it is open; undefined until known
   #opening; // a pending core.indexedDbReader()
   #batch; // this tick's reads: { keys, calls: [{ start, count, shape, resolve, reject }] }
+  // The last read transaction's store and the reads it took: a read may
+  // join it (see "joins" above).
+  #reader;
   // Counted here for the reads answered here; the core counts the rest.
   #hits = 0;
   #misses = 0;
@@ -113,6 +155,32 @@ export class IndexedDbDriver extends PersistentDriver {
     for (let i = 0; i < keys.length; i++) all.push(keys[i]);
   }
 
+  // Every write is counted in flight, so no read joins a transaction it may follow.
+
+  set(key, value, ttlMs) {
+    return writing(() => super.set(key, value, ttlMs));
+  }
+
+  delete(key) {
+    return writing(() => super.delete(key));
+  }
+
+  deleteMany(keys) {
+    return writing(() => super.deleteMany(keys));
+  }
+
+  clear() {
+    return writing(() => super.clear());
+  }
+
+  purgeExpired(maxRows) {
+    return writing(() => super.purgeExpired(maxRows));
+  }
+
+  replacing(key, write) {
+    return writing(() => super.replacing(key, write));
+  }
+
   async stats() {
     const stats = await super.stats();
     stats.hits += this.#hits;
@@ -122,6 +190,7 @@ export class IndexedDbDriver extends PersistentDriver {
 
   close() {
     this.#db = undefined;
+    this.#reader = undefined;
     super.close();
   }
 
@@ -135,6 +204,7 @@ export class IndexedDbDriver extends PersistentDriver {
       // A closed connection (versionchange, close()), an aborted
       // transaction, anything: the core reopens, retries and reports.
       this.#db = undefined;
+      this.#reader = undefined;
       outcomes = keys.map(() => ASK_CORE);
     }
     for (const call of calls) this.#answer(call, keys, outcomes);
@@ -171,11 +241,26 @@ export class IndexedDbDriver extends PersistentDriver {
     if (keys.length === 0) return [];
     const db = this.#db ?? (await this.#connection());
     if (db === undefined) return keys.map(() => ASK_CORE);
-    const tx = db.transaction(this.#store, "readonly");
-    const store = tx.objectStore(this.#store);
     const stored = keys.map((key) => this.#prefix + key);
     const now = Date.now();
-    const gets = stored.map((key) => store.get(key));
+    let store;
+    let gets;
+    const reader = this.#reader;
+    if (reader !== undefined && writesInFlight === 0 && reader.reads + keys.length <= READS_PER_TRANSACTION) {
+      try {
+        gets = [reader.store.get(stored[0])];
+        store = reader.store;
+        reader.reads += keys.length;
+      } catch {
+        // Inactive or finished: open a transaction of our own.
+      }
+    }
+    if (store === undefined) {
+      store = db.transaction(this.#store, "readonly").objectStore(this.#store);
+      gets = [store.get(stored[0])];
+      this.#reader = { store, reads: keys.length };
+    }
+    for (let i = 1; i < stored.length; i++) gets.push(store.get(stored[i]));
     await request(gets[gets.length - 1]);
     const values = gets.map((g) => g.result);
     // A stored `undefined` is not ours, but must reach the core (which

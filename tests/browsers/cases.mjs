@@ -217,6 +217,60 @@ export const cases = {
     t.eq((await t.raw.keys(db)).length, 0);
   },
 
+  async "reads awaited in turn share a transaction; a read issued after a write sees it"(t) {
+    const db = t.db("joined");
+    const c = await t.EdgeCache.indexedDb({ dbName: db });
+    const keys = Array.from({ length: 10 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((k) => c.setText(k, `old ${k}`)));
+    // Each read is issued from the previous one's success, while its
+    // transaction is still active: the reads join it.
+    const before = t.spy.transactions();
+    for (const k of keys) t.eq(await c.getText(k), `old ${k}`);
+    t.eq((await c.getMany(keys)).length, 10);
+    t.eq(t.spy.transactions() - before, 1, "eleven awaited reads, one transaction");
+    // A write issued between two reads and not awaited: the write batch
+    // opens its transaction a little later, so a read issued in the same
+    // tick may still answer from before it (as without joining), but the
+    // reads after that never join a transaction opened before the write.
+    t.eq(await c.getText("k0"), "old k0");
+    const write = c.setText("k0", "new");
+    await c.getText("k0");
+    t.eq(await c.getText("k0"), "new", "a read issued after a write and a read");
+    await write;
+    t.eq(await c.getText("k1"), "old k1");
+    const removal = c.deleteMany(["k1", "k2"]);
+    await c.get("k1");
+    t.eq(await c.getMany(["k1", "k2", "k3"]), [undefined, undefined, text("old k3")], "after a removal and a read");
+    await removal;
+    // The same through another handle on the database.
+    t.eq(await c.getText("k3"), "old k3");
+    const other = await t.EdgeCache.indexedDb({ dbName: db });
+    t.eq(await c.getText("k3"), "old k3");
+    const clear = other.clear();
+    await c.get("k3");
+    t.eq(await c.get("k3"), undefined, "after another handle's clear and a read");
+    await clear;
+  },
+
+  async "a loop of awaited reads does not hold another connection's write back"(t) {
+    const db = t.db("writer");
+    const c = await t.EdgeCache.indexedDb({ dbName: db });
+    await c.setText("k", "v");
+    // The other tab's readwrite transaction waits for the cache's readonly
+    // one; a transaction takes a bounded number of reads, so the write gets
+    // its turn while the loop goes on.
+    t.eq(await c.getText("k"), "v");
+    let written = false;
+    const write = t.raw.put(db, sk("other"), "x").then(() => (written = true));
+    let reads = 0;
+    while (!written && reads < 5_000) {
+      await c.get("k");
+      reads++;
+    }
+    t.ok(written, `the other connection's write was still waiting after ${reads} reads`);
+    await write;
+  },
+
   async "the last write of a key in a batch wins"(t) {
     const db = t.db("last-wins");
     const c = await t.EdgeCache.indexedDb({ dbName: db });
