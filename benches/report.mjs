@@ -223,9 +223,9 @@ if (native?.hitRatio) {
 // replaced SipHash are out of date; profile with `perf` and `--only NAME`).
 const TP_WHY = {
   get:
-    "MemoryBackend takes its Mutex, builds the namespaced key in a buffer, hashes it with foldhash (seeded per cache, for HashDoS resistance) into its own index, then asks the keyless engine and copies the value out; quick_cache::sync hashes once into one table; at 1M keys every peer mostly waits on cache misses, which narrows the gap",
+    "MemoryBackend builds the namespaced key on the stack, hashes it once with foldhash (seeded per cache, for HashDoS resistance), takes its Mutex, probes one table of slab tokens (the key compared in the engine's entry, as quick_cache's shard does) and copies the value out; quick_cache::sync does the same under a read lock without the namespace copy; at 1M keys every peer mostly waits on cache misses, which narrows the gap",
   insert:
-    "an evicting insert hashes the key for the index and for the ghost queue, runs S3-FIFO's admit and evict (slab, two queues, ghost set, expiry check) and allocates an Arc<str> key; quick_cache hashes once into one table holding entries and ghosts",
+    "an evicting insert hashes the key once (index and ghost queue share it), allocates its stored key, runs S3-FIFO's admit and evict (slab, two queues, a ghost set of its own, expiry check) and updates the token table; quick_cache keeps entries and ghosts in one table",
 };
 
 if (native?.throughput) {

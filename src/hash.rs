@@ -16,7 +16,7 @@
 //! `set` at module scope in a Worker, a runtime without `crypto`) falls back
 //! to foldhash's own seed, as before, for that cache only.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hasher};
 
 use foldhash::fast::{FixedState, FoldHasher};
 
@@ -45,6 +45,19 @@ impl KeyHasher {
     /// A hasher whose seed is `seed`: predictable, for tests only.
     pub(crate) fn fixed(seed: u64) -> Self {
         Self::Fixed(FixedState::with_seed(seed))
+    }
+}
+
+impl KeyHasher {
+    /// The hash of a stored key given as bytes: the same as
+    /// `self.hash_one(key)` for the `str` (a `str` hashes its bytes, then
+    /// `0xff`), without needing one (callers build keys on the stack).
+    #[inline]
+    pub(crate) fn hash_key(&self, key: &[u8]) -> u64 {
+        let mut hasher = self.build_hasher();
+        hasher.write(key);
+        hasher.write_u8(0xff);
+        hasher.finish()
     }
 }
 
@@ -120,6 +133,15 @@ mod tests {
         let (a, b) = (KeyHasher::fixed(7), KeyHasher::fixed(7));
         assert_eq!(a.hash_one("k"), b.hash_one("k"));
         assert_ne!(a.hash_one("k"), KeyHasher::fixed(8).hash_one("k"));
+    }
+
+    #[test]
+    fn hash_key_of_bytes_is_hash_one_of_the_str() {
+        for hasher in [KeyHasher::fixed(7), KeyHasher::random()] {
+            for key in ["", "0::k", "1:a:ключ", &"x".repeat(300)] {
+                assert_eq!(hasher.hash_key(key.as_bytes()), hasher.hash_one(key));
+            }
+        }
     }
 
     #[test]

@@ -1,10 +1,7 @@
 //! The in-memory backend: the default, and the front tier of tiered caches.
 
-use std::collections::hash_map::Entry as Slot;
-use std::collections::HashMap;
-use std::hash::BuildHasher;
-
 use crate::hash::KeyHasher;
+use hashbrown::HashTable;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -50,22 +47,30 @@ pub struct MemoryBackend {
 struct Shared {
     store: Mutex<Store>,
     clock: Arc<dyn Clock>,
+    /// Hashes stored keys for the index and the ghost queue.
     hasher: KeyHasher,
 }
 
+/// The engine and its key index, behind the lock.
+///
+/// The index is one table of slab tokens, as in quick_cache's shard: the
+/// key lives once, in the engine's entry, and a probe compares it there; a
+/// resize rehashes from the hash kept next to it. A call hashes its key
+/// once (with the per-cache seed) for both the index and the engine's ghost
+/// queue.
 #[derive(Debug)]
 struct Store {
     engine: Engine<Stored>,
-    index: HashMap<Arc<str>, Token, KeyHasher>,
+    index: HashTable<Token>,
     removed: Vec<Removed<Stored>>,
-    /// Scratch space where calls build the stored key under the lock, so a
-    /// lookup does not allocate.
-    key_buf: String,
 }
 
 #[derive(Debug)]
 struct Stored {
-    key: Arc<str>,
+    /// The stored key (namespace prefix and the caller's key).
+    key: Box<str>,
+    /// `key`'s hash under the cache's [`KeyHasher`].
+    hash: u64,
     value: Vec<u8>,
 }
 
@@ -182,17 +187,15 @@ impl MemoryBackend {
         clock: Arc<dyn Clock>,
         hash_seed: Option<u64>,
     ) -> Self {
-        let hasher = || hash_seed.map_or_else(KeyHasher::random, KeyHasher::fixed);
         Self {
             shared: Arc::new(Shared {
                 store: Mutex::new(Store {
                     engine: Engine::new(limits),
-                    index: HashMap::with_hasher(hasher()),
+                    index: HashTable::new(),
                     removed: Vec::new(),
-                    key_buf: String::new(),
                 }),
                 clock,
-                hasher: hasher(),
+                hasher: hash_seed.map_or_else(KeyHasher::random, KeyHasher::fixed),
             }),
             prefix: Arc::from(key::prefix(namespace.as_deref())),
             default_ttl,
@@ -232,8 +235,7 @@ impl MemoryBackend {
     /// of the seed (two caches hash alike only if their seeds are equal).
     #[doc(hidden)]
     pub fn key_hash(&self, key: &str) -> u64 {
-        let stored = format!("{}{key}", self.prefix);
-        self.lock().index.hasher().hash_one(&*stored)
+        self.with_stored_bytes(key, |_, hash| hash)
     }
 
     /// Hits, misses, inserts, evictions and expirations since creation, and
@@ -272,7 +274,10 @@ impl MemoryBackend {
             ));
         }
         for (token, stored) in store.engine.iter() {
-            if store.index.get(&stored.key) != Some(&token) {
+            if stored.hash != self.shared.hasher.hash_key(stored.key.as_bytes()) {
+                return Err(format!("key {:?} carries a stale hash", stored.key));
+            }
+            if store.find(stored.hash, stored.key.as_bytes()) != Some(token) {
                 return Err(format!("key {:?} is not indexed at {token:?}", stored.key));
             }
         }
@@ -289,29 +294,37 @@ impl MemoryBackend {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    fn stored_key(&self, key: &str) -> Result<String> {
-        check_key(key)?;
+    /// Runs `f` with `key`'s stored form (this handle's prefix, then the
+    /// key) and its hash, the one hash of the call. The stored form is
+    /// built on the stack when it is short (most keys), so a read does not
+    /// allocate; both are computed before the lock is taken.
+    fn with_stored_bytes<T>(&self, key: &str, f: impl FnOnce(&[u8], u64) -> T) -> T {
+        /// Stored keys up to this long are built on the stack.
+        const INLINE: usize = 128;
+        let (prefix, key) = (self.prefix.as_bytes(), key.as_bytes());
+        let len = prefix.len() + key.len();
+        let mut inline = [0_u8; INLINE];
+        if let Some((head, tail)) = inline
+            .get_mut(..len)
+            .and_then(|buf| buf.split_at_mut_checked(prefix.len()))
+        {
+            head.copy_from_slice(prefix);
+            tail.copy_from_slice(key);
+        } else {
+            let heap = [prefix, key].concat();
+            return f(&heap, self.shared.hasher.hash_key(&heap));
+        }
+        let stored = inline.get(..len).unwrap_or_default();
+        f(stored, self.shared.hasher.hash_key(stored))
+    }
+
+    /// `key`'s stored form, allocated to be kept in an entry, and its hash.
+    fn owned_stored_key(&self, key: &str) -> (Box<str>, u64) {
         let mut stored = String::with_capacity(self.prefix.len() + key.len());
         stored.push_str(&self.prefix);
         stored.push_str(key);
-        Ok(stored)
-    }
-
-    /// Runs `f` with the store and `key`'s stored form, built in the store's
-    /// scratch buffer (no allocation once the buffer has grown).
-    fn with_stored_key<T>(
-        &self,
-        store: &mut Store,
-        key: &str,
-        f: impl FnOnce(&mut Store, &str) -> T,
-    ) -> T {
-        let mut buf = std::mem::take(&mut store.key_buf);
-        buf.clear();
-        buf.push_str(&self.prefix);
-        buf.push_str(key);
-        let out = f(store, &buf);
-        store.key_buf = buf;
-        out
+        let hash = self.shared.hasher.hash_key(stored.as_bytes());
+        (stored.into_boxed_str(), hash)
     }
 
     /// The current time if `expires_at` is set. An entry without an expiry
@@ -324,8 +337,8 @@ impl MemoryBackend {
         }
     }
 
-    fn get_locked(&self, store: &mut Store, key: &str) -> Option<Entry> {
-        let Some(&token) = store.index.get(key) else {
+    fn get_locked(&self, store: &mut Store, key: &[u8], hash: u64) -> Option<Entry> {
+        let Some(token) = store.find(hash, key) else {
             store.engine.record_miss();
             return None;
         };
@@ -335,37 +348,68 @@ impl MemoryBackend {
                 value: stored.value.clone(),
                 expires_at,
             }),
-            Lookup::Expired(stored) => {
-                store.index.remove(&stored.key);
-                None
-            }
-            Lookup::Vacant => {
-                store.index.remove(key);
+            Lookup::Expired(_) | Lookup::Vacant => {
+                store.unindex(hash, token);
                 None
             }
         }
     }
 
-    fn delete_locked(store: &mut Store, key: &str) {
-        if let Some(token) = store.index.remove(key) {
+    fn delete_locked(store: &mut Store, key: &[u8], hash: u64) {
+        if let Some(token) = store.find(hash, key) {
+            store.unindex(hash, token);
             store.engine.remove(token);
         }
     }
 }
 
 impl Store {
+    /// The token of the entry stored under `key` (whose hash is `hash`).
+    #[inline]
+    fn find(&self, hash: u64, key: &[u8]) -> Option<Token> {
+        let engine = &self.engine;
+        self.index
+            .find(hash, |&t| {
+                engine.value(t).is_some_and(|s| s.key.as_bytes() == key)
+            })
+            .copied()
+    }
+
+    /// Drops the index's mapping to `token`, filed under `hash`.
+    #[inline]
+    fn unindex(&mut self, hash: u64, token: Token) {
+        if let Ok(slot) = self.index.find_entry(hash, |&t| t == token) {
+            slot.remove();
+        }
+    }
+
+    /// Maps `hash` to `token` (the caller knows the key is not indexed).
+    #[inline]
+    fn index(&mut self, hash: u64, token: Token) {
+        let engine = &self.engine;
+        // A resize rehashes every token from the hash its entry keeps; every
+        // indexed token has an entry (removed ones are unindexed first).
+        self.index
+            .insert_unique(hash, token, |&t| engine.value(t).map_or(0, |s| s.hash));
+    }
+
+    /// Drops the index's mappings of every entry in `self.removed`.
+    fn unindex_removed(&mut self) {
+        let mut removed = std::mem::take(&mut self.removed);
+        for r in removed.drain(..) {
+            self.unindex(r.value.hash, r.token);
+        }
+        self.removed = removed;
+    }
+
     /// Runs `f` with the engine and a scratch vector, then drops the key
     /// mappings of every entry the engine removed.
     fn with_removed<T>(
         &mut self,
         f: impl FnOnce(&mut Engine<Stored>, &mut Vec<Removed<Stored>>) -> T,
     ) -> T {
-        let mut removed = std::mem::take(&mut self.removed);
-        let out = f(&mut self.engine, &mut removed);
-        for r in removed.drain(..) {
-            self.index.remove(&r.value.key);
-        }
-        self.removed = removed;
+        let out = f(&mut self.engine, &mut self.removed);
+        self.unindex_removed();
         out
     }
 }
@@ -373,105 +417,131 @@ impl Store {
 impl ExpiryAware for MemoryBackend {
     async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>> {
         check_key(key)?;
-        let mut store = self.lock();
-        Ok(self.with_stored_key(&mut store, key, |store, key| self.get_locked(store, key)))
+        Ok(self.with_stored_bytes(key, |key, hash| {
+            self.get_locked(&mut self.lock(), key, hash)
+        }))
     }
 }
 
 impl CacheBackend for MemoryBackend {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         check_key(key)?;
-        let mut store = self.lock();
-        Ok(self.with_stored_key(&mut store, key, |store, key| {
-            self.get_locked(store, key).map(|e| e.value)
+        Ok(self.with_stored_bytes(key, |key, hash| {
+            self.get_locked(&mut self.lock(), key, hash)
+                .map(|e| e.value)
         }))
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
         check_key(key)?;
         check_ttl(ttl)?;
-        let now = self.shared.clock.now_ms();
-        let expires_at = expiry_after(self.shared.clock.write_ms(), ttl.or(self.default_ttl));
+        let ttl = ttl.or(self.default_ttl);
+        let (stored_key, hash) = self.owned_stored_key(key);
         let mut store = self.lock();
-        let key: Arc<str> = self.with_stored_key(&mut store, key, |_, stored| Arc::from(stored));
-        let meta = Meta {
-            hash: self.shared.hasher.hash_one(&*key),
-            weight: (key.len() + value.len()) as u64 + ENTRY_OVERHEAD_BYTES,
-            expires_at,
+        let store = &mut *store;
+        // The time matters only to entries with an expiry: the new one (if
+        // it has a TTL) and those already held (which a write may sweep).
+        // Writes without either, the common case, skip the clock. The
+        // reading order is as before: `now` first, then the write time.
+        let (now, expires_at) = if ttl.is_some() {
+            let now = self.shared.clock.now_ms();
+            (now, expiry_after(self.shared.clock.write_ms(), ttl))
+        } else if store.engine.has_expiring() {
+            (self.shared.clock.now_ms(), None)
+        } else {
+            (0, None)
         };
-        let stored = Stored {
-            key: Arc::clone(&key),
-            value,
-        };
-        // One index lookup serves both the overwrite and the new-key case;
-        // the keys of entries the engine removed are dropped afterwards
-        // (never this key: an overwrite keeps or re-admits its own entry,
-        // and a new key has no entry to remove).
-        let Store {
-            engine,
-            index,
-            removed,
-            ..
-        } = &mut *store;
-        let written = match index.entry(key) {
-            Slot::Occupied(mut slot) => engine
-                .replace(*slot.get(), meta, stored, now, removed)
-                .map(|(token, _)| *slot.get_mut() = token),
-            Slot::Vacant(slot) => engine.insert(meta, stored, now, removed).map(|token| {
-                slot.insert(token);
-            }),
-        };
-        for r in removed.drain(..) {
-            index.remove(&r.value.key);
+        {
+            let meta = Meta {
+                hash,
+                weight: (stored_key.len() + value.len()) as u64 + ENTRY_OVERHEAD_BYTES,
+                expires_at,
+            };
+            let existing = store.find(hash, stored_key.as_bytes());
+            let stored = Stored {
+                key: stored_key,
+                hash,
+                value,
+            };
+            let written = match existing {
+                Some(token) => store
+                    .engine
+                    .replace(token, meta, stored, now, &mut store.removed)
+                    .map(|(new, _)| (Some(token), new)),
+                None => store
+                    .engine
+                    .insert(meta, stored, now, &mut store.removed)
+                    .map(|new| (None, new)),
+            };
+            // The entries the engine removed leave the index first: a new
+            // entry often takes the slot (and token) of the one it evicted.
+            store.unindex_removed();
+            match written? {
+                // Overwritten in place (or re-admitted into the same slot):
+                // the mapping stands, or is gone with the entry if the
+                // write's own sweep removed it (a TTL that ran out at once).
+                (Some(old), new) if old == new => {}
+                (old, new) => {
+                    if let Some(old) = old {
+                        store.unindex(hash, old);
+                    }
+                    store.index(hash, new);
+                }
+            }
+            Ok(())
         }
-        written
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        let key = self.stored_key(key)?;
-        Self::delete_locked(&mut self.lock(), &key);
+        check_key(key)?;
+        self.with_stored_bytes(key, |key, hash| {
+            Self::delete_locked(&mut self.lock(), key, hash);
+        });
         Ok(())
     }
 
     async fn exists(&self, key: &str) -> Result<bool> {
         check_key(key)?;
-        let mut store = self.lock();
-        Ok(self.with_stored_key(&mut store, key, |store, key| {
-            let Some(&token) = store.index.get(key) else {
+        Ok(self.with_stored_bytes(key, |key, hash| {
+            let store = &mut *self.lock();
+            let Some(token) = store.find(hash, key) else {
                 return false;
             };
             let now = self.now_if_expiring(store.engine.expires_at(token));
             match store.engine.peek(token, now) {
                 Lookup::Hit(_) => true,
-                Lookup::Expired(stored) => {
-                    store.index.remove(&stored.key);
+                Lookup::Expired(_) | Lookup::Vacant => {
+                    store.unindex(hash, token);
                     false
                 }
-                Lookup::Vacant => false,
             }
         }))
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
-        let keys = keys
-            .iter()
-            .map(|k| self.stored_key(k))
-            .collect::<Result<Vec<_>>>()?;
+        for key in keys {
+            check_key(key)?;
+        }
         let mut store = self.lock();
         Ok(keys
             .iter()
-            .map(|k| self.get_locked(&mut store, k).map(|e| e.value))
+            .map(|key| {
+                self.with_stored_bytes(key, |key, hash| {
+                    self.get_locked(&mut store, key, hash).map(|e| e.value)
+                })
+            })
             .collect())
     }
 
     async fn mdelete(&self, keys: &[&str]) -> Result<()> {
-        let keys = keys
-            .iter()
-            .map(|k| self.stored_key(k))
-            .collect::<Result<Vec<_>>>()?;
+        for key in keys {
+            check_key(key)?;
+        }
         let mut store = self.lock();
-        for key in &keys {
-            Self::delete_locked(&mut store, key);
+        for key in keys {
+            self.with_stored_bytes(key, |key, hash| {
+                Self::delete_locked(&mut store, key, hash);
+            });
         }
         Ok(())
     }
@@ -479,18 +549,19 @@ impl CacheBackend for MemoryBackend {
     async fn clear_all(&self) -> Result<()> {
         let prefix = &*self.prefix;
         let mut store = self.lock();
-        let doomed: Vec<Arc<str>> = store
-            .index
-            .keys()
-            .filter(|k| k.starts_with(prefix))
-            .cloned()
+        let doomed: Vec<(Token, u64)> = store
+            .engine
+            .iter()
+            .filter(|(_, stored)| stored.key.starts_with(prefix))
+            .map(|(token, stored)| (token, stored.hash))
             .collect();
-        if doomed.len() == store.index.len() {
+        if doomed.len() == store.engine.len() {
             store.engine.clear();
             store.index.clear();
         } else {
-            for key in doomed {
-                Self::delete_locked(&mut store, &key);
+            for (token, hash) in doomed {
+                store.unindex(hash, token);
+                store.engine.remove(token);
             }
         }
         Ok(())
@@ -502,6 +573,7 @@ mod tests {
     use super::*;
     use crate::time::ManualClock;
     use pollster::block_on;
+    use std::hash::BuildHasher;
 
     fn cache(clock: &ManualClock) -> MemoryBackend {
         MemoryBackend::builder()
@@ -661,11 +733,14 @@ mod tests {
                 Some(ns) => c.with_namespace(ns).unwrap(),
                 None => c.clone(),
             };
-            for key in ["k", "b:c", "ключ"] {
-                assert_eq!(h.stored_key(key).unwrap(), key::encode(ns, key));
-                let mut store = h.lock();
-                let built = h.with_stored_key(&mut store, key, |_, k| k.to_owned());
-                assert_eq!(built, key::encode(ns, key));
+            // The last is longer than the stack buffer, so built on the heap.
+            for key in ["k", "b:c", "ключ", &"long".repeat(40)] {
+                let encoded = key::encode(ns, key);
+                let hash = h.shared.hasher.hash_one(&*encoded);
+                let (built, built_hash) = h.with_stored_bytes(key, |k, hash| (k.to_vec(), hash));
+                assert_eq!((built, built_hash), (encoded.clone().into_bytes(), hash));
+                let (owned, owned_hash) = h.owned_stored_key(key);
+                assert_eq!((&*owned, owned_hash), (&*encoded, hash));
             }
         }
     }

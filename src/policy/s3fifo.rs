@@ -414,6 +414,23 @@ impl<V> Engine<V> {
         }
     }
 
+    /// The value at `token`, if any, as stored: no hit or miss counted, no
+    /// frequency bump, no expiry check. For callers' key indexes, which
+    /// compare the keys kept in their values while probing.
+    #[inline]
+    pub fn value(&self, token: Token) -> Option<&V> {
+        self.slab.get(token).map(|e| &e.value)
+    }
+
+    /// True if some entry has an expiry: callers whose writes carry none
+    /// can then skip reading the clock, as the time passed to
+    /// [`Engine::insert`] and [`Engine::replace`] is only compared with
+    /// entries' expiries.
+    #[inline]
+    pub fn has_expiring(&self) -> bool {
+        !self.expiry.is_empty()
+    }
+
     /// The absolute expiry of the entry at `token` (`None` if it has none or
     /// there is no such entry).
     pub fn expires_at(&self, token: Token) -> Option<u64> {
