@@ -20,8 +20,8 @@
 //! S3-FIFO (see [`policy::Engine`]) holds two bounds at once, `max_entries`
 //! and `max_bytes`, after every call. Each entry is charged
 //! `stored key bytes + value bytes + ENTRY_OVERHEAD_BYTES (96)`, so memory
-//! use is about `max_bytes` plus a ghost queue of at most
-//! `min(max_entries, max_bytes / 96)` hashes at ~24 bytes each. Expired
+//! use is about `max_bytes` plus two ghost queues of at most 1.15 x
+//! `min(max_entries, max_bytes / 96)` hashes together, at ~24 bytes each. Expired
 //! entries are removed when read, a few on every write, and first whenever
 //! room is needed.
 //!
