@@ -4,8 +4,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::join_all;
-
 use super::conn::{unexpected, Credentials, Link, Pipeline};
 use super::resp::Value;
 use crate::backend::{Entry, ExpiryAware};
@@ -18,6 +16,14 @@ use crate::{CacheBackend, Error, Result};
 /// Keys per `MGET` or `UNLINK` command. A batch of more keys is split into
 /// several commands, all sent in the same write.
 const KEYS_PER_COMMAND: usize = 1_000;
+
+/// Keys per `MGET` of [`RedisBackend::get_each_with_expiry`]. Small, so
+/// that each reply is small: the parser re-checks a reply that is not
+/// complete from its start whenever more of it arrives, so a reply of `n`
+/// values arriving in `c` chunks costs `n * c` (and a batch's gets are
+/// answered in as many independent requests, which a broken connection
+/// fails one by one).
+const KEYS_PER_BATCH_COMMAND: usize = 64;
 
 /// The `COUNT` hint of `clear_all`'s `SCAN`.
 const SCAN_COUNT: &[u8] = b"1000";
@@ -254,7 +260,7 @@ impl<C: Connector> RedisBackend<C> {
     /// Reads each of `keys` with its expiry, with an outcome per key: what a
     /// batch of separate `get_with_expiry` calls made together would answer,
     /// in fewer commands. A key that is not valid fails alone; the others go
-    /// out as one `MGET` per [`KEYS_PER_COMMAND`] keys, each its own request
+    /// out as one `MGET` per [`KEYS_PER_BATCH_COMMAND`] keys, each its own request
     /// on the pipelined connection (queued together, so they share a write),
     /// so a connection that breaks fails exactly the keys whose `MGET`
     /// reply was lost, and a stale connection's resend applies per `MGET` as
@@ -275,19 +281,24 @@ impl<C: Connector> RedisBackend<C> {
                 Err(e) => outcomes.push(Err(e)),
             }
         }
-        let reads = stored.chunks(KEYS_PER_COMMAND).map(|chunk| async move {
-            let mut pipeline = Pipeline::default();
-            let keys: Vec<&String> = chunk.iter().map(|(_, s)| s).collect();
-            push_mget(&mut pipeline, &keys);
-            let values = self
-                .link
-                .exchange(pipeline, |replies| mget_values(replies, chunk.len()))
-                .await;
-            (chunk, values)
-        });
-        let answered = join_all(reads).await;
+        let chunks: Vec<_> = stored.chunks(KEYS_PER_BATCH_COMMAND).collect();
+        let pipelines = chunks
+            .iter()
+            .map(|chunk| {
+                let mut pipeline = Pipeline::default();
+                let keys: Vec<&String> = chunk.iter().map(|(_, s)| s).collect();
+                push_mget(&mut pipeline, &keys);
+                pipeline
+            })
+            .collect();
+        let answers = self
+            .link
+            .exchange_each(pipelines, |i, replies| {
+                mget_values(replies, chunks.get(i).map_or(0, |chunk| chunk.len()))
+            })
+            .await;
         let now = self.scope.now_ms();
-        for (chunk, values) in answered {
+        for (chunk, values) in chunks.into_iter().zip(answers) {
             match values {
                 Ok(values) => {
                     for ((i, _), bytes) in chunk.iter().zip(values) {
