@@ -157,6 +157,49 @@ describe("EdgeCache.redis in Node against a real redis-server", () => {
     assert.deepEqual(got.map(text), Array.from({ length: 200 }, (_, i) => `v${i}`));
   });
 
+  it("gets made in one tick go out together as MGETs of 64 keys, each get with its own outcome", async () => {
+    const cache = open({ namespace: "batched" });
+    const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    const value = (i) => bytes(`v${i}`.repeat(1 + (i % 700)));
+    await Promise.all(keys.map((k, i) => (i % 3 === 0 ? undefined : cache.set(k, value(i)))));
+    await raw.command("CONFIG", "RESETSTAT");
+    // A bad key fails alone (checked before it joins the batch).
+    const got = await Promise.allSettled([...keys.map((k) => cache.get(k)), cache.get("")]);
+    const stats = (await raw.command("INFO", "commandstats")).toString();
+    assert.equal(Number(/cmdstat_mget:calls=(\d+)/.exec(stats)?.[1]), Math.ceil(300 / 64), stats);
+    assert.equal(got.at(-1).status, "rejected");
+    assert.equal(got.at(-1).reason.code, ErrorCode.INVALID_KEY);
+    got.pop();
+    for (const [i, outcome] of got.entries()) {
+      assert.equal(outcome.status, "fulfilled");
+      if (i % 3 === 0) assert.equal(outcome.value, undefined, `k${i}`);
+      else assert.deepEqual(outcome.value, value(i), `k${i}`);
+    }
+    // Small values share arrays of at most 16 KiB; a value never sees
+    // another's bytes through its own view, and writing to one leaves the
+    // others as they were.
+    const small = got[1].value;
+    assert.ok(small.buffer.byteLength <= 16 * 1024);
+    small.fill(0);
+    assert.deepEqual(got[2].value, value(2));
+    // getOrSet and getText take the same path.
+    assert.equal(await cache.getText("k1"), "v1v1");
+    assert.equal(text(await cache.getOrSet("k0", async () => bytes("loaded"))), "loaded");
+  });
+
+  it("with a memory tier, a batch's values fill the tier as exact copies", async () => {
+    const cache = open({ namespace: "tier-batch", memory: { maxEntries: 1000 } });
+    const other = open({ namespace: "tier-batch" });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => other.set(`k${i}`, bytes(`v${i}`))));
+    const got = await Promise.all(Array.from({ length: 100 }, (_, i) => cache.get(`k${i}`)));
+    for (const [i, v] of got.entries()) {
+      assert.equal(text(v), `v${i}`);
+      assert.equal(v.buffer.byteLength, v.byteLength, "no shared buffer kept by the tier");
+    }
+    await raw.command("DEL", ...Array.from({ length: 100 }, (_, i) => storedKey("tier-batch", `k${i}`)));
+    assert.equal(text(await cache.get("k42")), "v42", "served by the memory tier");
+  });
+
   it("clear() deletes only its namespace, over many SCAN pages, never other keys", async () => {
     const mine = open({ namespace: "a*b?" });
     const other = open({ namespace: "other" });
