@@ -115,7 +115,7 @@ export function readConnect(connect, replyTimeoutMs, tls) {
 /**
  * EdgeCache's driver over a Redis `PersistentCore`: the gets made in one
  * tick cross into wasm together (`redisGetBatch`: one call, one `MGET` per
- * 1,000 keys, each key with its own outcome) and their values come back
+ * 64 keys, each key with its own outcome) and their values come back
  * together, small ones sharing an array, instead of a wasm call, a
  * Promise from Rust and an array each. Everything else is PersistentDriver's.
  */
@@ -157,25 +157,35 @@ export class RedisDriver extends PersistentDriver {
     } catch (error) {
       sent = Promise.reject(error);
     }
-    sent.then(
-      ([groups, spans, errors]) => {
-        for (let i = 0, s = 0; i < keys.length; i++, s += 4) {
-          const g = spans[s];
-          if (g === -1) settle[2 * i](undefined);
-          else if (g === -2) settle[2 * i + 1](errors[i]);
-          else {
-            const group = groups[g];
-            const [start, end] = [spans[s + 1], spans[s + 2]];
-            const value = start === 0 && end === group.length ? group : group.subarray(start, end);
-            const expiresAt = spans[s + 3];
-            settle[2 * i](withExpiry ? [value, Number.isNaN(expiresAt) ? undefined : expiresAt] : value);
-          }
-        }
-      },
-      (error) => {
-        for (let i = 1; i < settle.length; i += 2) settle[i](error);
-      },
-    );
+    const failAll = (error) => {
+      // Settling twice is a no-op, so this fails exactly the gets still waiting.
+      for (let i = 1; i < settle.length; i += 2) settle[i](error);
+    };
+    sent.then((answer) => {
+      try {
+        settleBatch(settle, answer, withExpiry);
+      } catch (error) {
+        failAll(error); // a malformed answer must not leave a get hanging
+      }
+    }, failAll);
+  }
+}
+
+// Settles each get of a batch from `redisGetBatch`'s answer (see
+// `batch_answer` in src/backends/redis/js.rs): per key, a group index (-1 a
+// miss, -2 a failure), the value's start and end in that group, its expiry.
+function settleBatch(settle, [groups, spans, errors], withExpiry) {
+  for (let i = 0, s = 0; 2 * i < settle.length; i++, s += 4) {
+    const g = spans[s];
+    if (g === -1) settle[2 * i](undefined);
+    else if (g === -2) settle[2 * i + 1](errors[i]);
+    else {
+      const group = groups[g];
+      const [start, end] = [spans[s + 1], spans[s + 2]];
+      const value = start === 0 && end === group.length ? group : group.subarray(start, end);
+      const expiresAt = spans[s + 3];
+      settle[2 * i](withExpiry ? [value, Number.isNaN(expiresAt) ? undefined : expiresAt] : value);
+    }
   }
 }
 

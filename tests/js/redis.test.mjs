@@ -187,6 +187,20 @@ describe("EdgeCache.redis in Node against a real redis-server", () => {
     assert.equal(text(await cache.getOrSet("k0", async () => bytes("loaded"))), "loaded");
   });
 
+  it("empty values in a batch come back empty, first, last, alone and among others", async () => {
+    const cache = open({ namespace: "batch-empty" });
+    await cache.set("e1", new Uint8Array());
+    await cache.set("e2", new Uint8Array());
+    await cache.set("v", bytes("value"));
+    assert.deepEqual(await cache.get("e1"), new Uint8Array(), "alone");
+    const got = await Promise.all(["e1", "v", "missing", "e2"].map((k) => cache.get(k)));
+    assert.deepEqual(got, [new Uint8Array(), bytes("value"), undefined, new Uint8Array()]);
+    // Through a memory tier (the path that also reads each expiry).
+    const tiered = open({ namespace: "batch-empty", memory: { maxEntries: 10 } });
+    const viaTier = await Promise.all(["e1", "v", "e2"].map((k) => tiered.get(k)));
+    assert.deepEqual(viaTier, [new Uint8Array(), bytes("value"), new Uint8Array()]);
+  });
+
   it("with a memory tier, a batch's values fill the tier as exact copies", async () => {
     const cache = open({ namespace: "tier-batch", memory: { maxEntries: 1000 } });
     const other = open({ namespace: "tier-batch" });

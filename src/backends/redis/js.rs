@@ -129,7 +129,9 @@ fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>, share: bool) -> JsV
             }
             Ok(Some(entry)) => {
                 let len = entry.value.len();
-                let shared = share && len < SHARED_BELOW;
+                // An empty value gets an array of its own: sharing needs
+                // bytes in the group, or the group is never pushed.
+                let shared = share && len > 0 && len < SHARED_BELOW;
                 if !shared || group.len() + len > SHARED_GROUP_BYTES {
                     flush(&mut group, &groups);
                 }
