@@ -459,7 +459,7 @@ if (redis) {
       target: "≥ 0.8× bare pipelined",
       targetMet: throughput >= 0.8,
       verdict: verdictOf(throughput),
-      why: "the gets of one tick cross into wasm once, go out in one write as MGETs of 64 keys, and come back together, small values sharing 16 KiB arrays; in workerd the socket hands the reply over in chunks of a few KiB (3.5 KiB on average, measured), each a Promise and a wasm call",
+      why: "the gets of one tick cross into wasm once, go out in one write as MGETs of 64 keys, and come back together in one answer; in workerd the socket hands the reply over in chunks of a few KiB (3.5 KiB on average, measured), each a Promise and a wasm call",
     });
   }
 } else missing("Redis", "get latency and pipelined throughput vs bare RESP clients", "redis");

@@ -312,10 +312,7 @@ export declare class EdgeCache {
    * EDGECACHE_AUTH. TTLs are exact to the millisecond (`SET … PX`); `clear()`
    * deletes only this namespace's keys (`SCAN`, never `FLUSHDB`). Its `get`
    * returns a copy (with a memory tier, a hit in the tier returns the tier's
-   * array, as `EdgeCache.memory` does); the gets made in one tick go to
-   * Redis together, and their values under 4 KiB come back as views sharing
-   * an `ArrayBuffer` of at most 16 KiB (like Node's pooled Buffers: a kept
-   * value keeps that much alive; `slice()` one to keep it alone). In a Worker it may live in module scope: workerd ties a
+   * array, as `EdgeCache.memory` does). In a Worker it may live in module scope: workerd ties a
    * socket to the request that opened it, and a later request's call
    * replaces such a connection on its own.
    */

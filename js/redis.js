@@ -116,8 +116,8 @@ export function readConnect(connect, replyTimeoutMs, tls) {
  * EdgeCache's driver over a Redis `PersistentCore`: the gets made in one
  * tick cross into wasm together (`redisGetBatch`: one call, one `MGET` per
  * 64 keys, each key with its own outcome) and their values come back
- * together, small ones sharing an array, instead of a wasm call, a
- * Promise from Rust and an array each. Everything else is PersistentDriver's.
+ * together, instead of a wasm call and a Promise from Rust each. Everything
+ * else is PersistentDriver's.
  */
 export class RedisDriver extends PersistentDriver {
   #core;
@@ -153,7 +153,7 @@ export class RedisDriver extends PersistentDriver {
     const { keys, settle } = batch;
     let sent;
     try {
-      sent = this.#core.redisGetBatch(keys.join(""), Uint32Array.from(keys, (k) => k.length), withExpiry);
+      sent = this.#core.redisGetBatch(keys.join(""), Uint32Array.from(keys, (k) => k.length));
     } catch (error) {
       sent = Promise.reject(error);
     }
@@ -172,20 +172,15 @@ export class RedisDriver extends PersistentDriver {
 }
 
 // Settles each get of a batch from `redisGetBatch`'s answer (see
-// `batch_answer` in src/backends/redis/js.rs): per key, a group index (-1 a
-// miss, -2 a failure), the value's start and end in that group, its expiry.
-function settleBatch(settle, [groups, spans, errors], withExpiry) {
-  for (let i = 0, s = 0; 2 * i < settle.length; i++, s += 4) {
-    const g = spans[s];
-    if (g === -1) settle[2 * i](undefined);
-    else if (g === -2) settle[2 * i + 1](errors[i]);
-    else {
-      const group = groups[g];
-      const [start, end] = [spans[s + 1], spans[s + 2]];
-      const value = start === 0 && end === group.length ? group : group.subarray(start, end);
-      const expiresAt = spans[s + 3];
-      settle[2 * i](withExpiry ? [value, Number.isNaN(expiresAt) ? undefined : expiresAt] : value);
-    }
+// `batch_answer` in src/backends/redis/js.rs): per key a value of its own
+// (`undefined`: a miss, or a failure when `errors` has one at that index)
+// and an expiry (`NaN` for none).
+function settleBatch(settle, [values, expiries, errors], withExpiry) {
+  for (let i = 0; 2 * i < settle.length; i++) {
+    const error = errors?.[i];
+    if (error !== undefined) settle[2 * i + 1](error);
+    else if (!withExpiry || values[i] === undefined) settle[2 * i](values[i]);
+    else settle[2 * i]([values[i], Number.isNaN(expiries[i]) ? undefined : expiries[i]]);
   }
 }
 

@@ -175,13 +175,14 @@ describe("EdgeCache.redis in Node against a real redis-server", () => {
       if (i % 3 === 0) assert.equal(outcome.value, undefined, `k${i}`);
       else assert.deepEqual(outcome.value, value(i), `k${i}`);
     }
-    // Small values share arrays of at most 16 KiB; a value never sees
-    // another's bytes through its own view, and writing to one leaves the
-    // others as they were.
+    // Every value has an ArrayBuffer of its own: writing to one, or
+    // detaching its buffer, leaves the others as they were.
+    for (const { value } of got) if (value) assert.equal(value.buffer.byteLength, value.byteLength);
     const small = got[1].value;
-    assert.ok(small.buffer.byteLength <= 16 * 1024);
     small.fill(0);
+    structuredClone(got[4].value.buffer, { transfer: [got[4].value.buffer] });
     assert.deepEqual(got[2].value, value(2));
+    assert.deepEqual(got[5].value, value(5));
     // getOrSet and getText take the same path.
     assert.equal(await cache.getText("k1"), "v1v1");
     assert.equal(text(await cache.getOrSet("k0", async () => bytes("loaded"))), "loaded");

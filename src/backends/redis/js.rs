@@ -62,14 +62,6 @@ impl PersistentCore {
     }
 }
 
-/// Values shorter than this share a `Uint8Array` with the other values of a
-/// batch (see [`PersistentCore::redis_get_batch`]); longer ones get their own.
-const SHARED_BELOW: usize = 4 * 1024;
-
-/// The most bytes of values that share one `Uint8Array`: what a kept value
-/// can hold on to besides itself.
-const SHARED_GROUP_BYTES: usize = 16 * 1024;
-
 /// `keys`, given as one string and the UTF-16 length of each, split back.
 fn split_keys<'a>(joined: &'a str, lengths: &[u32]) -> Result<Vec<&'a str>, Error> {
     let mut keys = Vec::with_capacity(lengths.len());
@@ -99,76 +91,44 @@ fn split_keys<'a>(joined: &'a str, lengths: &[u32]) -> Result<Vec<&'a str>, Erro
 }
 
 /// The outcomes of a batch of gets, in the shape `js/redis.js` reads:
-/// `[groups, spans, errors]`. `groups` is an array of `Uint8Array`s holding
-/// the values; `spans` four numbers per key: the group (`-1` for a miss,
-/// `-2` for a failure), the value's start and end in it, and its expiry
-/// (`NaN` for none); `errors` `undefined`, or an array with the error of
-/// each failed key at its index. With `share`, values shorter than
-/// [`SHARED_BELOW`] are copied together, [`SHARED_GROUP_BYTES`] at most per
-/// group (one allocation for many small values instead of one each);
-/// without, every value has a group of its own (for a memory tier, which
-/// counts each value's bytes and must not keep others alive).
-fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>, share: bool) -> JsValue {
-    let groups = Array::new();
-    let mut spans = Vec::with_capacity(outcomes.len() * 4);
+/// `[values, expiries, errors]`. `values` holds a `Uint8Array` of its own
+/// for each hit (`undefined` for a miss or a failure: no value ever shares
+/// its `ArrayBuffer`, so transferring or detaching one leaves the others
+/// whole); `expiries` each hit's expiry (`NaN` for none, a miss or a
+/// failure); `errors` `undefined`, or an array with the error of each
+/// failed key at its index.
+fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>) -> JsValue {
+    let values = Array::new_with_length(outcomes.len() as u32);
+    let mut expiries = vec![f64::NAN; outcomes.len()];
     let mut errors: Option<Array> = None;
-    let mut group: Vec<u8> = Vec::new();
-    let flush = |group: &mut Vec<u8>, groups: &Array| {
-        if !group.is_empty() {
-            groups.push(&Uint8Array::from(group.as_slice()));
-            group.clear();
-        }
-    };
     for (i, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
-            Ok(None) => spans.extend_from_slice(&[-1.0, 0.0, 0.0, f64::NAN]),
-            Err(e) => {
-                spans.extend_from_slice(&[-2.0, 0.0, 0.0, f64::NAN]);
-                let errors = errors.get_or_insert_with(Array::new);
-                errors.set(i as u32, to_js_error(e));
-            }
+            Ok(None) => {}
+            Err(e) => errors
+                .get_or_insert_with(Array::new)
+                .set(i as u32, to_js_error(e)),
             Ok(Some(entry)) => {
-                let len = entry.value.len();
-                // An empty value gets an array of its own: sharing needs
-                // bytes in the group, or the group is never pushed.
-                let shared = share && len > 0 && len < SHARED_BELOW;
-                if !shared || group.len() + len > SHARED_GROUP_BYTES {
-                    flush(&mut group, &groups);
-                }
-                let (index, start) = if shared {
-                    // The group being filled is the next one pushed.
-                    let start = group.len();
-                    group.extend_from_slice(&entry.value);
-                    (groups.length(), start)
-                } else {
-                    groups.push(&Uint8Array::from(entry.value.as_slice()));
-                    (groups.length() - 1, 0)
-                };
+                values.set(i as u32, Uint8Array::from(entry.value.as_slice()).into());
                 // Far below 2^53: expiries are at most a century ahead.
-                let expires_at = entry.expires_at.map_or(f64::NAN, |at| at as f64);
-                spans.extend_from_slice(&[
-                    f64::from(index),
-                    start as f64,
-                    (start + len) as f64,
-                    expires_at,
-                ]);
+                if let (Some(at), Some(slot)) = (entry.expires_at, expiries.get_mut(i)) {
+                    *slot = at as f64;
+                }
             }
         }
     }
-    flush(&mut group, &groups);
-    let spans = Float64Array::from(spans.as_slice());
+    let expiries = Float64Array::from(expiries.as_slice());
     let errors = errors.map_or(JsValue::UNDEFINED, JsValue::from);
-    Array::of3(&groups, &spans, &errors).into()
+    Array::of3(&values, &expiries, &errors).into()
 }
 
 #[wasm_bindgen]
 impl PersistentCore {
     /// The gets made in one tick, crossing into wasm once (see
     /// `js/redis.js`): `keys` joined into one string, `lengths` the UTF-16
-    /// length of each. Resolves to `[groups, spans, errors]` (see
-    /// `batch_answer`), with values sharing arrays unless `withExpiry`.
+    /// length of each. Resolves to `[values, expiries, errors]` (see
+    /// `batch_answer`).
     #[wasm_bindgen(js_name = redisGetBatch)]
-    pub fn redis_get_batch(&self, keys: String, lengths: Vec<u32>, with_expiry: bool) -> Promise {
+    pub fn redis_get_batch(&self, keys: String, lengths: Vec<u32>) -> Promise {
         let store = self.store.clone();
         promise(async move {
             #[allow(unreachable_patterns)]
@@ -182,7 +142,7 @@ impl PersistentCore {
             };
             let keys = split_keys(&keys, &lengths)?;
             let outcomes = redis.get_each_with_expiry(&keys).await;
-            Ok(batch_answer(outcomes, !with_expiry))
+            Ok(batch_answer(outcomes))
         })
     }
 }
