@@ -23,7 +23,7 @@ import { MemoryDriver } from "./memory.js";
 import { ErrorCode, codedError, describe, readOptions } from "./options.js";
 import { PersistentDriver, readStoreOptions } from "./persistent.js";
 import { readMemcachedConnect } from "./memcached.js";
-import { readConnect, readCredential } from "./redis.js";
+import { RedisDriver, readConnect, readCredential } from "./redis.js";
 import { indexedDbGlue, storesGlue } from "./runtime.js";
 import { streamBody } from "./streams.js";
 import { memoryTier, persistentDriver } from "./tiered.js";
@@ -150,7 +150,7 @@ export class EdgeCache {
       readCredential(opts.password, "password") ?? password,
       optionalNumber(opts, "connectTimeoutMs"),
     );
-    return new EdgeCache(PRIVATE, persistentDriver(core, tier), namespace);
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier, new RedisDriver(core)), namespace);
   }
 
   /**

@@ -5,6 +5,7 @@
 // AUTH) is in Rust.
 
 import { ErrorCode, codedError, describe } from "./options.js";
+import { PersistentDriver } from "./persistent.js";
 import { parseServerUrl, readServerAddress, tcpOpener } from "./tcp.js";
 
 const DEFAULT_PORT = 6379;
@@ -109,4 +110,88 @@ export function readConnect(connect, replyTimeoutMs, tls) {
   const { address, username, password, tls: fromUrl = false } = readAddress(connect);
   const target = { ...address, tls: readTls(tls, fromUrl) };
   return { open: tcpOpener({ target, server, replyTimeoutMs }), username, password };
+}
+
+/**
+ * EdgeCache's driver over a Redis `PersistentCore`: the gets made in one
+ * tick cross into wasm together (`redisGetBatch`: one call, one `MGET` per
+ * 64 keys, each key with its own outcome) and their values come back
+ * together, instead of a wasm call and a Promise from Rust each. Everything
+ * else is PersistentDriver's.
+ */
+export class RedisDriver extends PersistentDriver {
+  #core;
+  // The gets and getWithExpirys of this tick, not yet sent: { keys, settle }.
+  #gets = null;
+  #entries = null;
+
+  constructor(core) {
+    super(core);
+    this.#core = core;
+  }
+
+  get(key) {
+    if (this.#gets === null) {
+      this.#gets = newBatch();
+      queueMicrotask(() => this.#send(false));
+    }
+    return join(this.#gets, key);
+  }
+
+  getWithExpiry(key) {
+    if (this.#entries === null) {
+      this.#entries = newBatch();
+      queueMicrotask(() => this.#send(true));
+    }
+    return join(this.#entries, key);
+  }
+
+  #send(withExpiry) {
+    const batch = withExpiry ? this.#entries : this.#gets;
+    if (withExpiry) this.#entries = null;
+    else this.#gets = null;
+    const { keys, settle } = batch;
+    let sent;
+    try {
+      sent = this.#core.redisGetBatch(keys.join(""), Uint32Array.from(keys, (k) => k.length));
+    } catch (error) {
+      sent = Promise.reject(error);
+    }
+    const failAll = (error) => {
+      // Settling twice is a no-op, so this fails exactly the gets still waiting.
+      for (let i = 1; i < settle.length; i += 2) settle[i](error);
+    };
+    sent.then((answer) => {
+      try {
+        settleBatch(settle, answer, withExpiry);
+      } catch (error) {
+        failAll(error); // a malformed answer must not leave a get hanging
+      }
+    }, failAll);
+  }
+}
+
+// Settles each get of a batch from `redisGetBatch`'s answer (see
+// `batch_answer` in src/backends/redis/js.rs): per key a value of its own
+// (`undefined`: a miss, or a failure when `errors` has one at that index)
+// and an expiry (`NaN` for none).
+function settleBatch(settle, [values, expiries, errors], withExpiry) {
+  for (let i = 0; 2 * i < settle.length; i++) {
+    const error = errors?.[i];
+    if (error !== undefined) settle[2 * i + 1](error);
+    else if (!withExpiry || values[i] === undefined) settle[2 * i](values[i]);
+    else settle[2 * i]([values[i], Number.isNaN(expiries[i]) ? undefined : expiries[i]]);
+  }
+}
+
+function newBatch() {
+  return { keys: [], settle: [] };
+}
+
+// Adds `key` to `batch`; resolves to its outcome once the batch is answered.
+function join(batch, key) {
+  return new Promise((resolve, reject) => {
+    batch.keys.push(key);
+    batch.settle.push(resolve, reject);
+  });
 }

@@ -948,3 +948,98 @@ fn dropped_calls_never_make_another_call_read_the_wrong_reply() {
     assert_eq!(connector.counters.connects(), connects + 2);
     assert_eq!(block_on(cache.get("4")).unwrap(), want("4"));
 }
+
+#[test]
+fn get_each_answers_every_key_on_its_own_in_one_write() {
+    let server = RedisServer::start();
+    let clock = ManualClock::new(1_700_000_000_000);
+    let connector = TcpConnector::new(server.addr());
+    let cache = RedisBackend::builder(connector.clone())
+        .clock(clock.clone())
+        .namespace("each")
+        .build()
+        .unwrap();
+    let keys: Vec<String> = (0..150).map(|i| format!("k{i}")).collect();
+    for (i, k) in keys.iter().enumerate().filter(|(i, _)| i % 4 != 0) {
+        let ttl = (i % 2 == 0).then(|| Duration::from_secs(60));
+        block_on(cache.set(k, k.as_bytes().to_vec(), ttl)).unwrap();
+    }
+    let too_long = "x".repeat(edgecache::key::MAX_KEY_BYTES + 1);
+    let mut asked: Vec<&str> = keys.iter().map(String::as_str).collect();
+    asked.insert(3, "");
+    asked.insert(100, &too_long);
+    let writes = connector.counters.writes();
+    let outcomes = block_on(cache.get_each_with_expiry(&asked));
+    assert_eq!(
+        connector.counters.writes() - writes,
+        1,
+        "152 gets, three MGETs: one write"
+    );
+    assert_eq!(outcomes.len(), asked.len());
+    for (key, outcome) in asked.iter().zip(outcomes) {
+        if key.is_empty() || key.len() > 100 {
+            // An invalid key fails alone.
+            assert_eq!(outcome.unwrap_err().code(), "EDGECACHE_INVALID_KEY");
+            continue;
+        }
+        let i: usize = key[1..].parse().unwrap();
+        let want = (i % 4 != 0).then(|| Entry {
+            value: key.as_bytes().to_vec(),
+            expires_at: (i % 2 == 0).then_some(1_700_000_060_000),
+        });
+        assert_eq!(outcome.unwrap(), want, "{key}");
+    }
+    assert!(block_on(cache.get_each_with_expiry(&[])).is_empty());
+    assert_eq!(connector.counters.connects(), 1);
+}
+
+#[test]
+fn get_each_over_a_connection_dropped_mid_batch_fails_exactly_the_lost_mgets() {
+    // 130 keys: MGETs of 64, 64 and 2 keys in one write; the server answers
+    // the first, half of the second, and then closes the connection.
+    let fake = FakeServer::start(vec![
+        Box::new(|s, read| {
+            let mut sizes = Vec::new();
+            for _ in 0..3 {
+                let cmd = read(s).unwrap();
+                assert_eq!(cmd[0], b"MGET");
+                sizes.push(cmd.len() - 1);
+            }
+            assert_eq!(sizes, [64, 64, 2]);
+            let reply = |n: usize| {
+                let rec = record::encode(None, b"v");
+                let mut out = format!("*{n}\r\n").into_bytes();
+                for _ in 0..n {
+                    out.extend_from_slice(format!("${}\r\n", rec.len()).as_bytes());
+                    out.extend_from_slice(&rec);
+                    out.extend_from_slice(b"\r\n");
+                }
+                out
+            };
+            s.write_all(&reply(64)).unwrap();
+            let second = reply(64);
+            s.write_all(&second[..second.len() / 2]).unwrap();
+        }),
+        serve_value(b"later"),
+    ]);
+    let connector = TcpConnector::new(fake.addr);
+    let cache = RedisBackend::builder(connector.clone()).build().unwrap();
+    let keys: Vec<String> = (0..130).map(|i| format!("k{i}")).collect();
+    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let outcomes = block_on(cache.get_each_with_expiry(&refs));
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        if i < 64 {
+            assert_eq!(outcome.unwrap().unwrap().value, b"v", "k{i}");
+        } else {
+            let e = outcome.unwrap_err();
+            assert_eq!(e.code(), "EDGECACHE_UNAVAILABLE", "k{i}: {e}");
+        }
+    }
+    assert_eq!(connector.counters.writes(), 1);
+    assert_eq!(
+        block_on(cache.get("k")).unwrap(),
+        Some(b"later".to_vec()),
+        "the next call reconnects"
+    );
+    assert_eq!(connector.counters.connects(), 2);
+}

@@ -229,12 +229,41 @@ impl<C: Connector, P: Protocol> Pipelined<C, P> {
     /// resolves to its replies, in order. Fails as the module docs say.
     pub async fn call(&self, request: Request) -> Result<Replies<Reply<P>>> {
         if request.replies == 0 {
-            return Ok(Replies {
-                replies: Vec::new(),
-                connection: self.opened.load(Ordering::Relaxed),
+            return Ok(self.no_replies());
+        }
+        let rx = self.enqueue(request);
+        self.wait(rx).await
+    }
+
+    /// [`call`](Self::call) for several requests at once: all are queued
+    /// before any is written, so they go out in the same write, and each is
+    /// answered (or fails) on its own, as separate calls would be.
+    pub async fn call_each(&self, requests: Vec<Request>) -> Vec<Result<Replies<Reply<P>>>> {
+        let receivers: Vec<_> = requests
+            .into_iter()
+            .map(|request| (request.replies > 0).then(|| self.enqueue(request)))
+            .collect();
+        let mut outcomes = Vec::with_capacity(receivers.len());
+        for rx in receivers {
+            outcomes.push(match rx {
+                Some(rx) => self.wait(rx).await,
+                None => Ok(self.no_replies()),
             });
         }
-        let (tx, mut rx) = oneshot::channel();
+        outcomes
+    }
+
+    /// The answer to a request that gets no replies.
+    fn no_replies(&self) -> Replies<Reply<P>> {
+        Replies {
+            replies: Vec::new(),
+            connection: self.opened.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Queues `request`; its outcome comes on the receiver.
+    fn enqueue(&self, request: Request) -> oneshot::Receiver<Outcome<Reply<P>>> {
+        let (tx, rx) = oneshot::channel();
         self.queue().push_back(Entry {
             bytes: request.bytes,
             replies: request.replies,
@@ -243,6 +272,12 @@ impl<C: Connector, P: Protocol> Pipelined<C, P> {
             reused: false,
             resent: false,
         });
+        rx
+    }
+
+    /// Waits for the outcome on `rx`, driving the connection when no other
+    /// call does.
+    async fn wait(&self, mut rx: oneshot::Receiver<Outcome<Reply<P>>>) -> Outcome<Reply<P>> {
         match select(&mut rx, self.io.lock()).await {
             Either::Left((outcome, _)) => outcome.unwrap_or_else(|_| Err(lost())),
             Either::Right((io, _)) => {

@@ -157,6 +157,64 @@ describe("EdgeCache.redis in Node against a real redis-server", () => {
     assert.deepEqual(got.map(text), Array.from({ length: 200 }, (_, i) => `v${i}`));
   });
 
+  it("gets made in one tick go out together as MGETs of 64 keys, each get with its own outcome", async () => {
+    const cache = open({ namespace: "batched" });
+    const keys = Array.from({ length: 300 }, (_, i) => `k${i}`);
+    const value = (i) => bytes(`v${i}`.repeat(1 + (i % 700)));
+    await Promise.all(keys.map((k, i) => (i % 3 === 0 ? undefined : cache.set(k, value(i)))));
+    await raw.command("CONFIG", "RESETSTAT");
+    // A bad key fails alone (checked before it joins the batch).
+    const got = await Promise.allSettled([...keys.map((k) => cache.get(k)), cache.get("")]);
+    const stats = (await raw.command("INFO", "commandstats")).toString();
+    assert.equal(Number(/cmdstat_mget:calls=(\d+)/.exec(stats)?.[1]), Math.ceil(300 / 64), stats);
+    assert.equal(got.at(-1).status, "rejected");
+    assert.equal(got.at(-1).reason.code, ErrorCode.INVALID_KEY);
+    got.pop();
+    for (const [i, outcome] of got.entries()) {
+      assert.equal(outcome.status, "fulfilled");
+      if (i % 3 === 0) assert.equal(outcome.value, undefined, `k${i}`);
+      else assert.deepEqual(outcome.value, value(i), `k${i}`);
+    }
+    // Every value has an ArrayBuffer of its own: writing to one, or
+    // detaching its buffer, leaves the others as they were.
+    for (const { value } of got) if (value) assert.equal(value.buffer.byteLength, value.byteLength);
+    const small = got[1].value;
+    small.fill(0);
+    structuredClone(got[4].value.buffer, { transfer: [got[4].value.buffer] });
+    assert.deepEqual(got[2].value, value(2));
+    assert.deepEqual(got[5].value, value(5));
+    // getOrSet and getText take the same path.
+    assert.equal(await cache.getText("k1"), "v1v1");
+    assert.equal(text(await cache.getOrSet("k0", async () => bytes("loaded"))), "loaded");
+  });
+
+  it("empty values in a batch come back empty, first, last, alone and among others", async () => {
+    const cache = open({ namespace: "batch-empty" });
+    await cache.set("e1", new Uint8Array());
+    await cache.set("e2", new Uint8Array());
+    await cache.set("v", bytes("value"));
+    assert.deepEqual(await cache.get("e1"), new Uint8Array(), "alone");
+    const got = await Promise.all(["e1", "v", "missing", "e2"].map((k) => cache.get(k)));
+    assert.deepEqual(got, [new Uint8Array(), bytes("value"), undefined, new Uint8Array()]);
+    // Through a memory tier (the path that also reads each expiry).
+    const tiered = open({ namespace: "batch-empty", memory: { maxEntries: 10 } });
+    const viaTier = await Promise.all(["e1", "v", "e2"].map((k) => tiered.get(k)));
+    assert.deepEqual(viaTier, [new Uint8Array(), bytes("value"), new Uint8Array()]);
+  });
+
+  it("with a memory tier, a batch's values fill the tier as exact copies", async () => {
+    const cache = open({ namespace: "tier-batch", memory: { maxEntries: 1000 } });
+    const other = open({ namespace: "tier-batch" });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => other.set(`k${i}`, bytes(`v${i}`))));
+    const got = await Promise.all(Array.from({ length: 100 }, (_, i) => cache.get(`k${i}`)));
+    for (const [i, v] of got.entries()) {
+      assert.equal(text(v), `v${i}`);
+      assert.equal(v.buffer.byteLength, v.byteLength, "no shared buffer kept by the tier");
+    }
+    await raw.command("DEL", ...Array.from({ length: 100 }, (_, i) => storedKey("tier-batch", `k${i}`)));
+    assert.equal(text(await cache.get("k42")), "v42", "served by the memory tier");
+  });
+
   it("clear() deletes only its namespace, over many SCAN pages, never other keys", async () => {
     const mine = open({ namespace: "a*b?" });
     const other = open({ namespace: "other" });

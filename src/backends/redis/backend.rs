@@ -17,6 +17,14 @@ use crate::{CacheBackend, Error, Result};
 /// several commands, all sent in the same write.
 const KEYS_PER_COMMAND: usize = 1_000;
 
+/// Keys per `MGET` of [`RedisBackend::get_each_with_expiry`]. Small, so
+/// that each reply is small: the parser re-checks a reply that is not
+/// complete from its start whenever more of it arrives, so a reply of `n`
+/// values arriving in `c` chunks costs `n * c` (and a batch's gets are
+/// answered in as many independent requests, which a broken connection
+/// fails one by one).
+const KEYS_PER_BATCH_COMMAND: usize = 64;
+
 /// The `COUNT` hint of `clear_all`'s `SCAN`.
 const SCAN_COUNT: &[u8] = b"1000";
 
@@ -236,41 +244,79 @@ impl<C: Connector> RedisBackend<C> {
         }
         let mut pipeline = Pipeline::default();
         for chunk in stored.chunks(KEYS_PER_COMMAND) {
-            let args: Vec<&[u8]> = chunk.iter().map(|k| k.as_bytes()).collect();
-            pipeline.push("MGET", &args);
+            push_mget(&mut pipeline, chunk);
         }
         let values = self
             .link
-            .exchange(pipeline, |replies| {
-                let mut values = Vec::with_capacity(stored.len());
-                for reply in replies {
-                    match reply {
-                        Value::Array(items) => values.extend(items),
-                        other => return Err(unexpected("MGET", &other)),
-                    }
-                }
-                if values.len() != stored.len() {
-                    return Err(Error::Backend(format!(
-                        "Redis MGET of {} keys answered {} values",
-                        stored.len(),
-                        values.len()
-                    )));
-                }
-                values
-                    .into_iter()
-                    .map(|v| match v {
-                        Value::Bulk(bytes) => Ok(Some(bytes)),
-                        Value::Null => Ok(None),
-                        other => Err(unexpected("MGET", &other)),
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
+            .exchange(pipeline, |replies| mget_values(replies, stored.len()))
             .await?;
         let now = self.scope.now_ms();
         Ok(values
             .into_iter()
             .map(|bytes| bytes.and_then(|bytes| record::live(bytes, now)))
             .collect())
+    }
+
+    /// Reads each of `keys` with its expiry, with an outcome per key: what a
+    /// batch of separate `get_with_expiry` calls made together would answer,
+    /// in fewer commands. A key that is not valid fails alone; the others go
+    /// out as one `MGET` per [`KEYS_PER_BATCH_COMMAND`] keys, each its own request
+    /// on the pipelined connection (queued together, so they share a write),
+    /// so a connection that breaks fails exactly the keys whose `MGET`
+    /// reply was lost, and a stale connection's resend applies per `MGET` as
+    /// for any call.
+    ///
+    /// The JavaScript glue gathers the `get`s made in one tick into one such
+    /// batch, so they cross into wasm once.
+    pub async fn get_each_with_expiry(&self, keys: &[&str]) -> Vec<Result<Option<Entry>>> {
+        let mut outcomes: Vec<Result<Option<Entry>>> = Vec::with_capacity(keys.len());
+        // (index in `keys`, stored key) of the valid keys.
+        let mut stored = Vec::with_capacity(keys.len());
+        for (i, key) in keys.iter().enumerate() {
+            match self.scope.stored_key(key) {
+                Ok(s) => {
+                    stored.push((i, s));
+                    outcomes.push(Ok(None));
+                }
+                Err(e) => outcomes.push(Err(e)),
+            }
+        }
+        let chunks: Vec<_> = stored.chunks(KEYS_PER_BATCH_COMMAND).collect();
+        let pipelines = chunks
+            .iter()
+            .map(|chunk| {
+                let mut pipeline = Pipeline::default();
+                let keys: Vec<&String> = chunk.iter().map(|(_, s)| s).collect();
+                push_mget(&mut pipeline, &keys);
+                pipeline
+            })
+            .collect();
+        let answers = self
+            .link
+            .exchange_each(pipelines, |i, replies| {
+                mget_values(replies, chunks.get(i).map_or(0, |chunk| chunk.len()))
+            })
+            .await;
+        let now = self.scope.now_ms();
+        for (chunk, values) in chunks.into_iter().zip(answers) {
+            match values {
+                Ok(values) => {
+                    for ((i, _), bytes) in chunk.iter().zip(values) {
+                        if let Some(slot) = outcomes.get_mut(*i) {
+                            *slot = Ok(bytes.and_then(|bytes| record::live(bytes, now)));
+                        }
+                    }
+                }
+                Err(e) => {
+                    for (i, _) in chunk {
+                        if let Some(slot) = outcomes.get_mut(*i) {
+                            *slot = Err(e.clone());
+                        }
+                    }
+                }
+            }
+        }
+        outcomes
     }
 
     /// `UNLINK`s `stored` keys, [`KEYS_PER_COMMAND`] per command, after the
@@ -281,6 +327,38 @@ impl<C: Connector> RedisBackend<C> {
             pipeline.push("UNLINK", &args);
         }
     }
+}
+
+/// Appends `MGET` of `stored` keys to `pipeline`.
+fn push_mget(pipeline: &mut Pipeline, stored: &[impl AsRef<[u8]>]) {
+    let args: Vec<&[u8]> = stored.iter().map(AsRef::as_ref).collect();
+    pipeline.push("MGET", &args);
+}
+
+/// The values of the `MGET` replies to `expected` keys in all, in order
+/// (`None`: no such key, or a key of another type).
+fn mget_values(replies: Vec<Value>, expected: usize) -> Result<Vec<Option<Vec<u8>>>> {
+    let mut values = Vec::with_capacity(expected);
+    for reply in replies {
+        match reply {
+            Value::Array(items) => values.extend(items),
+            other => return Err(unexpected("MGET", &other)),
+        }
+    }
+    if values.len() != expected {
+        return Err(Error::Backend(format!(
+            "Redis MGET of {expected} keys answered {} values",
+            values.len()
+        )));
+    }
+    values
+        .into_iter()
+        .map(|v| match v {
+            Value::Bulk(bytes) => Ok(Some(bytes)),
+            Value::Null => Ok(None),
+            other => Err(unexpected("MGET", &other)),
+        })
+        .collect()
 }
 
 /// `PX` for `ttl`: whole milliseconds, rounded up (so never 0).

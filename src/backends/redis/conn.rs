@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::resp::{self, Decoder, Value};
-use crate::transport::pipeline::{Decode, Pipelined, Protocol, Request};
+use crate::transport::pipeline::{Decode, Pipelined, Protocol, Replies, Request};
 use crate::transport::Connector;
 use crate::{Error, Result};
 
@@ -145,7 +145,41 @@ impl<C: Connector> Link<C> {
         decode: impl FnOnce(Vec<Value>) -> Result<R>,
     ) -> Result<R> {
         let Pipeline { bytes, names } = pipeline;
-        let answer = self.pipe.call(Request::new(bytes, names.len())).await?;
+        let answer = self.pipe.call(Request::new(bytes, names.len())).await;
+        self.check(&names, answer, decode)
+    }
+
+    /// [`exchange`](Self::exchange) for several pipelines at once, each its
+    /// own call (queued together, so they share a write): one outcome per
+    /// pipeline, each failing on its own. `decode` gets the pipeline's index
+    /// and its replies.
+    pub(super) async fn exchange_each<R>(
+        &self,
+        pipelines: Vec<Pipeline>,
+        decode: impl Fn(usize, Vec<Value>) -> Result<R>,
+    ) -> Vec<Result<R>> {
+        let (requests, names): (Vec<Request>, Vec<Vec<&'static str>>) = pipelines
+            .into_iter()
+            .map(|Pipeline { bytes, names }| (Request::new(bytes, names.len()), names))
+            .unzip();
+        let answers = self.pipe.call_each(requests).await;
+        names
+            .iter()
+            .zip(answers)
+            .enumerate()
+            .map(|(i, (names, answer))| self.check(names, answer, |replies| decode(i, replies)))
+            .collect()
+    }
+
+    /// Fails an error reply, hands the others to `decode`, and retires the
+    /// connection if either fails.
+    fn check<R>(
+        &self,
+        names: &[&'static str],
+        answer: Result<Replies<Value>>,
+        decode: impl FnOnce(Vec<Value>) -> Result<R>,
+    ) -> Result<R> {
+        let answer = answer?;
         let checked = names
             .iter()
             .zip(answer.replies)

@@ -1,10 +1,12 @@
 //! `PersistentCore.openRedis`: the Redis cache behind `EdgeCache.redis`.
 
-use js_sys::Function;
+use js_sys::{Array, Float64Array, Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 
+use crate::backend::Entry;
 use crate::error::JsNumber;
 use crate::key::ttl_from_ms;
+use crate::wasm::convert::promise;
 use crate::wasm::error::to_js_error;
 use crate::wasm::persistent::{PersistentCore, Store, StoreOptions};
 use crate::wasm::socket::JsConnector;
@@ -57,5 +59,90 @@ impl PersistentCore {
         build(open, options, username, password, connect_timeout_ms)
             .map(PersistentCore::new)
             .map_err(to_js_error)
+    }
+}
+
+/// `keys`, given as one string and the UTF-16 length of each, split back.
+fn split_keys<'a>(joined: &'a str, lengths: &[u32]) -> Result<Vec<&'a str>, Error> {
+    let mut keys = Vec::with_capacity(lengths.len());
+    let mut chars = joined.char_indices();
+    let mut start = 0;
+    for &length in lengths {
+        let mut units = 0usize;
+        let mut end = start;
+        while units < length as usize {
+            let Some((at, c)) = chars.next() else {
+                return Err(Error::InvalidKey(
+                    "a batch's keys are shorter than their lengths".into(),
+                ));
+            };
+            units += c.len_utf16();
+            end = at + c.len_utf8();
+        }
+        keys.push(joined.get(start..end).unwrap_or_default());
+        start = end;
+    }
+    if chars.next().is_some() {
+        return Err(Error::InvalidKey(
+            "a batch's keys are longer than their lengths".into(),
+        ));
+    }
+    Ok(keys)
+}
+
+/// The outcomes of a batch of gets, in the shape `js/redis.js` reads:
+/// `[values, expiries, errors]`. `values` holds a `Uint8Array` of its own
+/// for each hit (`undefined` for a miss or a failure: no value ever shares
+/// its `ArrayBuffer`, so transferring or detaching one leaves the others
+/// whole); `expiries` each hit's expiry (`NaN` for none, a miss or a
+/// failure); `errors` `undefined`, or an array with the error of each
+/// failed key at its index.
+fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>) -> JsValue {
+    let values = Array::new_with_length(outcomes.len() as u32);
+    let mut expiries = vec![f64::NAN; outcomes.len()];
+    let mut errors: Option<Array> = None;
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        match outcome {
+            Ok(None) => {}
+            Err(e) => errors
+                .get_or_insert_with(Array::new)
+                .set(i as u32, to_js_error(e)),
+            Ok(Some(entry)) => {
+                values.set(i as u32, Uint8Array::from(entry.value.as_slice()).into());
+                // Far below 2^53: expiries are at most a century ahead.
+                if let (Some(at), Some(slot)) = (entry.expires_at, expiries.get_mut(i)) {
+                    *slot = at as f64;
+                }
+            }
+        }
+    }
+    let expiries = Float64Array::from(expiries.as_slice());
+    let errors = errors.map_or(JsValue::UNDEFINED, JsValue::from);
+    Array::of3(&values, &expiries, &errors).into()
+}
+
+#[wasm_bindgen]
+impl PersistentCore {
+    /// The gets made in one tick, crossing into wasm once (see
+    /// `js/redis.js`): `keys` joined into one string, `lengths` the UTF-16
+    /// length of each. Resolves to `[values, expiries, errors]` (see
+    /// `batch_answer`).
+    #[wasm_bindgen(js_name = redisGetBatch)]
+    pub fn redis_get_batch(&self, keys: String, lengths: Vec<u32>) -> Promise {
+        let store = self.store.clone();
+        promise(async move {
+            #[allow(unreachable_patterns)]
+            let redis = match store {
+                Store::Redis(redis) => redis,
+                _ => {
+                    return Err(Error::Unsupported(
+                        "redisGetBatch is for Redis caches".into(),
+                    ))
+                }
+            };
+            let keys = split_keys(&keys, &lengths)?;
+            let outcomes = redis.get_each_with_expiry(&keys).await;
+            Ok(batch_answer(outcomes))
+        })
     }
 }
