@@ -260,7 +260,7 @@ impl<C: Connector> RedisBackend<C> {
     /// Reads each of `keys` with its expiry, with an outcome per key: what a
     /// batch of separate `get_with_expiry` calls made together would answer,
     /// in fewer commands. A key that is not valid fails alone; the others go
-    /// out as one `MGET` per [`KEYS_PER_BATCH_COMMAND`] keys, each its own request
+    /// out as one `MGET` per 64 keys, each its own request
     /// on the pipelined connection (queued together, so they share a write),
     /// so a connection that breaks fails exactly the keys whose `MGET`
     /// reply was lost, and a stale connection's resend applies per `MGET` as
