@@ -49,12 +49,15 @@ impl KeyHasher {
 }
 
 impl KeyHasher {
-    /// The hash of a stored key given as bytes: the same as
-    /// `self.hash_one(key)` for the `str` (a `str` hashes its bytes, then
-    /// `0xff`), without needing one (callers build keys on the stack).
+    /// The hash of a stored key given as its two parts, the namespace
+    /// `prefix` and the caller's `key`: a lookup hashes them where they are
+    /// instead of first copying them into one buffer (whose fresh stores
+    /// the hash would then read back). Every stored key is hashed this way,
+    /// so the split is the same each time.
     #[inline]
-    pub(crate) fn hash_key(&self, key: &[u8]) -> u64 {
+    pub(crate) fn hash_key(&self, prefix: &[u8], key: &[u8]) -> u64 {
         let mut hasher = self.build_hasher();
+        hasher.write(prefix);
         hasher.write(key);
         hasher.write_u8(0xff);
         hasher.finish()
@@ -136,11 +139,14 @@ mod tests {
     }
 
     #[test]
-    fn hash_key_of_bytes_is_hash_one_of_the_str() {
-        for hasher in [KeyHasher::fixed(7), KeyHasher::random()] {
-            for key in ["", "0::k", "1:a:ключ", &"x".repeat(300)] {
-                assert_eq!(hasher.hash_key(key.as_bytes()), hasher.hash_one(key));
-            }
+    fn hash_key_depends_on_the_seed_the_prefix_and_the_key() {
+        let (a, b) = (KeyHasher::fixed(7), KeyHasher::fixed(7));
+        for key in ["k", "ключ", &"x".repeat(300)] {
+            let h = a.hash_key(b"0::", key.as_bytes());
+            assert_eq!(h, b.hash_key(b"0::", key.as_bytes()));
+            assert_ne!(h, KeyHasher::fixed(8).hash_key(b"0::", key.as_bytes()));
+            assert_ne!(h, a.hash_key(b"1:a:", key.as_bytes()));
+            assert_ne!(h, a.hash_key(b"0::", b"other"));
         }
     }
 

@@ -74,6 +74,35 @@ struct Stored {
     value: Vec<u8>,
 }
 
+/// A key being looked up, as its two parts (see
+/// [`MemoryBackend::stored_key`]) and their hash.
+struct StoredKey<'a> {
+    prefix: &'a [u8],
+    key: &'a [u8],
+    hash: u64,
+}
+
+/// A stored key split into its namespace prefix (`"{len}:{namespace}:"`,
+/// see [`key::encode`]) and the caller's key; `None` if it has no such prefix.
+fn split_stored(stored: &str) -> Option<(&str, &str)> {
+    let (digits, _) = stored.split_once(':')?;
+    let prefix_len = digits.len() + digits.parse::<usize>().ok()? + 2;
+    let prefix = stored.get(..prefix_len)?;
+    prefix
+        .ends_with(':')
+        .then(|| (prefix, stored.get(prefix_len..).unwrap_or_default()))
+}
+
+impl StoredKey<'_> {
+    /// True if `stored` is this key's stored form: the prefix, then the key.
+    #[inline]
+    fn is(&self, stored: &str) -> bool {
+        stored.len() == self.prefix.len() + self.key.len()
+            && stored.as_bytes().split_at_checked(self.prefix.len())
+                == Some((self.prefix, self.key))
+    }
+}
+
 /// Configures a [`MemoryBackend`].
 ///
 /// ```
@@ -235,7 +264,7 @@ impl MemoryBackend {
     /// of the seed (two caches hash alike only if their seeds are equal).
     #[doc(hidden)]
     pub fn key_hash(&self, key: &str) -> u64 {
-        self.with_stored_bytes(key, |_, hash| hash)
+        self.stored_key(key).hash
     }
 
     /// Hits, misses, inserts, evictions and expirations since creation, and
@@ -274,10 +303,21 @@ impl MemoryBackend {
             ));
         }
         for (token, stored) in store.engine.iter() {
-            if stored.hash != self.shared.hasher.hash_key(stored.key.as_bytes()) {
+            let Some((prefix, key)) = split_stored(&stored.key) else {
+                return Err(format!("key {:?} has no namespace prefix", stored.key));
+            };
+            let key = StoredKey {
+                prefix: prefix.as_bytes(),
+                key: key.as_bytes(),
+                hash: self
+                    .shared
+                    .hasher
+                    .hash_key(prefix.as_bytes(), key.as_bytes()),
+            };
+            if stored.hash != key.hash {
                 return Err(format!("key {:?} carries a stale hash", stored.key));
             }
-            if store.find(stored.hash, stored.key.as_bytes()) != Some(token) {
+            if store.find(&key) != Some(token) {
                 return Err(format!("key {:?} is not indexed at {token:?}", stored.key));
             }
         }
@@ -294,36 +334,28 @@ impl MemoryBackend {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Runs `f` with `key`'s stored form (this handle's prefix, then the
-    /// key) and its hash, the one hash of the call. The stored form is
-    /// built on the stack when it is short (most keys), so a read does not
-    /// allocate; both are computed before the lock is taken.
-    fn with_stored_bytes<T>(&self, key: &str, f: impl FnOnce(&[u8], u64) -> T) -> T {
-        /// Stored keys up to this long are built on the stack.
-        const INLINE: usize = 128;
+    /// `key` as this handle stores it (its prefix, then the key), with the
+    /// one hash of the call, computed before the lock is taken. Nothing is
+    /// copied: the parts are hashed and compared where they are.
+    #[inline]
+    fn stored_key<'a>(&'a self, key: &'a str) -> StoredKey<'a> {
         let (prefix, key) = (self.prefix.as_bytes(), key.as_bytes());
-        let len = prefix.len() + key.len();
-        let mut inline = [0_u8; INLINE];
-        if let Some((head, tail)) = inline
-            .get_mut(..len)
-            .and_then(|buf| buf.split_at_mut_checked(prefix.len()))
-        {
-            head.copy_from_slice(prefix);
-            tail.copy_from_slice(key);
-        } else {
-            let heap = [prefix, key].concat();
-            return f(&heap, self.shared.hasher.hash_key(&heap));
+        StoredKey {
+            prefix,
+            key,
+            hash: self.shared.hasher.hash_key(prefix, key),
         }
-        let stored = inline.get(..len).unwrap_or_default();
-        f(stored, self.shared.hasher.hash_key(stored))
     }
 
     /// `key`'s stored form, allocated to be kept in an entry, and its hash.
     fn owned_stored_key(&self, key: &str) -> (Box<str>, u64) {
+        let hash = self
+            .shared
+            .hasher
+            .hash_key(self.prefix.as_bytes(), key.as_bytes());
         let mut stored = String::with_capacity(self.prefix.len() + key.len());
         stored.push_str(&self.prefix);
         stored.push_str(key);
-        let hash = self.shared.hasher.hash_key(stored.as_bytes());
         (stored.into_boxed_str(), hash)
     }
 
@@ -337,8 +369,8 @@ impl MemoryBackend {
         }
     }
 
-    fn get_locked(&self, store: &mut Store, key: &[u8], hash: u64) -> Option<Entry> {
-        let Some(token) = store.find(hash, key) else {
+    fn get_locked(&self, store: &mut Store, key: &StoredKey) -> Option<Entry> {
+        let Some(token) = store.find(key) else {
             store.engine.record_miss();
             return None;
         };
@@ -349,28 +381,28 @@ impl MemoryBackend {
                 expires_at,
             }),
             Lookup::Expired(_) | Lookup::Vacant => {
-                store.unindex(hash, token);
+                store.unindex(key.hash, token);
                 None
             }
         }
     }
 
-    fn delete_locked(store: &mut Store, key: &[u8], hash: u64) {
-        if let Some(token) = store.find(hash, key) {
-            store.unindex(hash, token);
+    fn delete_locked(store: &mut Store, key: &StoredKey) {
+        if let Some(token) = store.find(key) {
+            store.unindex(key.hash, token);
             store.engine.remove(token);
         }
     }
 }
 
 impl Store {
-    /// The token of the entry stored under `key` (whose hash is `hash`).
+    /// The token of the entry stored under `key`.
     #[inline]
-    fn find(&self, hash: u64, key: &[u8]) -> Option<Token> {
+    fn find(&self, key: &StoredKey) -> Option<Token> {
         let engine = &self.engine;
         self.index
-            .find(hash, |&t| {
-                engine.value(t).is_some_and(|s| s.key.as_bytes() == key)
+            .find(key.hash, |&t| {
+                engine.value(t).is_some_and(|s| key.is(&s.key))
             })
             .copied()
     }
@@ -417,19 +449,16 @@ impl Store {
 impl ExpiryAware for MemoryBackend {
     async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>> {
         check_key(key)?;
-        Ok(self.with_stored_bytes(key, |key, hash| {
-            self.get_locked(&mut self.lock(), key, hash)
-        }))
+        let key = self.stored_key(key);
+        Ok(self.get_locked(&mut self.lock(), &key))
     }
 }
 
 impl CacheBackend for MemoryBackend {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         check_key(key)?;
-        Ok(self.with_stored_bytes(key, |key, hash| {
-            self.get_locked(&mut self.lock(), key, hash)
-                .map(|e| e.value)
-        }))
+        let key = self.stored_key(key);
+        Ok(self.get_locked(&mut self.lock(), &key).map(|e| e.value))
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
@@ -457,7 +486,11 @@ impl CacheBackend for MemoryBackend {
                 weight: (stored_key.len() + value.len()) as u64 + ENTRY_OVERHEAD_BYTES,
                 expires_at,
             };
-            let existing = store.find(hash, stored_key.as_bytes());
+            let existing = store.find(&StoredKey {
+                prefix: self.prefix.as_bytes(),
+                key: key.as_bytes(),
+                hash,
+            });
             let stored = Stored {
                 key: stored_key,
                 hash,
@@ -494,28 +527,25 @@ impl CacheBackend for MemoryBackend {
 
     async fn delete(&self, key: &str) -> Result<()> {
         check_key(key)?;
-        self.with_stored_bytes(key, |key, hash| {
-            Self::delete_locked(&mut self.lock(), key, hash);
-        });
+        Self::delete_locked(&mut self.lock(), &self.stored_key(key));
         Ok(())
     }
 
     async fn exists(&self, key: &str) -> Result<bool> {
         check_key(key)?;
-        Ok(self.with_stored_bytes(key, |key, hash| {
-            let store = &mut *self.lock();
-            let Some(token) = store.find(hash, key) else {
-                return false;
-            };
-            let now = self.now_if_expiring(store.engine.expires_at(token));
-            match store.engine.peek(token, now) {
-                Lookup::Hit(_) => true,
-                Lookup::Expired(_) | Lookup::Vacant => {
-                    store.unindex(hash, token);
-                    false
-                }
+        let key = self.stored_key(key);
+        let store = &mut *self.lock();
+        let Some(token) = store.find(&key) else {
+            return Ok(false);
+        };
+        let now = self.now_if_expiring(store.engine.expires_at(token));
+        Ok(match store.engine.peek(token, now) {
+            Lookup::Hit(_) => true,
+            Lookup::Expired(_) | Lookup::Vacant => {
+                store.unindex(key.hash, token);
+                false
             }
-        }))
+        })
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
@@ -526,9 +556,8 @@ impl CacheBackend for MemoryBackend {
         Ok(keys
             .iter()
             .map(|key| {
-                self.with_stored_bytes(key, |key, hash| {
-                    self.get_locked(&mut store, key, hash).map(|e| e.value)
-                })
+                self.get_locked(&mut store, &self.stored_key(key))
+                    .map(|e| e.value)
             })
             .collect())
     }
@@ -539,9 +568,7 @@ impl CacheBackend for MemoryBackend {
         }
         let mut store = self.lock();
         for key in keys {
-            self.with_stored_bytes(key, |key, hash| {
-                Self::delete_locked(&mut store, key, hash);
-            });
+            Self::delete_locked(&mut store, &self.stored_key(key));
         }
         Ok(())
     }
@@ -573,7 +600,6 @@ mod tests {
     use super::*;
     use crate::time::ManualClock;
     use pollster::block_on;
-    use std::hash::BuildHasher;
 
     fn cache(clock: &ManualClock) -> MemoryBackend {
         MemoryBackend::builder()
@@ -733,14 +759,18 @@ mod tests {
                 Some(ns) => c.with_namespace(ns).unwrap(),
                 None => c.clone(),
             };
-            // The last is longer than the stack buffer, so built on the heap.
-            for key in ["k", "b:c", "ключ", &"long".repeat(40)] {
+            for key in ["k", "b:c", "ключ", "0::k", &"long".repeat(40)] {
                 let encoded = key::encode(ns, key);
-                let hash = h.shared.hasher.hash_one(&*encoded);
-                let (built, built_hash) = h.with_stored_bytes(key, |k, hash| (k.to_vec(), hash));
-                assert_eq!((built, built_hash), (encoded.clone().into_bytes(), hash));
+                let looked_up = h.stored_key(key);
                 let (owned, owned_hash) = h.owned_stored_key(key);
-                assert_eq!((&*owned, owned_hash), (&*encoded, hash));
+                assert_eq!((&*owned, owned_hash), (&*encoded, looked_up.hash));
+                assert!(looked_up.is(&encoded));
+                assert!(!looked_up.is(&key::encode(Some("other"), key)));
+                let mut shorter = encoded.clone();
+                shorter.pop();
+                assert!(!looked_up.is(&shorter));
+                let (prefix, rest) = split_stored(&encoded).unwrap();
+                assert_eq!((prefix, rest), (&*key::prefix(ns), key));
             }
         }
     }
