@@ -219,13 +219,13 @@ if (native?.hitRatio) {
 
 // -------- native throughput
 
-// A reading of the code paths (the callgrind counts taken before foldhash
-// replaced SipHash are out of date; profile with `perf` and `--only NAME`).
+// A reading of the code paths, checked against callgrind (`cargo bench
+// --bench native --no-run`, then the binary with `--only NAME`).
 const TP_WHY = {
   get:
-    "MemoryBackend builds the namespaced key on the stack, hashes it once with foldhash (seeded per cache, for HashDoS resistance), takes its Mutex, probes one table of slab tokens (the key compared in the engine's entry, as quick_cache's shard does) and copies the value out; quick_cache::sync does the same under a read lock without the namespace copy; at 1M keys every peer mostly waits on cache misses, which narrows the gap",
+    "MemoryBackend hashes the namespace prefix and the key where they are with foldhash (seeded per cache, for HashDoS resistance), takes its Mutex, probes one table of slab tokens (the key compared in the engine's entry, as quick_cache's shard does) and copies the value out; quick_cache::sync does the same under a read lock; at 1M keys both mostly wait on cache misses (callgrind: 21.6 vs 19.2 million L1 misses in the same run) while ours runs 1.4x the instructions",
   insert:
-    "an evicting insert hashes the key once (index and ghost queue share it), allocates its stored key, runs S3-FIFO's admit and evict (slab, two queues, a ghost set of its own, expiry check) and updates the token table; quick_cache keeps entries and ghosts in one table",
+    "an evicting insert hashes the key once (index and ghost queue share it), allocates its stored key, runs S3-FIFO's admit and evict (slab, two queues, one ring bucket of a ghost table, expiry check) and updates the token table; quick_cache keeps entries and ghosts in one table",
 };
 
 if (native?.throughput) {
@@ -243,8 +243,8 @@ if (native?.throughput) {
       edgecache: `${ns(med("edgecache"))} (engine alone ${ns(med("edgecache-engine"))})`,
       peers: `quick_cache ${ns(med("quick_cache"))}, moka ${ns(med("moka"))}, lru ${ns(med("lru"))} (quick_cache unsync ${ns(med("quick_cache-unsync"))})`,
       ratio: `speed ${iqr(q)} quick_cache, ${x2(s.moka.median)} moka, ${x2(s.lru.median)} lru; engine ${x2(r.engineSpeedupVsQuickCacheUnsync.median)} quick_cache unsync (median [IQR] of per-round ratios)`,
-      target: r.op === "get" ? "≥ quick_cache" : "report",
-      targetMet: r.op === "get" ? q.median >= 1 : undefined,
+      target: "≥ 0.8× quick_cache",
+      targetMet: q.median >= 0.8,
       verdict,
       why: `${TP_WHY[r.op]}; ${s.moka.median > 1 ? "faster than moka, whose operations go through concurrent buffers and a TinyLFU sketch" : "moka is faster here"}`,
     });
@@ -285,8 +285,10 @@ if (js?.latency) {
       edgecache: rs.map((r) => ns(r.nsPerOp.EdgeCache.median)).join(" / "),
       peers: `lru-cache ${rs.map((r) => ns(r.nsPerOp["lru-cache"].median)).join(" / ")}; Map ${rs.map((r) => ns(r.nsPerOp.Map.median)).join(" / ")}`,
       ratio: `cost ${rs.map((r) => x2(r.ratioVsLru)).join(" / ")} lru-cache (per-round medians ${rs.map((r) => x2(r.ratioVsLruPerRound.median)).join(" / ")})`,
-      target: "≤ 1.00× lru-cache",
-      targetMet: worst <= 1,
+      // Issue 14 §1: get and set at most lru-cache's cost; an insert (which
+      // claims a slot in wasm) at most 1.2x.
+      target: op === "set (insert)" ? "≤ 1.2× lru-cache" : "≤ 1.00× lru-cache",
+      targetMet: worst <= (op === "set (insert)" ? 1.2 : 1),
       verdict,
       why: WHY[op][verdict],
     });
@@ -386,6 +388,9 @@ const IDB_WHY = {
     trails: "getMany reads all keys in one transaction, as idb-keyval's getMany does: both cost one IndexedDB request per key, which dominates (profiled: raw IndexedDB, 100 gets in one transaction with no wrapper, is within a few % of idb-keyval's getMany); no IndexedDB call reads a set of keys in one request",
   },
 };
+// Issue 14 §3: every row at least idb-keyval's speed, concurrent sets 4x,
+// getMany(100) 1.2x idb-keyval's getMany.
+const IDB_TARGET = { "set, Promise.all": 4, "getMany of 100": 1.2 };
 if (idb?.rows) {
   for (const r of idb.rows) {
     const worst = Math.min(r.vsIdbKeyval, r.vsLocalforage);
@@ -397,7 +402,8 @@ if (idb?.rows) {
       edgecache: ms(r.edgecache),
       peers: `idb-keyval ${ms(r.idbKeyval)}, localForage ${ms(r.localforage)}`,
       ratio: `speed ${x2(r.vsIdbKeyval)} idb-keyval, ${x2(r.vsLocalforage)} localForage`,
-      target: "report",
+      target: `≥ ${IDB_TARGET[r.op] ?? 1}× idb-keyval`,
+      targetMet: r.vsIdbKeyval >= (IDB_TARGET[r.op] ?? 1),
       verdict,
       why:
         (w[verdict === "leads" ? "leads" : "trails"] ?? (verdict === "par" ? "within 3% of the slower peer" : "")) +
