@@ -64,7 +64,9 @@ pub struct Ghost {
     /// bucket, so growing the table needs no hash but the fingerprint.
     bits: u32,
     /// Inserts so far; stamps are its low 32 bits (windows are shorter than
-    /// 2^31 inserts, and wrapping differences measure ages).
+    /// 2^31 inserts, and wrapping differences measure ages). A slot left
+    /// unwritten for a multiple of 2^32 inserts reads as recent again: a
+    /// false ghost, with the effect of a collision.
     inserts: u64,
     /// How many of the latest inserts are remembered.
     capacity: usize,
@@ -128,7 +130,7 @@ impl Ghost {
         self.len() == 0
     }
 
-    /// The most hashes remembered at once.
+    /// How many of the latest inserts are remembered (at most).
     pub fn capacity(&self) -> usize {
         self.capacity
     }
