@@ -77,8 +77,8 @@ struct Stored {
 /// A key being looked up, as its two parts (see
 /// [`MemoryBackend::stored_key`]) and their hash.
 struct StoredKey<'a> {
-    prefix: &'a [u8],
-    key: &'a [u8],
+    prefix: &'a str,
+    key: &'a str,
     hash: u64,
 }
 
@@ -93,13 +93,30 @@ fn split_stored(stored: &str) -> Option<(&str, &str)> {
         .then(|| (prefix, stored.get(prefix_len..).unwrap_or_default()))
 }
 
-impl StoredKey<'_> {
+impl<'a> StoredKey<'a> {
+    /// The key stored as `prefix` then `key`, hashed by `hasher`.
+    #[inline]
+    fn new(hasher: &KeyHasher, prefix: &'a str, key: &'a str) -> Self {
+        StoredKey {
+            prefix,
+            key,
+            hash: hasher.hash_key(prefix.as_bytes(), key.as_bytes()),
+        }
+    }
+
     /// True if `stored` is this key's stored form: the prefix, then the key.
     #[inline]
     fn is(&self, stored: &str) -> bool {
         stored.len() == self.prefix.len() + self.key.len()
-            && stored.as_bytes().split_at_checked(self.prefix.len())
-                == Some((self.prefix, self.key))
+            && stored.split_at_checked(self.prefix.len()) == Some((self.prefix, self.key))
+    }
+
+    /// The stored form, allocated to be kept in an entry.
+    fn to_owned(&self) -> Box<str> {
+        let mut stored = String::with_capacity(self.prefix.len() + self.key.len());
+        stored.push_str(self.prefix);
+        stored.push_str(self.key);
+        stored.into_boxed_str()
     }
 }
 
@@ -306,14 +323,7 @@ impl MemoryBackend {
             let Some((prefix, key)) = split_stored(&stored.key) else {
                 return Err(format!("key {:?} has no namespace prefix", stored.key));
             };
-            let key = StoredKey {
-                prefix: prefix.as_bytes(),
-                key: key.as_bytes(),
-                hash: self
-                    .shared
-                    .hasher
-                    .hash_key(prefix.as_bytes(), key.as_bytes()),
-            };
+            let key = StoredKey::new(&self.shared.hasher, prefix, key);
             if stored.hash != key.hash {
                 return Err(format!("key {:?} carries a stale hash", stored.key));
             }
@@ -339,24 +349,7 @@ impl MemoryBackend {
     /// copied: the parts are hashed and compared where they are.
     #[inline]
     fn stored_key<'a>(&'a self, key: &'a str) -> StoredKey<'a> {
-        let (prefix, key) = (self.prefix.as_bytes(), key.as_bytes());
-        StoredKey {
-            prefix,
-            key,
-            hash: self.shared.hasher.hash_key(prefix, key),
-        }
-    }
-
-    /// `key`'s stored form, allocated to be kept in an entry, and its hash.
-    fn owned_stored_key(&self, key: &str) -> (Box<str>, u64) {
-        let hash = self
-            .shared
-            .hasher
-            .hash_key(self.prefix.as_bytes(), key.as_bytes());
-        let mut stored = String::with_capacity(self.prefix.len() + key.len());
-        stored.push_str(&self.prefix);
-        stored.push_str(key);
-        (stored.into_boxed_str(), hash)
+        StoredKey::new(&self.shared.hasher, &self.prefix, key)
     }
 
     /// The current time if `expires_at` is set. An entry without an expiry
@@ -465,7 +458,8 @@ impl CacheBackend for MemoryBackend {
         check_key(key)?;
         check_ttl(ttl)?;
         let ttl = ttl.or(self.default_ttl);
-        let (stored_key, hash) = self.owned_stored_key(key);
+        let key = self.stored_key(key);
+        let (stored_key, hash) = (key.to_owned(), key.hash);
         let mut store = self.lock();
         let store = &mut *store;
         // The time matters only to entries with an expiry: the new one (if
@@ -486,11 +480,7 @@ impl CacheBackend for MemoryBackend {
                 weight: (stored_key.len() + value.len()) as u64 + ENTRY_OVERHEAD_BYTES,
                 expires_at,
             };
-            let existing = store.find(&StoredKey {
-                prefix: self.prefix.as_bytes(),
-                key: key.as_bytes(),
-                hash,
-            });
+            let existing = store.find(&key);
             let stored = Stored {
                 key: stored_key,
                 hash,
@@ -762,8 +752,7 @@ mod tests {
             for key in ["k", "b:c", "ключ", "0::k", &"long".repeat(40)] {
                 let encoded = key::encode(ns, key);
                 let looked_up = h.stored_key(key);
-                let (owned, owned_hash) = h.owned_stored_key(key);
-                assert_eq!((&*owned, owned_hash), (&*encoded, looked_up.hash));
+                assert_eq!(&*looked_up.to_owned(), &*encoded);
                 assert!(looked_up.is(&encoded));
                 assert!(!looked_up.is(&key::encode(Some("other"), key)));
                 let mut shorter = encoded.clone();
