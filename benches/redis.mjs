@@ -8,7 +8,7 @@
 //                 bare pipelined client (1,000 `GET`s in one write, replies
 //                 read in order, each value a view into the socket's chunk).
 //                 A second reference, the same client giving each value an
-//                 ArrayBuffer of its own (`slice`), does what EdgeCache must:
+//                 ArrayBuffer of its own (a copy), does what EdgeCache must:
 //                 its values never share a buffer (tests/js/redis.test.mjs),
 //                 and in Node allocating an ArrayBuffer costs about as much
 //                 as the bare client's whole per-value time
