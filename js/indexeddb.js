@@ -19,9 +19,13 @@
 // joins it instead of opening another. A transaction stays active while the
 // `success` event of one of its requests is dispatched, microtasks included:
 // so `for (const k of keys) await cache.get(k)` issues each read from the
-// previous one's success, and opening a transaction (and committing it) cost
-// more than the read itself (Chromium 156, 1,000 sequential one-key reads:
-// 2.8x faster on a joined transaction than with one transaction per read).
+// previous one's success, and saves opening and committing a transaction per
+// read. What that is worth varies: raw IndexedDB in Chromium 156 answered 100
+// awaited gets 1.6-1.7x faster in one transaction than in one transaction
+// each on a small fresh store (benches/browser-idb.mjs prints this ceiling),
+// but only 1.04-1.1x on this driver's own store of 1,000 records, where the
+// request itself is most of a read; the JavaScript path around a read costs
+// about as much again (2026-12-06, in the page: ~25 µs of ~230 µs a read).
 // Joining answers every read as a transaction of its own would:
 // - A read joins only while no write issued through any driver of this
 //   module is in flight (`writesInFlight`). A write still in flight may be
