@@ -1,6 +1,6 @@
 //! The in-memory backend: the default, and the front tier of tiered caches.
 
-use crate::hash::KeyHasher;
+use crate::hash::{KeyHasher, Prefix};
 use hashbrown::HashTable;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -39,7 +39,7 @@ pub struct MemoryBackend {
     shared: Arc<Shared>,
     /// `key::prefix` of this handle's namespace: a stored key is this
     /// followed by the caller's key (the same as `key::encode`).
-    prefix: Arc<str>,
+    prefix: Arc<Prefix>,
     default_ttl: Option<Duration>,
 }
 
@@ -243,7 +243,7 @@ impl MemoryBackend {
                 clock,
                 hasher: hash_seed.map_or_else(KeyHasher::random, KeyHasher::fixed),
             }),
-            prefix: Arc::from(key::prefix(namespace.as_deref())),
+            prefix: Arc::new(Prefix::new(key::prefix(namespace.as_deref()))),
             default_ttl,
         }
     }
@@ -272,7 +272,7 @@ impl MemoryBackend {
         check_namespace(namespace)?;
         Ok(Self {
             shared: Arc::clone(&self.shared),
-            prefix: Arc::from(key::prefix(Some(namespace))),
+            prefix: Arc::new(Prefix::new(key::prefix(Some(namespace)))),
             default_ttl: self.default_ttl,
         })
     }
@@ -349,7 +349,11 @@ impl MemoryBackend {
     /// copied: the parts are hashed and compared where they are.
     #[inline]
     fn stored_key<'a>(&'a self, key: &'a str) -> StoredKey<'a> {
-        StoredKey::new(&self.shared.hasher, &self.prefix, key)
+        StoredKey {
+            prefix: self.prefix.as_str(),
+            key,
+            hash: self.prefix.hash_key(&self.shared.hasher, key.as_bytes()),
+        }
     }
 
     /// The current time if `expires_at` is set. An entry without an expiry
@@ -564,7 +568,7 @@ impl CacheBackend for MemoryBackend {
     }
 
     async fn clear_all(&self) -> Result<()> {
-        let prefix = &*self.prefix;
+        let prefix = self.prefix.as_str();
         let mut store = self.lock();
         let doomed: Vec<(Token, u64)> = store
             .engine
