@@ -9,6 +9,7 @@ import { describe, it, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 
 import { EdgeCache, ErrorCode } from "../../pkg/node.js";
+import { REMOVED_SATURATED } from "../../pkg/constants.js";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -881,6 +882,30 @@ describe("value validation", () => {
     assert.equal(charged(stats), 1000);
     assert.equal(stats.evictions, values.size);
     for (const key of values.keys()) assert.equal(await cache.has(key), false);
+  });
+
+  it("a write that evicts more entries than set's packed count carries forgets every one of them", async () => {
+    // MemoryCore.set packs the removal count into its result below
+    // REMOVED_SATURATED; from there on the count is read with removedCount().
+    const n = REMOVED_SATURATED + 1;
+    const empty = new Uint8Array(0);
+    const keys = Array.from({ length: n }, (_, i) => `k${i}`);
+    const total = keys.reduce((sum, key) => sum + key.length + ENTRY_OVERHEAD, 0);
+    const cache = EdgeCache.memory({ maxEntries: n + 1, maxBytes: total });
+    for (const key of keys) await cache.set(key, empty);
+    assert.equal((await cache.stats()).entries, n);
+    const big = filled(total - "big".length - ENTRY_OVERHEAD);
+    await cache.set("big", big);
+    const stats = await cache.stats();
+    assert.equal(stats.entries, 1);
+    assert.equal(stats.evictions, n);
+    assert.equal(charged(stats), total);
+    assert.equal(await cache.get("big"), big);
+    for (const key of keys) if (await cache.has(key)) assert.fail(`${key} is still indexed after its eviction`);
+    // The freed slots are reused by later writes without answering for the old keys.
+    await cache.set("after", empty);
+    assert.equal(await cache.get("after"), empty);
+    assert.equal(await cache.get(keys[0]), undefined);
   });
 
   it("a too-large overwrite keeps the old value", async () => {
