@@ -37,11 +37,35 @@ const FIRST_BUCKETS: usize = 32;
 /// fingerprint's high bits, which pick the bucket, depend on all of them.
 const SPREAD: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// One bucket: each slot a hash's 32-bit fingerprint (high half) and its
-/// insertion stamp (low half); 0 is an empty slot (no fingerprint is 0).
+/// One bucket: slot `i` is a hash's 32-bit fingerprint `fingerprints[i]`
+/// (0 in an empty slot: no fingerprint is 0) and its insertion stamp
+/// `stamps[i]`. Kept as two arrays rather than one of pairs so that a lookup
+/// compares all eight fingerprints and ages at once (the compiler turns
+/// [`Ghost::contains`]'s fold into a few vector instructions where the
+/// target has them).
 #[derive(Clone, Copy, Debug, Default)]
-#[repr(align(64))]
-struct Bucket([u64; BUCKET]);
+#[repr(C, align(64))]
+struct Bucket {
+    fingerprints: [u32; BUCKET],
+    stamps: [u32; BUCKET],
+}
+
+impl Bucket {
+    /// Moves slot `first` to the front, keeping the ring's order.
+    fn rotate_left(&mut self, first: usize) {
+        self.fingerprints.rotate_left(first % BUCKET);
+        self.stamps.rotate_left(first % BUCKET);
+    }
+
+    /// The used slots: (fingerprint, stamp).
+    fn slots(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.fingerprints
+            .iter()
+            .zip(&self.stamps)
+            .filter(|(&f, _)| f != 0)
+            .map(|(&f, &s)| (f, s))
+    }
+}
 
 /// A bounded set of key hashes that forgets in insertion order.
 ///
@@ -70,6 +94,9 @@ pub struct Ghost {
     inserts: u64,
     /// How many of the latest inserts are remembered.
     capacity: usize,
+    /// The number of inserts at which the table grows next (`u64::MAX` at
+    /// its full size).
+    grow_at: u64,
 }
 
 impl Ghost {
@@ -83,6 +110,7 @@ impl Ghost {
             bits: 0,
             inserts: 0,
             capacity: capacity.min(1 << 31),
+            grow_at: 0,
         }
     }
 
@@ -91,9 +119,7 @@ impl Ghost {
         if self.capacity == 0 {
             return;
         }
-        if self.inserts >= (self.buckets.len() * BUCKET / 2) as u64
-            && self.buckets.len() < self.full_buckets()
-        {
+        if self.inserts >= self.grow_at {
             self.grow();
         }
         self.inserts += 1;
@@ -104,13 +130,20 @@ impl Ghost {
     #[inline]
     pub fn contains(&self, hash: u64) -> bool {
         let fingerprint = fingerprint(hash);
+        let now = self.inserts as u32;
+        // At most 2^31 (see `new`).
+        let window = self.capacity as u32;
         self.buckets
             .get(self.bucket(fingerprint))
             .is_some_and(|bucket| {
+                // Every slot, without branches: see `Bucket`.
                 bucket
-                    .0
+                    .fingerprints
                     .iter()
-                    .any(|&slot| (slot >> 32) as u32 == fingerprint && self.in_window(slot as u32))
+                    .zip(&bucket.stamps)
+                    .fold(false, |hit, (&f, &stamp)| {
+                        hit | ((f == fingerprint) & (now.wrapping_sub(stamp) < window))
+                    })
             })
     }
 
@@ -120,8 +153,8 @@ impl Ghost {
     pub fn len(&self) -> usize {
         self.buckets
             .iter()
-            .flat_map(|bucket| bucket.0)
-            .filter(|&slot| slot != 0 && self.in_window(slot as u32))
+            .flat_map(Bucket::slots)
+            .filter(|&(_, stamp)| self.in_window(stamp))
             .count()
     }
 
@@ -148,8 +181,13 @@ impl Ghost {
         let index = self.bucket(fingerprint);
         if let (Some(bucket), Some(next)) = (self.buckets.get_mut(index), self.next.get_mut(index))
         {
-            if let Some(slot) = bucket.0.get_mut(usize::from(*next)) {
-                *slot = u64::from(fingerprint) << 32 | u64::from(stamp);
+            let slot = usize::from(*next);
+            if let (Some(f), Some(s)) = (
+                bucket.fingerprints.get_mut(slot),
+                bucket.stamps.get_mut(slot),
+            ) {
+                *f = fingerprint;
+                *s = stamp;
             }
             *next = (*next + 1) % BUCKET as u8;
         }
@@ -190,13 +228,18 @@ impl Ghost {
         // Each old bucket's hashes go, oldest first, to the two buckets it
         // splits into, so those stay in insertion order.
         for (mut bucket, next) in old.into_iter().zip(old_next) {
-            bucket.0.rotate_left(usize::from(next) % BUCKET);
-            for slot in bucket.0 {
-                if slot != 0 && self.in_window(slot as u32) {
-                    self.place((slot >> 32) as u32, slot as u32);
+            bucket.rotate_left(usize::from(next));
+            for (fingerprint, stamp) in bucket.slots() {
+                if self.in_window(stamp) {
+                    self.place(fingerprint, stamp);
                 }
             }
         }
+        self.grow_at = if buckets < self.full_buckets() {
+            (buckets * BUCKET / 2) as u64
+        } else {
+            u64::MAX
+        };
     }
 }
 
