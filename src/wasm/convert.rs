@@ -56,7 +56,8 @@ pub(crate) fn stats_object(s: Stats) -> JsValue {
     feature = "kv",
     feature = "d1",
     feature = "r2",
-    feature = "redis"
+    feature = "redis",
+    feature = "memcached"
 ))]
 pub(crate) fn promise<T: Into<JsValue>>(
     fut: impl Future<Output = Result<T, Error>> + 'static,
@@ -70,7 +71,8 @@ pub(crate) fn promise<T: Into<JsValue>>(
     feature = "kv",
     feature = "d1",
     feature = "r2",
-    feature = "redis"
+    feature = "redis",
+    feature = "memcached"
 ))]
 pub(crate) fn bytes_or_undefined(value: Option<Vec<u8>>) -> JsValue {
     value.map_or(JsValue::UNDEFINED, |v| {

@@ -66,7 +66,10 @@ impl PersistentCore {
                     JsNumber(lock_ms)
                 ))
             })?;
-            let Store::Memcached(cache) = store else {
+            // Irrefutable when memcached is the only backend built.
+            #[allow(irrefutable_let_patterns)]
+            let Store::Memcached(cache) = store
+            else {
                 return Err(Error::Unsupported(
                     "cross-isolate getOrSet needs a memcached cache".into(),
                 ));
