@@ -116,8 +116,9 @@ export function readConnect(connect, replyTimeoutMs, tls) {
  * EdgeCache's driver over a Redis `PersistentCore`: the gets made in one
  * tick cross into wasm together (`redisGetBatch`: one call, one `MGET` per
  * 64 keys, each key with its own outcome) and their values come back
- * together, instead of a wasm call and a Promise from Rust each. Everything
- * else is PersistentDriver's.
+ * together, handed to a callback in the event that brings the reply,
+ * instead of a wasm call and a Promise from Rust each. Everything else is
+ * PersistentDriver's.
  */
 export class RedisDriver extends PersistentDriver {
   #core;
@@ -151,23 +152,22 @@ export class RedisDriver extends PersistentDriver {
     if (withExpiry) this.#entries = null;
     else this.#gets = null;
     const { keys, settle } = batch;
-    let sent;
-    try {
-      sent = this.#core.redisGetBatch(keys.join(""), Uint32Array.from(keys, (k) => k.length));
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
     const failAll = (error) => {
       // Settling twice is a no-op, so this fails exactly the gets still waiting.
       for (let i = 1; i < settle.length; i += 2) settle[i](error);
     };
-    sent.then((answer) => {
-      try {
-        settleBatch(settle, answer, withExpiry);
-      } catch (error) {
-        failAll(error); // a malformed answer must not leave a get hanging
-      }
-    }, failAll);
+    try {
+      this.#core.redisGetBatch(keys.join(""), Uint32Array.from(keys, (k) => k.length), (answer, error) => {
+        if (error !== undefined) return failAll(error);
+        try {
+          settleBatch(settle, answer, withExpiry);
+        } catch (error) {
+          failAll(error); // a malformed answer must not leave a get hanging
+        }
+      });
+    } catch (error) {
+      failAll(error);
+    }
   }
 }
 

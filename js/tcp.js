@@ -1,10 +1,12 @@
 // TCP sockets for the backends that speak a wire protocol themselves (Redis;
 // any other over a byte stream). The protocol is in Rust; this file only
-// turns a `connect` option into one function, `open(timeoutMs)`, that
-// resolves to a socket with `write(bytes)`, `read()` (a Uint8Array, or null
-// at end of stream) and `close()` — the one transport shape the Rust core
-// (src/wasm/socket.rs) talks to. The backend's own file (redis.js) parses its
-// URLs and calls tcpOpener.
+// turns a `connect` option into one function, `open(timeoutMs, deliver)`,
+// that resolves to a socket with `write(bytes)`, `read()` and `close()` — the
+// one transport shape the Rust core (src/wasm/socket.rs) talks to. `read()`
+// returns the bytes that arrived (a Uint8Array; null at the end of the
+// stream; an Error) when there are some, and otherwise undefined: the socket
+// then calls `deliver(bytes | null | error)` exactly once, when they come.
+// The backend's own file (redis.js) parses its URLs and calls tcpOpener.
 //
 // Where TCP comes from depends on the platform, so the entry files register
 // it: workerd.js passes `cloudflare:sockets`' connect(), node.js a `node:net`
@@ -101,12 +103,12 @@ export function readServerAddress(connect, { scheme, defaultPort, parseUrl }) {
 }
 
 /**
- * The core's `open(timeoutMs)`: opens one connection and resolves to the
- * core's socket shape, or rejects with an EDGECACHE_UNAVAILABLE error.
- * `connect` is a function returning a Web Streams socket, or undefined to
- * use the platform's TCP to `target` ({ hostname, port }). `server` names
- * the server in errors ("Redis"). A reply that stalls for `replyTimeoutMs`
- * closes the socket (the read rejects).
+ * The core's `open(timeoutMs, deliver)`: opens one connection and resolves to
+ * the core's socket shape (see the top of this file), or rejects with an
+ * EDGECACHE_UNAVAILABLE error. `connect` is a function returning a Web
+ * Streams socket, or undefined to use the platform's TCP to `target`
+ * ({ hostname, port }). `server` names the server in errors ("Redis"). A
+ * reply that stalls for `replyTimeoutMs` closes the socket (the read fails).
  */
 export function tcpOpener({ connect, target, server, replyTimeoutMs }) {
   if (target?.tls?.ca !== undefined && platformTcp !== undefined && !platformTrustsCustomCa) {
@@ -114,13 +116,16 @@ export function tcpOpener({ connect, target, server, replyTimeoutMs }) {
       "tls.ca is not supported in this runtime: cloudflare:sockets trusts the public certificate authorities only (use a certificate they sign)",
     );
   }
-  const guarded = (opening) => opening.then((socket) => withReplyTimeout(socket, replyTimeoutMs, server));
   if (typeof connect === "function") {
-    return (timeoutMs) =>
-      guarded(withTimeout((signal) => streamSocket(connect(), signal), timeoutMs, server, undefined));
+    return (timeoutMs, deliver) =>
+      withReplyTimeout(
+        (forward) => withTimeout((signal) => streamSocket(connect(), signal, forward), timeoutMs, server, undefined),
+        replyTimeoutMs,
+        deliver,
+      );
   }
   const where = `${target.hostname}:${target.port}`;
-  return (timeoutMs) => {
+  return (timeoutMs, deliver) => {
     if (platformTcp === undefined) {
       return Promise.reject(
         codedError(
@@ -129,21 +134,28 @@ export function tcpOpener({ connect, target, server, replyTimeoutMs }) {
         ),
       );
     }
-    return guarded(withTimeout((signal) => platformTcp({ ...target, server }, signal), timeoutMs, server, where));
+    return withReplyTimeout(
+      (forward) => withTimeout((signal) => platformTcp({ ...target, server }, signal, forward), timeoutMs, server, where),
+      replyTimeoutMs,
+      deliver,
+    );
   };
 }
 
 // The core reads only while it awaits a reply, so a read that waits longer
 // than `ms` is a server that stopped answering (or a half-open connection):
-// the socket is closed and the read rejects; the core then drops the
-// connection, and the next call opens a new one. One timer per socket,
+// the socket is closed and the read fails; the core then drops the
+// connection, and the next call opens a new one. `open(forward)` opens the
+// socket, which answers reads through `forward`; this passes each answer on
+// to `deliver` unless the read timed out first. One timer per socket,
 // re-armed only when it fires (a read that finds its bytes waiting, or is
-// answered in time, costs no timer call); unref'd in Node and Deno, so an idle
-// cache never holds the process open.
-function withReplyTimeout(socket, ms, server) {
+// answered in time, costs no timer call); unref'd in Node and Deno, so an
+// idle cache never holds the process open.
+function withReplyTimeout(open, ms, deliver) {
+  let socket;
   let timer;
   let deadline = 0;
-  let pending = null; // reject() of the read being timed
+  let waiting = false; // a read is out and has not timed out
   const arm = (delay) => {
     timer = setTimeout(expire, delay);
     if (typeof timer === "number") globalThis.Deno?.unrefTimer?.(timer);
@@ -151,37 +163,39 @@ function withReplyTimeout(socket, ms, server) {
   };
   function expire() {
     timer = undefined;
-    if (pending === null) return;
+    if (!waiting) return;
     const left = deadline - Date.now();
     if (left > 0) {
       arm(left);
       return;
     }
-    const reject = pending;
-    pending = null;
+    waiting = false;
     socket.close();
-    reject(unavailable(`no reply within ${ms} ms`));
+    deliver(unavailable(`no reply within ${ms} ms`));
   }
-  return {
-    write: (bytes) => socket.write(bytes),
-    read() {
-      const next = socket.read();
-      if (typeof next?.then !== "function") return next;
-      deadline = Date.now() + ms;
-      if (timer === undefined) arm(ms);
-      return new Promise((resolve, reject) => {
-        pending = reject;
-        const done = () => {
-          if (pending === reject) pending = null;
-        };
-        next.then(
-          (value) => (done(), resolve(value)),
-          (error) => (done(), reject(error)),
-        );
-      });
-    },
-    close: () => socket.close(),
+  const forward = (value) => {
+    if (!waiting) return; // answered already, by the timeout
+    waiting = false;
+    deliver(value);
   };
+  return open(forward).then((opened) => {
+    socket = opened;
+    return {
+      write: (bytes) => socket.write(bytes),
+      read() {
+        waiting = true;
+        const now = socket.read();
+        if (now !== undefined) {
+          waiting = false;
+          return now;
+        }
+        deadline = Date.now() + ms;
+        if (timer === undefined) arm(ms);
+        return undefined;
+      },
+      close: () => socket.close(),
+    };
+  });
 }
 
 // Races an opening socket against the connect timeout. At the deadline the
@@ -227,9 +241,10 @@ function withTimeout(start, timeoutMs, server, where) {
 }
 
 // A Web Streams socket ({ readable, writable, opened?, close() }), as
-// `cloudflare:sockets`' connect() returns, in the core's shape. Resolves once
-// the socket is open (its `opened` promise, where it has one).
-async function streamSocket(socketOrPromise, signal) {
+// `cloudflare:sockets`' connect() returns, in the core's shape, answering
+// reads through `deliver`. Resolves once the socket is open (its `opened`
+// promise, where it has one).
+async function streamSocket(socketOrPromise, signal, deliver) {
   const socket = await socketOrPromise;
   signal.addEventListener("abort", () => closeQuietly(socket), { once: true });
   if (
@@ -248,7 +263,11 @@ async function streamSocket(socketOrPromise, signal) {
   return {
     write: (bytes) => writer.write(bytes),
     read() {
-      return reader.read().then(({ value, done }) => (done ? null : value));
+      reader.read().then(
+        ({ value, done }) => deliver(done ? null : value),
+        (error) => deliver(error instanceof Error ? error : new Error(String(error))),
+      );
+      return undefined;
     },
     close() {
       reader.cancel().catch(() => {});
@@ -270,8 +289,8 @@ function closeQuietly(socket) {
  * with `{ trustsCustomCa: false }`).
  */
 export function cloudflareTcp(connect) {
-  return ({ hostname, port, tls }, signal) =>
-    streamSocket(connect({ hostname, port }, tls === undefined ? undefined : { secureTransport: "on" }), signal);
+  return ({ hostname, port, tls }, signal, deliver) =>
+    streamSocket(connect({ hostname, port }, tls === undefined ? undefined : { secureTransport: "on" }), signal, deliver);
 }
 
 /**
@@ -282,7 +301,7 @@ export function cloudflareTcp(connect) {
  * reply is awaited.
  */
 export function nodeTcp(net, tlsModule) {
-  return ({ hostname, port, server, tls }, signal) =>
+  return ({ hostname, port, server, tls }, signal, deliver) =>
     new Promise((resolve, reject) => {
       const socket =
         tls === undefined
@@ -304,25 +323,28 @@ export function nodeTcp(net, tlsModule) {
       socket.once(tls === undefined ? "connect" : "secureConnect", () => {
         socket.off("error", fail);
         socket.setNoDelay(true);
-        resolve(new NodeSocket(socket));
+        resolve(new NodeSocket(socket, deliver));
       });
     });
 }
 
 // Reads hand back what arrived at once when something did (all of it, in one
-// buffer), and writes are not awaited: Node buffers them, and a write that
-// fails ends the stream for the read waiting for its reply, as if the server
-// had closed the connection (a kept connection that died is then replaced).
+// buffer), or else pass it to `deliver` when it comes; writes are not
+// awaited: Node buffers them, and a write that fails ends the stream for the
+// read waiting for its reply, as if the server had closed the connection (a
+// kept connection that died is then replaced).
 class NodeSocket {
   #socket;
+  #deliver;
   #chunks = [];
-  #waiting = null;
+  #waiting = false;
   #ended = false;
   #error = null;
   #writeFailed = false;
 
-  constructor(socket) {
+  constructor(socket, deliver) {
     this.#socket = socket;
+    this.#deliver = deliver;
     socket.on("data", (chunk) => {
       this.#chunks.push(chunk);
       this.#wake();
@@ -339,13 +361,12 @@ class NodeSocket {
   }
 
   #wake() {
-    const waiting = this.#waiting;
-    if (waiting === null) return;
-    this.#waiting = null;
-    this.#socket.unref();
+    if (!this.#waiting) return;
     const next = this.#next();
-    if (next instanceof Error) waiting.reject(next);
-    else waiting.resolve(next);
+    if (next === undefined) return;
+    this.#waiting = false;
+    this.#socket.unref();
+    this.#deliver(next);
   }
 
   // What a read returns now: bytes, null at the end, an Error, or undefined
@@ -363,12 +384,10 @@ class NodeSocket {
 
   read() {
     const next = this.#next();
-    if (next instanceof Error) return Promise.reject(next);
     if (next !== undefined) return next;
-    return new Promise((resolve, reject) => {
-      this.#waiting = { resolve, reject };
-      this.#socket.ref();
-    });
+    this.#waiting = true;
+    this.#socket.ref();
+    return undefined;
   }
 
   write(bytes) {

@@ -15,6 +15,8 @@
 pub(crate) mod call;
 pub(crate) mod convert;
 pub(crate) mod error;
+#[cfg(feature = "tcp")]
+pub(crate) mod executor;
 #[cfg(feature = "http")]
 mod http;
 #[cfg(feature = "js-memory")]

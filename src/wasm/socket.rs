@@ -11,9 +11,17 @@
 //!
 //! | call | does |
 //! |---|---|
+//! | `open(timeoutMs, deliver)` | opens the socket; `deliver` is how it answers a `read` later |
 //! | `write(bytes: Uint8Array)` | `undefined` once the bytes are taken (a failure to send them then shows in a later `read`), or a promise that settles once they are written |
-//! | `read()` | the next bytes the server sent (`Uint8Array`), or `null` once it closed the stream: either at once, when they are already there, or as a promise |
+//! | `read()` | the next bytes the server sent (`Uint8Array`), or `null` once it closed the stream, when they are already there; otherwise `undefined`, and later exactly one call `deliver(bytes \| null \| error)` |
 //! | `close()` | closes the socket (its result is ignored) |
+//!
+//! Reads are answered through `deliver` rather than a promise so that the
+//! bytes reach the task waiting for them within the same JavaScript event:
+//! `deliver` stores them, wakes the task, and runs
+//! [`crate::wasm::executor`], which polls the task there and then when it
+//! is one of its own (a Redis get); a promise per read would cost a pair of
+//! closures and two queue hops before the task saw its reply.
 //!
 //! Every failure of the opener or the socket (a throw, a rejection, an answer
 //! of the wrong type) is [`Error::Unavailable`]: the backend then drops the
@@ -23,15 +31,22 @@
 //! table of `crate::wasm::registry`, so the handles are plain data and
 //! `Send + Sync` without `unsafe`.
 
-use std::sync::Arc;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::poll_fn;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::task::{Poll, Waker};
 use std::time::Duration;
 
 use js_sys::{Function, Uint8Array};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::transport::{Connector, Transport};
 use crate::wasm::call::{bytes_of, Call};
 use crate::wasm::error::{describe, message};
+use crate::wasm::executor;
 use crate::wasm::registry::Registered;
 use crate::wasm::sys;
 use crate::{Error, Result};
@@ -85,9 +100,12 @@ impl Connector for JsConnector {
         let open: Function = self.opener.get()?.unchecked_into();
         // At most u64::MAX ms; an f64 holds every value we pass (≤ 1 day).
         let timeout_ms = JsValue::from_f64(timeout.as_millis() as f64);
-        let socket = Call::new(open.call1(&JsValue::UNDEFINED, &timeout_ms), || {
-            doing.clone()
-        })
+        let inbox = Inbox::register();
+        let deliver = inbox.deliver_function();
+        let socket = Call::new(
+            open.call2(&JsValue::UNDEFINED, &timeout_ms, &deliver),
+            || doing.clone(),
+        )
         .failing_with(glue_failed)
         .value()
         .await?;
@@ -107,6 +125,7 @@ impl Connector for JsConnector {
         Ok(JsSocket {
             socket: Some(Registered::new(socket, "the connection")?),
             server,
+            inbox,
         })
     }
 }
@@ -119,6 +138,8 @@ pub(crate) struct JsSocket {
     socket: Option<Registered>,
     /// The server's name in errors.
     server: &'static str,
+    /// Where `deliver` puts the answer to a read.
+    inbox: Inbox,
 }
 
 impl JsSocket {
@@ -148,34 +169,29 @@ impl Transport for JsSocket {
     }
 
     async fn read(&mut self) -> Result<Option<Vec<u8>>> {
-        // The protocol's core says "Redis connection dropped" in front.
-        let doing = || "reading failed".to_owned();
         loop {
-            let socket = self.socket()?;
-            let value = match socket.read() {
-                // Bytes already there, or the end: no promise to wait for.
-                Ok(v) if v.is_null() || v.is_instance_of::<Uint8Array>() => v,
-                returned => {
-                    Call::new(returned, doing)
-                        .failing_with(glue_failed)
-                        .value()
-                        .await?
+            let answer = match self.inbox.take() {
+                Some(delivered) => delivered,
+                // A read is out (asked before this future was dropped, or
+                // just now): `deliver` answers it.
+                None if self.inbox.asked() => self.inbox.wait().await,
+                None => {
+                    let socket = self.socket()?;
+                    match socket.read() {
+                        Ok(v) if v.is_undefined() => {
+                            self.inbox.ask();
+                            self.inbox.wait().await
+                        }
+                        Ok(v) => received(&v),
+                        Err(thrown) => Err(glue_failed(READING, &thrown)),
+                    }
                 }
             };
-            if value.is_null() || value.is_undefined() {
-                return Ok(None);
-            }
-            let Some(bytes) = bytes_of(&value) else {
-                return Err(Error::Unavailable(format!(
-                    "{}: expected a Uint8Array or null, got {}",
-                    doing(),
-                    describe(&value)
-                )));
-            };
-            // A stream may hand out empty chunks; the contract is "at least
-            // one byte", so wait for the next.
-            if !bytes.is_empty() {
-                return Ok(Some(bytes));
+            match answer {
+                // A stream may hand out empty chunks; the contract is "at
+                // least one byte", so read again.
+                Ok(Some(bytes)) if bytes.is_empty() => continue,
+                other => return other,
             }
         }
     }
@@ -193,4 +209,137 @@ impl Drop for JsSocket {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// What a failed read says (the protocol's core puts "Redis connection
+/// dropped" in front).
+const READING: &str = "reading failed";
+
+/// What `read()` answered, or `deliver` was called with: bytes, `null` (or
+/// `undefined`) at the end of the stream, an `Error` for a failure.
+fn received(value: &JsValue) -> Result<Option<Vec<u8>>> {
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
+    }
+    if let Some(bytes) = bytes_of(value) {
+        return Ok(Some(bytes));
+    }
+    if value.is_instance_of::<js_sys::Error>() {
+        return Err(glue_failed(READING, value));
+    }
+    Err(Error::Unavailable(format!(
+        "{READING}: expected a Uint8Array or null, got {}",
+        describe(value)
+    )))
+}
+
+/// One socket's mailbox for the answer to its outstanding read. Shared with
+/// this thread's table of inboxes, where `deliver` finds it by id.
+#[derive(Debug)]
+struct Inbox {
+    id: u64,
+    state: Arc<Mutex<InboxState>>,
+}
+
+#[derive(Debug, Default)]
+struct InboxState {
+    /// A read is out: `deliver` will be called once.
+    asked: bool,
+    /// What `deliver` brought, not yet taken.
+    delivered: Option<Result<Option<Vec<u8>>>>,
+    /// The task waiting for it.
+    waker: Option<Waker>,
+}
+
+/// Inbox ids (never reused).
+static NEXT_INBOX: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// This thread's inboxes, by id: `deliver` looks them up.
+    static INBOXES: RefCell<HashMap<u64, Weak<Mutex<InboxState>>>> = RefCell::new(HashMap::new());
+    /// `deliver(id, value)`, bound to each socket's id (made once).
+    static DELIVER: Function = Closure::<dyn FnMut(f64, JsValue)>::new(deliver)
+        .into_js_value()
+        .unchecked_into();
+}
+
+impl Inbox {
+    /// A new inbox, in this thread's table.
+    fn register() -> Self {
+        let id = NEXT_INBOX.fetch_add(1, Ordering::Relaxed);
+        let state = Arc::new(Mutex::new(InboxState::default()));
+        let _ = INBOXES.try_with(|t| t.borrow_mut().insert(id, Arc::downgrade(&state)));
+        Self { id, state }
+    }
+
+    /// The socket's `deliver`: `deliver(value)` answers its outstanding read.
+    fn deliver_function(&self) -> JsValue {
+        // Ids stay far below 2^53.
+        let id = JsValue::from_f64(self.id as f64);
+        DELIVER
+            .try_with(|f| JsValue::from(f.bind1(&JsValue::NULL, &id)))
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, InboxState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn asked(&self) -> bool {
+        self.lock().asked
+    }
+
+    fn ask(&self) {
+        self.lock().asked = true;
+    }
+
+    fn take(&self) -> Option<Result<Option<Vec<u8>>>> {
+        self.lock().delivered.take()
+    }
+
+    /// Waits for `deliver`.
+    async fn wait(&self) -> Result<Option<Vec<u8>>> {
+        poll_fn(|cx| {
+            let mut state = self.lock();
+            match state.delivered.take() {
+                Some(answer) => Poll::Ready(answer),
+                None => {
+                    state.waker = Some(cx.waker().clone());
+                    Poll::Pending
+                }
+            }
+        })
+        .await
+    }
+}
+
+impl Drop for Inbox {
+    fn drop(&mut self) {
+        let _ = INBOXES.try_with(|t| t.borrow_mut().remove(&self.id));
+    }
+}
+
+/// `deliver(id, value)`: the answer to socket `id`'s outstanding read. Wakes
+/// the task waiting for it and runs the executor, so that a task of its own
+/// handles the bytes in this same event. A socket closed meanwhile (its
+/// inbox gone) ignores it, and so does one with no read out.
+fn deliver(id: f64, value: JsValue) {
+    let state = INBOXES
+        .try_with(|t| t.borrow().get(&(id as u64)).and_then(Weak::upgrade))
+        .ok()
+        .flatten();
+    let Some(state) = state else { return };
+    let waker = {
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        if !state.asked {
+            return;
+        }
+        state.asked = false;
+        state.delivered = Some(received(&value));
+        state.waker.take()
+    };
+    if let Some(waker) = waker {
+        waker.wake();
+    }
+    executor::run();
 }

@@ -35,8 +35,10 @@ extern "C" {
     #[wasm_bindgen(method, catch, js_name = write)]
     pub fn write(this: &TcpSocket, bytes: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
 
-    /// `read()`: a promise of the next `Uint8Array` from the server, or
-    /// `null` once the server closed the stream.
+    /// `read()`: the next `Uint8Array` from the server (`null` once it
+    /// closed the stream, an `Error` for a failure) if it is there, else
+    /// `undefined`, and the socket's `deliver` gets it later (see
+    /// `crate::wasm::socket`).
     #[wasm_bindgen(method, catch, js_name = read)]
     pub fn read(this: &TcpSocket) -> Result<JsValue, JsValue>;
 

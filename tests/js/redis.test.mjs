@@ -301,6 +301,30 @@ describe("EdgeCache.redis failures", () => {
     }
   });
 
+  it("after a get that cannot connect, the next gets on every cache answer at once", async () => {
+    // A get runs on the core's own executor: a failure must not leave it
+    // unable to poll the next get (this hung once).
+    const server = await startRedis();
+    const down = EdgeCache.redis({ connect: `127.0.0.1:${await freePort()}` });
+    const up = EdgeCache.redis({ connect: `127.0.0.1:${server.port}` });
+    const prompt = (promise) =>
+      Promise.race([promise, sleep(2_000).then(() => Promise.reject(new Error("no answer within 2 s")))]);
+    try {
+      await up.set("k", bytes("v"));
+      for (let round = 0; round < 3; round++) {
+        await rejectsWith(prompt(down.get("k")), ErrorCode.UNAVAILABLE);
+        assert.equal(text(await prompt(up.get("k"))), "v");
+        const [failed, answered] = await prompt(Promise.allSettled([down.get("k"), up.get("k")]));
+        assert.equal(failed.reason?.code, ErrorCode.UNAVAILABLE);
+        assert.equal(text(answered.value), "v");
+      }
+    } finally {
+      down.close();
+      up.close();
+      await server.stop();
+    }
+  });
+
   it("honours connectTimeoutMs when the socket never opens", async () => {
     const cache = EdgeCache.redis({ connect: () => new Promise(() => {}), connectTimeoutMs: 100 });
     const started = Date.now();

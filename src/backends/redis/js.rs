@@ -1,13 +1,13 @@
 //! `PersistentCore.openRedis`: the Redis cache behind `EdgeCache.redis`.
 
-use js_sys::{Array, Float64Array, Function, Promise, Uint8Array};
+use js_sys::{Array, Float64Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use crate::backend::Entry;
 use crate::error::JsNumber;
 use crate::key::ttl_from_ms;
-use crate::wasm::convert::promise;
 use crate::wasm::error::to_js_error;
+use crate::wasm::executor;
 use crate::wasm::persistent::{PersistentCore, Store, StoreOptions};
 use crate::wasm::socket::JsConnector;
 use crate::{Error, RedisBackend};
@@ -125,24 +125,34 @@ fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>) -> JsValue {
 impl PersistentCore {
     /// The gets made in one tick, crossing into wasm once (see
     /// `js/redis.js`): `keys` joined into one string, `lengths` the UTF-16
-    /// length of each. Resolves to `[values, expiries, errors]` (see
-    /// `batch_answer`).
+    /// length of each. Calls `settle(answer)` with `[values, expiries,
+    /// errors]` (see `batch_answer`), or `settle(undefined, error)` if the
+    /// batch failed as a whole; runs on [`executor`], so the request is
+    /// written before this returns and `settle` is called in the event that
+    /// brings the reply.
     #[wasm_bindgen(js_name = redisGetBatch)]
-    pub fn redis_get_batch(&self, keys: String, lengths: Vec<u32>) -> Promise {
+    pub fn redis_get_batch(&self, keys: String, lengths: Vec<u32>, settle: Function) {
         let store = self.store.clone();
-        promise(async move {
-            #[allow(unreachable_patterns)]
-            let redis = match store {
-                Store::Redis(redis) => redis,
-                _ => {
-                    return Err(Error::Unsupported(
-                        "redisGetBatch is for Redis caches".into(),
-                    ))
-                }
+        executor::spawn(async move {
+            let answer = async {
+                #[allow(unreachable_patterns)]
+                let redis = match store {
+                    Store::Redis(redis) => redis,
+                    _ => {
+                        return Err(Error::Unsupported(
+                            "redisGetBatch is for Redis caches".into(),
+                        ))
+                    }
+                };
+                let keys = split_keys(&keys, &lengths)?;
+                Ok(batch_answer(redis.get_each_with_expiry(&keys).await))
+            }
+            .await;
+            // A throwing settle is the glue's bug; it has nothing to unwind.
+            let _ = match answer {
+                Ok(answer) => settle.call1(&JsValue::UNDEFINED, &answer),
+                Err(e) => settle.call2(&JsValue::UNDEFINED, &JsValue::UNDEFINED, &to_js_error(e)),
             };
-            let keys = split_keys(&keys, &lengths)?;
-            let outcomes = redis.get_each_with_expiry(&keys).await;
-            Ok(batch_answer(outcomes))
-        })
+        });
     }
 }
