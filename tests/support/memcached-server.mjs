@@ -3,9 +3,10 @@
 // killed with this process). Also a raw meta-protocol client for looking at
 // what the cache stored, independent of the code under test.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { spawnServer } from "./server-process.mjs";
 import { freePort } from "./redis-server.mjs";
 
 export { freePort };
@@ -23,9 +24,7 @@ export async function startMemcached(args = [], { port } = {}) {
   let child;
   const launch = async () => {
     // -u: memcached refuses to run as root without naming a user.
-    child = spawn("memcached", ["-u", "root", "-l", "127.0.0.1", "-U", "0", "-m", "64", "-p", String(port), ...args], {
-      stdio: ["ignore", "ignore", "inherit"],
-    });
+    child = spawnServer("memcached", ["-u", "root", "-l", "127.0.0.1", "-U", "0", "-m", "64", "-p", String(port), ...args]);
     const exited = new Promise((resolve) => child.once("exit", resolve));
     for (let i = 0; i < 200; i++) {
       if (child.exitCode !== null) throw new Error(`memcached exited with ${child.exitCode} (args: ${args.join(" ")})`);
@@ -49,7 +48,6 @@ export async function startMemcached(args = [], { port } = {}) {
       await exited;
     }
   };
-  process.once("exit", () => child.kill("SIGKILL"));
   return {
     port,
     stop,

@@ -3,9 +3,10 @@
 // by `stop()` (and killed with this process). Also a raw RESP client for
 // looking at what the cache stored, independent of the code under test.
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { spawnServer } from "./server-process.mjs";
 
 /** A free TCP port on 127.0.0.1 (the OS picks it; closed before returning). */
 export function freePort() {
@@ -31,11 +32,19 @@ export async function startRedis(args = [], { port } = {}) {
   port ??= await freePort();
   let child;
   const launch = async () => {
-    child = spawn(
-      "redis-server",
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", ...args],
-      { stdio: ["ignore", "ignore", "inherit"] },
-    );
+    child = spawnServer("redis-server", [
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--protected-mode",
+      "no",
+      ...args,
+    ]);
     const exited = new Promise((resolve) => child.once("exit", resolve));
     for (let i = 0; i < 200; i++) {
       if (child.exitCode !== null) throw new Error(`redis-server exited with ${child.exitCode} (args: ${args.join(" ")})`);
@@ -60,7 +69,6 @@ export async function startRedis(args = [], { port } = {}) {
       await exited;
     }
   };
-  process.once("exit", () => child.kill("SIGKILL"));
   return {
     port,
     stop,
