@@ -96,12 +96,22 @@ pub(crate) fn spawn(task: impl Future<Output = ()> + 'static) {
     run();
 }
 
-/// Polls every woken task until none is left. Called by [`spawn`], by the
-/// queued microtask, and by `crate::wasm::socket` when bytes arrive.
+/// Polls every woken task until none is left. Called by [`spawn`] and by
+/// the queued microtask.
 pub(crate) fn run() {
+    run_after(|| {});
+}
+
+/// Calls `wake`, which may wake tasks, then polls every woken task until
+/// none is left: the tasks `wake` wakes are polled here, with no microtask
+/// queued for them. Called by `crate::wasm::socket` when bytes arrive.
+pub(crate) fn run_after(wake: impl FnOnce()) {
     if RUNNING.with(|r| r.replace(true)) {
+        // Nested: the running loop polls what `wake` wakes.
+        wake();
         return;
     }
+    wake();
     while let Some(id) = READY.with(|ready| ready.borrow_mut().pop_front()) {
         // Out of the table while it runs, so it may spawn or wake others.
         let Some((mut task, waker)) = TASKS.with(|tasks| tasks.borrow_mut().remove(&id)) else {

@@ -338,8 +338,9 @@ fn deliver(id: f64, value: JsValue) {
         state.delivered = Some(received(&value));
         state.waker.take()
     };
-    if let Some(waker) = waker {
-        waker.wake();
-    }
-    executor::run();
+    executor::run_after(|| {
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    });
 }
