@@ -157,10 +157,12 @@ export class RedisDriver extends PersistentDriver {
       for (let i = 1; i < settle.length; i += 2) settle[i](error);
     };
     try {
-      this.#core.redisGetBatch(keys.join(""), Uint32Array.from(keys, (k) => k.length), (answer, error) => {
-        if (error !== undefined) return failAll(error);
+      // One key (a get awaited on its own): no lengths, so no typed array.
+      const lengths = keys.length === 1 ? undefined : Uint32Array.from(keys, (k) => k.length);
+      this.#core.redisGetBatch(keys.join(""), lengths, (values, expiries, errors, failure) => {
+        if (failure !== undefined) return failAll(failure);
         try {
-          settleBatch(settle, answer, withExpiry);
+          settleBatch(settle, values, expiries, errors, withExpiry);
         } catch (error) {
           failAll(error); // a malformed answer must not leave a get hanging
         }
@@ -174,13 +176,16 @@ export class RedisDriver extends PersistentDriver {
 // Settles each get of a batch from `redisGetBatch`'s answer (see
 // `batch_answer` in src/backends/redis/js.rs): per key a value of its own
 // (`undefined`: a miss, or a failure when `errors` has one at that index)
-// and an expiry (`NaN` for none).
-function settleBatch(settle, [values, expiries, errors], withExpiry) {
+// and an expiry (`NaN` for none; no `expiries` at all when no hit has one).
+function settleBatch(settle, values, expiries, errors, withExpiry) {
   for (let i = 0; 2 * i < settle.length; i++) {
     const error = errors?.[i];
     if (error !== undefined) settle[2 * i + 1](error);
     else if (!withExpiry || values[i] === undefined) settle[2 * i](values[i]);
-    else settle[2 * i]([values[i], Number.isNaN(expiries[i]) ? undefined : expiries[i]]);
+    else {
+      const expiresAt = expiries?.[i];
+      settle[2 * i]([values[i], expiresAt === undefined || Number.isNaN(expiresAt) ? undefined : expiresAt]);
+    }
   }
 }
 

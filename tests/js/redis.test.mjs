@@ -215,6 +215,24 @@ describe("EdgeCache.redis in Node against a real redis-server", () => {
     assert.equal(text(await cache.get("k42")), "v42", "served by the memory tier");
   });
 
+  it("through a memory tier, each value of a batch keeps its own expiry, alone or beside values with none", async () => {
+    const writer = open({ namespace: "tier-ttl" });
+    const tiered = open({ namespace: "tier-ttl", memory: { maxEntries: 100 } });
+    await writer.set("short", bytes("s"), { ttlMs: 300 });
+    await writer.set("long", bytes("l"));
+    await writer.set("alone", bytes("a"), { ttlMs: 300 });
+    // One batch with an expiry and none; a batch of one key with an expiry.
+    assert.deepEqual((await Promise.all([tiered.get("long"), tiered.get("short")])).map(text), ["l", "s"]);
+    assert.equal(text(await tiered.get("alone")), "a");
+    // Gone from Redis behind the tier's back: each copy answers until its own expiry.
+    await raw.command("DEL", ...["short", "long", "alone"].map((k) => storedKey("tier-ttl", k)));
+    assert.equal(text(await tiered.get("short")), "s", "before its expiry, from the tier");
+    await sleep(350);
+    assert.equal(await tiered.get("short"), undefined, "the tier's copy expired with the entry");
+    assert.equal(await tiered.get("alone"), undefined, "the tier's copy expired with the entry");
+    assert.equal(text(await tiered.get("long")), "l", "no expiry: the tier keeps its copy");
+  });
+
   it("clear() deletes only its namespace, over many SCAN pages, never other keys", async () => {
     const mine = open({ namespace: "a*b?" });
     const other = open({ namespace: "other" });

@@ -90,17 +90,21 @@ fn split_keys<'a>(joined: &'a str, lengths: &[u32]) -> Result<Vec<&'a str>, Erro
     Ok(keys)
 }
 
-/// The outcomes of a batch of gets, in the shape `js/redis.js` reads:
-/// `[values, expiries, errors]`. `values` holds a `Uint8Array` of its own
-/// for each hit (`undefined` for a miss or a failure: no value ever shares
-/// its `ArrayBuffer`, so transferring or detaching one leaves the others
-/// whole); `expiries` each hit's expiry (`NaN` for none, a miss or a
-/// failure); `errors` `undefined`, or an array with the error of each
-/// failed key at its index.
-fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>) -> JsValue {
+/// The outcomes of a batch of gets, as the three arguments `js/redis.js`'s
+/// callback takes: `values` holds a `Uint8Array` of its own for each hit
+/// (`undefined` for a miss or a failure: no value ever shares its
+/// `ArrayBuffer`, so transferring or detaching one leaves the others whole);
+/// `expiries` `undefined` when no hit has an expiry, else a `Float64Array`
+/// of each hit's expiry (`NaN` for none, a miss or a failure); `errors`
+/// `undefined`, or an array with the error of each failed key at its index.
+/// (Nothing is allocated that a batch of hits without expiries does not
+/// need: a one-key get is the common batch, and an `ArrayBuffer` costs
+/// about as much as the rest of its answer.)
+fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>) -> (Array, JsValue, JsValue) {
     let values = Array::new_with_length(outcomes.len() as u32);
-    let mut expiries = vec![f64::NAN; outcomes.len()];
+    let mut expiries: Option<Vec<f64>> = None;
     let mut errors: Option<Array> = None;
+    let count = outcomes.len();
     for (i, outcome) in outcomes.into_iter().enumerate() {
         match outcome {
             Ok(None) => {}
@@ -109,29 +113,35 @@ fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>) -> JsValue {
                 .set(i as u32, to_js_error(e)),
             Ok(Some(entry)) => {
                 values.set(i as u32, Uint8Array::from(entry.value.as_slice()).into());
-                // Far below 2^53: expiries are at most a century ahead.
-                if let (Some(at), Some(slot)) = (entry.expires_at, expiries.get_mut(i)) {
-                    *slot = at as f64;
+                if let Some(at) = entry.expires_at {
+                    let expiries = expiries.get_or_insert_with(|| vec![f64::NAN; count]);
+                    // Far below 2^53: expiries are at most a century ahead.
+                    if let Some(slot) = expiries.get_mut(i) {
+                        *slot = at as f64;
+                    }
                 }
             }
         }
     }
-    let expiries = Float64Array::from(expiries.as_slice());
+    let expiries = expiries.map_or(JsValue::UNDEFINED, |e| {
+        Float64Array::from(e.as_slice()).into()
+    });
     let errors = errors.map_or(JsValue::UNDEFINED, JsValue::from);
-    Array::of3(&values, &expiries, &errors).into()
+    (values, expiries, errors)
 }
 
 #[wasm_bindgen]
 impl PersistentCore {
     /// The gets made in one tick, crossing into wasm once (see
     /// `js/redis.js`): `keys` joined into one string, `lengths` the UTF-16
-    /// length of each. Calls `settle(answer)` with `[values, expiries,
-    /// errors]` (see `batch_answer`), or `settle(undefined, error)` if the
-    /// batch failed as a whole; runs on [`executor`], so the request is
-    /// written before this returns and `settle` is called in the event that
-    /// brings the reply.
+    /// length of each (`undefined` for a batch of one key). Calls
+    /// `settle(values, expiries, errors)` (see `batch_answer`), or
+    /// `settle(undefined, undefined, undefined, error)` if the batch failed
+    /// as a whole; runs on [`executor`], so the request is written before
+    /// this returns and `settle` is called in the event that brings the
+    /// reply.
     #[wasm_bindgen(js_name = redisGetBatch)]
-    pub fn redis_get_batch(&self, keys: String, lengths: Vec<u32>, settle: Function) {
+    pub fn redis_get_batch(&self, keys: String, lengths: Option<Vec<u32>>, settle: Function) {
         let store = self.store.clone();
         executor::spawn(async move {
             let answer = async {
@@ -144,14 +154,18 @@ impl PersistentCore {
                         ))
                     }
                 };
-                let keys = split_keys(&keys, &lengths)?;
+                let keys = match lengths.as_deref() {
+                    Some(lengths) => split_keys(&keys, lengths)?,
+                    None => vec![keys.as_str()],
+                };
                 Ok(batch_answer(redis.get_each_with_expiry(&keys).await))
             }
             .await;
+            let none = JsValue::UNDEFINED;
             // A throwing settle is the glue's bug; it has nothing to unwind.
             let _ = match answer {
-                Ok(answer) => settle.call1(&JsValue::UNDEFINED, &answer),
-                Err(e) => settle.call2(&JsValue::UNDEFINED, &JsValue::UNDEFINED, &to_js_error(e)),
+                Ok((values, expiries, errors)) => settle.call3(&none, &values, &expiries, &errors),
+                Err(e) => settle.call4(&none, &none, &none, &none, &to_js_error(e)),
             };
         });
     }
