@@ -7,6 +7,7 @@ import { byteLengthOf, checkKey, checkValue, optionalNumber, readTtl } from "./c
 import { memoryGlue } from "./runtime.js";
 
 const TWO_POW_32 = 4294967296;
+const NO_LOG = new Uint32Array(0);
 // Above any key's UTF-8 length (MAX_KEY_BYTES), so a hash (32 bits) and a
 // length pack into one safe integer.
 const KEY_BYTES_SPAN = 2 ** 15;
@@ -65,6 +66,14 @@ export class MemoryDriver {
   // (a third of a hit's cost) is skipped: the engine gets time 0.
   #mayExpire;
   #inserts = 0; // overwrites counted here instead of in the engine (see #store)
+  #misses = 0; // misses the key index answers, counted here
+  // The core's hit log (see MemoryCore.hitLog): while no entry can expire, a
+  // hit writes its slot here instead of calling into wasm, and the next core
+  // call applies the first #logged slots (every call but hitLog() takes
+  // #logged first, then the log counts from 0 again). Empty until the first
+  // hit asks for it, and again whenever wasm memory has grown.
+  #hitLog = NO_LOG;
+  #logged = 0;
 
   constructor(options) {
     const defaultTtlMs = optionalNumber(options, "defaultTtlMs");
@@ -110,10 +119,18 @@ export class MemoryDriver {
     const slot = this.#slots.get(key);
     if (slot === undefined) {
       checkKey(key);
-      this.#core.miss();
+      this.#misses++;
       return undefined;
     }
-    if (this.#core.get(slot, this.#now())) return this.#values[slot];
+    // A detached view (wasm memory grew) has length 0, so it is never
+    // written to: the next branch asks for a fresh one.
+    if (!this.#mayExpire && this.#logged < this.#hitLog.length) {
+      this.#hitLog[this.#logged++] = slot;
+      return this.#values[slot];
+    }
+    const hit = this.#core.get(this.#takeLogged(), slot, this.#now());
+    if (this.#hitLog.length === 0) this.#hitLog = this.#core.hitLog();
+    if (hit) return this.#values[slot];
     this.#forget(slot);
     return undefined;
   }
@@ -124,7 +141,7 @@ export class MemoryDriver {
       checkKey(key);
       return false;
     }
-    if (this.#core.has(slot, this.#now())) return true;
+    if (this.#core.has(this.#takeLogged(), slot, this.#now())) return true;
     // has() only answers false for a live slot when it has just expired.
     this.#forget(slot);
     return false;
@@ -182,7 +199,7 @@ export class MemoryDriver {
       keyBytes = meta % KEY_BYTES_SPAN;
       hash = (meta - keyBytes) / KEY_BYTES_SPAN;
     }
-    const packed = this.#core.set(keyBytes, hash, byteLengthOf.call(value), ttlMs, old, at ?? this.#now());
+    const packed = this.#core.set(this.#takeLogged(), keyBytes, hash, byteLengthOf.call(value), ttlMs, old, at ?? this.#now());
     // A refused write (value over the byte bound) changed nothing.
     if (packed < 0) throw this.#core.takeError();
     let removed = Math.floor(packed / TWO_POW_32);
@@ -204,7 +221,7 @@ export class MemoryDriver {
   delete(key) {
     const slot = this.#slots.get(key);
     if (slot === undefined) return;
-    this.#core.delete(slot);
+    this.#core.delete(this.#takeLogged(), slot);
     this.#forget(slot);
   }
 
@@ -221,7 +238,7 @@ export class MemoryDriver {
   }
 
   clear() {
-    this.#core.clear();
+    this.#core.clear(this.#takeLogged());
     this.#slots.clear();
     // Emptied in place: the arrays keep their capacity for what comes next.
     this.#keys.fill(undefined);
@@ -229,12 +246,20 @@ export class MemoryDriver {
   }
 
   stats() {
-    const stats = this.#core.stats();
+    const stats = this.#core.stats(this.#takeLogged());
     stats.inserts += this.#inserts;
+    stats.misses += this.#misses;
     return stats;
   }
 
   close() {}
+
+  /** The hits logged since the last core call, which the next one applies. */
+  #takeLogged() {
+    const n = this.#logged;
+    this.#logged = 0;
+    return n;
+  }
 
   #forget(slot) {
     const key = this.#keys[slot];

@@ -1186,6 +1186,69 @@ describe("stats counters", () => {
   });
 });
 
+describe("hits logged in JavaScript (a hit on an entry without expiry makes no wasm call)", () => {
+  it("a logged hit bumps the entry's frequency before the next write can evict it", async () => {
+    // S3-FIFO promotes a key read during its stay in the small queue to the
+    // main queue; an unread one is evicted when new keys push it out. So "a"
+    // survives 150 inserts into 100 entries only if its read reached the
+    // engine before those inserts did.
+    const read = EdgeCache.memory({ maxEntries: 100 });
+    const unread = EdgeCache.memory({ maxEntries: 100 });
+    for (const cache of [read, unread]) {
+      await cache.set("a", bytes(1));
+      // A cache's first hit calls into wasm (and fetches the log): this one.
+      await cache.set("w", bytes(1));
+      assert.ok(await cache.get("w"));
+    }
+    assert.ok(await read.get("a"));
+    for (let i = 0; i < 150; i++) {
+      await read.set(`k${i}`, bytes(1));
+      await unread.set(`k${i}`, bytes(1));
+    }
+    assert.equal(await read.has("a"), true, "the read key was evicted: its hit did not reach the engine in time");
+    assert.equal(await unread.has("a"), false, "control: an unread key is evicted");
+  });
+
+  it("counts every hit, across many logs' worth of them and interleaved with other calls", async () => {
+    const cache = EdgeCache.memory();
+    await cache.set("a", bytes(1));
+    await cache.set("b", bytes(2));
+    let hits = 0;
+    for (let i = 0; i < 1000; i++) {
+      assert.ok(await cache.get(i % 3 === 0 ? "a" : "b"));
+      hits++;
+      if (i % 97 === 0) assert.equal((await cache.stats()).hits, hits);
+      if (i % 101 === 0) await cache.set("c", bytes(i % 7));
+      if (i % 103 === 0) await cache.delete("c");
+    }
+    assert.deepEqual(await cache.getMany(["a", "b", "nope"]), [bytes(1), bytes(2), undefined]);
+    const stats = await cache.stats();
+    assert.equal(stats.hits, hits + 2);
+    assert.equal(stats.misses, 1);
+  });
+
+  it("keeps counting once wasm memory has grown under the log's view", async () => {
+    const cache = EdgeCache.memory();
+    // Fill the log with the slots of 300 keys, then free those slots: a hit
+    // written where the log no longer is would leave their numbers there,
+    // and applying them would count misses (vacant slots), not hits.
+    const keys = Array.from({ length: 300 }, (_, i) => `x${i}`);
+    for (const key of keys) await cache.set(key, bytes(1));
+    for (const key of keys) await cache.get(key);
+    await cache.set("a", bytes(1));
+    await cache.deleteMany(keys);
+    // Another cache's engine takes some megabytes: wasm memory grows, which
+    // detaches every view of the old memory, the log's included.
+    const big = EdgeCache.memory({ maxEntries: 200_000 });
+    const value = bytes(1);
+    for (let i = 0; i < 200_000; i++) await big.set(`k${i}`, value);
+    for (let i = 0; i < 600; i++) await cache.get("a");
+    const stats = await cache.stats();
+    assert.deepEqual([stats.hits, stats.misses], [900, 0]);
+    await big.clear();
+  });
+});
+
 // ---------------------------------------------------------------------------
 // TTL expiry (fake clock)
 // ---------------------------------------------------------------------------
