@@ -14,10 +14,12 @@ const KEY_BYTES_SPAN = 2 ** 15;
 if (MAX_KEY_BYTES >= KEY_BYTES_SPAN) throw new Error("edgecache: KEY_BYTES_SPAN must exceed MAX_KEY_BYTES");
 
 // FNV-1a over the key's UTF-16 code units, seeded per cache, computing the
-// key's UTF-8 length in the same pass (left in `hashedKeyBytes`). Hashing here
-// saves copying the key string into wasm memory on every set. The hash only
-// feeds S3-FIFO's ghost queue (and tiered.js's write stripes): a collision
-// merely admits a key early (or skips a refill).
+// key's UTF-8 length in the same pass (left in `hashedKeyBytes`, or -1 if the
+// key has a lone surrogate, which has no UTF-8 form). Hashing here saves
+// copying the key string into wasm memory on every set, and the length and
+// the surrogate check save a new key's check a second pass (see `write`).
+// The hash only feeds S3-FIFO's ghost queue (and tiered.js's write stripes):
+// a collision merely admits a key early (or skips a refill).
 let hashedKeyBytes = 0;
 export function hashKey(key, seed) {
   let h = seed;
@@ -27,11 +29,19 @@ export function hashKey(key, seed) {
     h = Math.imul(h ^ c, 16777619);
     if (c < 0x80) bytes += 1;
     else if (c < 0x800) bytes += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
-      // A surrogate pair (keys are well-formed): four bytes of UTF-8.
-      h = Math.imul(h ^ key.charCodeAt(++i), 16777619);
+    else if ((c & 0xf800) !== 0xd800) bytes += 3;
+    else {
+      // A surrogate: a high one followed by a low one is a pair (four bytes
+      // of UTF-8); anything else is lone (charCodeAt past the end is NaN).
+      const low = key.charCodeAt(i + 1);
+      if (c > 0xdbff || (low & 0xfc00) !== 0xdc00) {
+        hashedKeyBytes = -1;
+        return h >>> 0;
+      }
+      h = Math.imul(h ^ low, 16777619);
+      i++;
       bytes += 4;
-    } else bytes += 3;
+    }
   }
   hashedKeyBytes = bytes;
   return h >>> 0;
@@ -95,7 +105,17 @@ export class MemoryDriver {
 
   write(key, value, options) {
     let old = this.#slots.get(key);
-    if (old === undefined) checkKey(key);
+    let hash;
+    let keyBytes;
+    if (old === undefined) {
+      // checkKey's checks, in its order, with the hashing pass counting the
+      // UTF-8 length and finding lone surrogates: checkKey runs again only
+      // to throw its error.
+      if (typeof key !== "string" || key.length === 0 || key.length > MAX_KEY_BYTES) checkKey(key);
+      hash = hashKey(key, (this.#seed ??= drawSeed()));
+      keyBytes = hashedKeyBytes;
+      if (!(keyBytes > 0 && keyBytes <= MAX_KEY_BYTES)) checkKey(key);
+    }
     const stored = checkValue(value);
     let ttlMs;
     if (options !== undefined) {
@@ -103,7 +123,7 @@ export class MemoryDriver {
       // Reading the options may have run the caller's getters: look again.
       old = this.#slots.get(key);
     }
-    this.#store(key, stored, ttlMs, old);
+    this.#store(key, stored, ttlMs, old, undefined, hash, keyBytes);
   }
 
   contains(key) {
@@ -178,7 +198,9 @@ export class MemoryDriver {
     this.#store(key, value, ttlMs, this.#slots.get(key), now);
   }
 
-  #store(key, value, ttlMs, old, at) {
+  // `hash` and `keyBytes`: hashKey's answer for a new key, if the caller has
+  // it already.
+  #store(key, value, ttlMs, old, at, hash, keyBytes) {
     if (ttlMs !== undefined) this.#mayExpire = true;
     if (old !== undefined && !this.#mayExpire && byteLengthOf.call(value) === byteLengthOf.call(this.#values[old])) {
       // An overwrite that changes nothing the engine keeps: the same key and
@@ -189,15 +211,13 @@ export class MemoryDriver {
       this.#inserts++;
       return;
     }
-    let hash;
-    let keyBytes;
-    if (old === undefined) {
-      hash = hashKey(key, (this.#seed ??= drawSeed()));
-      keyBytes = hashedKeyBytes;
-    } else {
+    if (old !== undefined) {
       const meta = this.#keyMeta[old];
       keyBytes = meta % KEY_BYTES_SPAN;
       hash = (meta - keyBytes) / KEY_BYTES_SPAN;
+    } else if (hash === undefined) {
+      hash = hashKey(key, (this.#seed ??= drawSeed()));
+      keyBytes = hashedKeyBytes;
     }
     const packed = this.#core.set(this.#takeLogged(), keyBytes, hash, byteLengthOf.call(value), ttlMs, old, at ?? this.#now());
     // A refused write (value over the byte bound) changed nothing.
