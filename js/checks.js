@@ -54,7 +54,9 @@ const bufferOf = intrinsic(TypedArrayPrototype, "buffer");
 export const byteLengthOf = intrinsic(TypedArrayPrototype, "byteLength");
 // Returns the array to store: the caller's own, or a fixed-length copy of a
 // view over a resizable buffer (whose length could change under the byte
-// accounting). Callers size it with byteLengthOf(), never value.byteLength.
+// accounting). Callers size it with byteLengthOf(), never value.byteLength,
+// or read `checkedBytes`: its length, until the next checkValue call.
+export let checkedBytes = 0;
 export function checkValue(value) {
   if (typedArrayName.call(value) !== "Uint8Array") {
     throw codedError(ErrorCode.INVALID_VALUE, `values must be Uint8Array, got ${describe(value)}`);
@@ -66,7 +68,8 @@ export function checkValue(value) {
   } catch {
     throw codedError(ErrorCode.INVALID_VALUE, "values must not be views into a SharedArrayBuffer");
   }
-  if (byteLengthOf.call(value) === 0) {
+  checkedBytes = byteLengthOf.call(value);
+  if (checkedBytes === 0) {
     try {
       new Uint8Array(buffer, 0, 0);
     } catch {

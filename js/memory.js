@@ -3,7 +3,7 @@
 // bytes or a string across the boundary (see ARCHITECTURE.md).
 
 import { MAX_KEY_BYTES, REMOVED_SATURATED } from "./constants.js";
-import { byteLengthOf, checkKey, checkValue, optionalNumber, readTtl } from "./checks.js";
+import { byteLengthOf, checkKey, checkValue, checkedBytes, optionalNumber, readTtl } from "./checks.js";
 import { memoryGlue } from "./runtime.js";
 
 const TWO_POW_32 = 4294967296;
@@ -117,13 +117,14 @@ export class MemoryDriver {
       if (!(keyBytes > 0 && keyBytes <= MAX_KEY_BYTES)) checkKey(key);
     }
     const stored = checkValue(value);
+    const length = checkedBytes;
     let ttlMs;
     if (options !== undefined) {
       ttlMs = readTtl(options);
       // Reading the options may have run the caller's getters: look again.
       old = this.#slots.get(key);
     }
-    this.#store(key, stored, ttlMs, old, undefined, hash, keyBytes);
+    this.#store(key, stored, ttlMs, old, undefined, hash, keyBytes, length);
   }
 
   contains(key) {
@@ -198,11 +199,11 @@ export class MemoryDriver {
     this.#store(key, value, ttlMs, this.#slots.get(key), now);
   }
 
-  // `hash` and `keyBytes`: hashKey's answer for a new key, if the caller has
-  // it already.
-  #store(key, value, ttlMs, old, at, hash, keyBytes) {
+  // `hash` and `keyBytes`: hashKey's answer for a new key, and `length`: the
+  // value's byteLength, if the caller has them already.
+  #store(key, value, ttlMs, old, at, hash, keyBytes, length = byteLengthOf.call(value)) {
     if (ttlMs !== undefined) this.#mayExpire = true;
-    if (old !== undefined && !this.#mayExpire && byteLengthOf.call(value) === byteLengthOf.call(this.#values[old])) {
+    if (old !== undefined && !this.#mayExpire && length === byteLengthOf.call(this.#values[old])) {
       // An overwrite that changes nothing the engine keeps: the same key and
       // value length (so the same weight), and no expiry on any entry. The
       // engine's replace would only count an insert (it does not touch
@@ -219,7 +220,7 @@ export class MemoryDriver {
       hash = hashKey(key, (this.#seed ??= drawSeed()));
       keyBytes = hashedKeyBytes;
     }
-    const packed = this.#core.set(this.#takeLogged(), keyBytes, hash, byteLengthOf.call(value), ttlMs, old, at ?? this.#now());
+    const packed = this.#core.set(this.#takeLogged(), keyBytes, hash, length, ttlMs, old, at ?? this.#now());
     // A refused write (value over the byte bound) changed nothing.
     if (packed < 0) throw this.#core.takeError();
     let removed = Math.floor(packed / TWO_POW_32);
