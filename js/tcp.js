@@ -256,16 +256,38 @@ async function streamSocket(socketOrPromise, signal, deliver) {
   if (socket.opened !== undefined) await socket.opened;
   const reader = socket.readable.getReader();
   const writer = socket.writable.getWriter();
-  // Writes are awaited (unlike Node's): in workerd a socket belongs to the
-  // request that opened it, and a write from a later request is refused at
-  // once, which tells the core the kept connection is stale (it opens a new
-  // one and sends again) before it waits for a reply that cannot come.
+  // Writes are not awaited, as in Node: a write that fails (in workerd, one
+  // from a later request than the one that opened the socket, which is
+  // refused at once) ends the stream for the read waiting for its reply, as
+  // if the server had closed the connection, so the core sends the call
+  // again on a new connection instead of failing it. A read that fails is
+  // answered once the last write has settled: with that same end if the
+  // write failed too (workerd refuses both), else with its error.
+  let lastWrite = Promise.resolve();
+  let writeFailed = false;
+  let waiting = false; // a read is out and has not been answered
+  const answer = (value) => {
+    if (!waiting) return;
+    waiting = false;
+    deliver(value);
+  };
+  const writeFailure = () => {
+    writeFailed = true;
+    answer(null);
+  };
   return {
-    write: (bytes) => writer.write(bytes),
+    write(bytes) {
+      if (writeFailed) return Promise.reject(new Error("the connection is closed"));
+      lastWrite = writer.write(bytes);
+      lastWrite.catch(writeFailure);
+      return undefined;
+    },
     read() {
+      if (writeFailed) return null;
+      waiting = true;
       reader.read().then(
-        ({ value, done }) => deliver(done ? null : value),
-        (error) => deliver(error instanceof Error ? error : new Error(String(error))),
+        ({ value, done }) => answer(done ? null : value),
+        (error) => lastWrite.then(() => answer(error instanceof Error ? error : new Error(String(error))), () => {}),
       );
       return undefined;
     },

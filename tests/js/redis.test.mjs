@@ -485,6 +485,107 @@ describe("EdgeCache.redis failures", () => {
   });
 });
 
+/**
+ * A connect function returning Web Streams sockets (as workerd's
+ * `cloudflare:sockets` does) over node:net connections to `port`. After
+ * `refuse()`, every socket opened so far refuses its writes and its reads at
+ * once, as workerd refuses a socket opened by an earlier request; the read
+ * is refused first, to show the order does not matter.
+ */
+function streamSockets(port) {
+  const opened = [];
+  const connect = () => {
+    const conn = net.connect({ host: "127.0.0.1", port });
+    const state = { refused: false, ended: false };
+    opened.push(state);
+    const refusal = () => new Error("Cannot perform I/O on behalf of a different request.");
+    const readable = new ReadableStream({
+      start(controller) {
+        const end = (how) => {
+          if (state.ended) return;
+          state.ended = true;
+          how();
+        };
+        conn.on("data", (chunk) => {
+          if (!state.ended) controller.enqueue(new Uint8Array(chunk));
+        });
+        conn.on("close", () => end(() => controller.close()));
+        conn.on("error", (error) => end(() => controller.error(error)));
+        state.fail = () => end(() => controller.error(refusal()));
+      },
+      cancel() {
+        state.ended = true;
+        conn.destroy();
+      },
+    });
+    const writable = new WritableStream({
+      async write(chunk) {
+        if (state.refused) {
+          await sleep(1);
+          throw refusal();
+        }
+        await new Promise((resolve, reject) => conn.write(chunk, (error) => (error ? reject(error) : resolve())));
+      },
+    });
+    const opening = new Promise((resolve, reject) => {
+      conn.once("connect", resolve);
+      conn.once("error", reject);
+    });
+    return { readable, writable, opened: opening, close: () => conn.destroy() };
+  };
+  return {
+    connect,
+    opened,
+    refuse() {
+      for (const state of opened) {
+        state.refused = true;
+        state.fail();
+      }
+    },
+  };
+}
+
+describe("EdgeCache.redis over a connect function's Web Streams sockets", () => {
+  let server;
+  before(async () => {
+    server = await startRedis();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+
+  it("stores and reads, and a kept socket that refuses I/O is replaced and the call sent again", async () => {
+    const sockets = streamSockets(server.port);
+    const cache = EdgeCache.redis({ connect: sockets.connect, namespace: "streams" });
+    await cache.set("k", bytes("v1"));
+    assert.equal(text(await cache.get("k")), "v1");
+    assert.equal(sockets.opened.length, 1);
+    sockets.refuse();
+    assert.equal(text(await cache.get("k")), "v1");
+    await cache.set("k", bytes("v2"));
+    assert.deepEqual((await cache.getMany(["k", "nope"])).map(text), ["v2", undefined]);
+    assert.equal(sockets.opened.length, 2, "one new socket replaced the refused one");
+    cache.close();
+  });
+
+  it("a socket that refuses I/O on the call that opened it fails that call, once, without waiting", async () => {
+    const sockets = streamSockets(server.port);
+    const refusing = {
+      connect: () => {
+        const socket = sockets.connect();
+        sockets.refuse();
+        return socket;
+      },
+    };
+    const cache = EdgeCache.redis({ connect: refusing.connect, namespace: "streams", replyTimeoutMs: 10_000 });
+    const started = Date.now();
+    await rejectsWith(cache.get("k"), ErrorCode.UNAVAILABLE);
+    assert.ok(Date.now() - started < 5_000, "the call waited for the reply timeout");
+    assert.equal(sockets.opened.length, 1, "a fresh connection's failure is not retried");
+    cache.close();
+  });
+});
+
 describe("EdgeCache.redis over TLS (rediss://, node:tls)", () => {
   let server;
   before(async () => {
