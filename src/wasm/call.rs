@@ -75,12 +75,15 @@ impl Call {
 /// A copy of the bytes of an `ArrayBuffer` or a `Uint8Array`; `None` for any
 /// other value. A detached buffer (whose length reads 0, and which
 /// `new Uint8Array` would throw on) is no bytes.
+/// (`Uint8Array` is tested first: sockets hand those over, one a reply, and
+/// every test is a call into JavaScript.)
 pub(crate) fn bytes_of(value: &JsValue) -> Option<Vec<u8>> {
-    if let Some(buffer) = value.dyn_ref::<ArrayBuffer>() {
-        if buffer.byte_length() == 0 {
-            return Some(Vec::new());
-        }
-        return Some(Uint8Array::new(buffer).to_vec());
+    if let Some(bytes) = value.dyn_ref::<Uint8Array>() {
+        return Some(bytes.to_vec());
     }
-    value.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+    let buffer = value.dyn_ref::<ArrayBuffer>()?;
+    if buffer.byte_length() == 0 {
+        return Some(Vec::new());
+    }
+    Some(Uint8Array::new(buffer).to_vec())
 }

@@ -218,11 +218,12 @@ const READING: &str = "reading failed";
 /// What `read()` answered, or `deliver` was called with: bytes, `null` (or
 /// `undefined`) at the end of the stream, an `Error` for a failure.
 fn received(value: &JsValue) -> Result<Option<Vec<u8>>> {
-    if value.is_null() || value.is_undefined() {
-        return Ok(None);
-    }
+    // Bytes first: the common answer, and each test is a call into JavaScript.
     if let Some(bytes) = bytes_of(value) {
         return Ok(Some(bytes));
+    }
+    if value.is_null() || value.is_undefined() {
+        return Ok(None);
     }
     if value.is_instance_of::<js_sys::Error>() {
         return Err(glue_failed(READING, value));
