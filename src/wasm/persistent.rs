@@ -377,22 +377,50 @@ impl PersistentCore {
         promise(async move { Ok(entry_or_undefined(store.get_with_expiry(&key).await?)) })
     }
 
-    /// Stores a copy of `value` under `key`.
+    /// Stores a copy of `value` under `key`. IndexedDB joins the write to
+    /// this tick's batch before returning (see `IndexedDbBackend::queue_set`).
     pub fn set(&self, key: String, value: Vec<u8>, ttl_ms: Option<f64>) -> Promise {
-        let store = self.store.clone();
-        promise(async move {
-            store.set(&key, value, ttl(ttl_ms)?).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        match &self.store {
+            #[cfg(feature = "idb")]
+            Store::Idb(idb) => {
+                let queued = ttl(ttl_ms).and_then(|ttl| idb.queue_set(&key, value, ttl));
+                promise(async move {
+                    queued?.await?;
+                    Ok(JsValue::UNDEFINED)
+                })
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let store = self.store.clone();
+                promise(async move {
+                    store.set(&key, value, ttl(ttl_ms)?).await?;
+                    Ok(JsValue::UNDEFINED)
+                })
+            }
+        }
     }
 
-    /// Removes `key`.
+    /// Removes `key`. IndexedDB joins the removal to this tick's batch
+    /// before returning, as `set` does.
     pub fn delete(&self, key: String) -> Promise {
-        let store = self.store.clone();
-        promise(async move {
-            store.delete(&key).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        match &self.store {
+            #[cfg(feature = "idb")]
+            Store::Idb(idb) => {
+                let queued = idb.queue_delete(&[&key]);
+                promise(async move {
+                    queued?.await?;
+                    Ok(JsValue::UNDEFINED)
+                })
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let store = self.store.clone();
+                promise(async move {
+                    store.delete(&key).await?;
+                    Ok(JsValue::UNDEFINED)
+                })
+            }
+        }
     }
 
     /// True if `key` holds a live value. Not counted as a hit or a miss.
@@ -429,15 +457,30 @@ impl PersistentCore {
         })
     }
 
-    /// Removes every key in `keys`.
+    /// Removes every key in `keys`. IndexedDB joins the removals to this
+    /// tick's batch before returning, as `set` does.
     #[wasm_bindgen(js_name = deleteMany)]
     pub fn delete_many(&self, keys: Vec<String>) -> Promise {
-        let store = self.store.clone();
-        promise(async move {
-            let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-            store.mdelete(&refs).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        match &self.store {
+            #[cfg(feature = "idb")]
+            Store::Idb(idb) => {
+                let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let queued = idb.queue_delete(&refs);
+                promise(async move {
+                    queued?.await?;
+                    Ok(JsValue::UNDEFINED)
+                })
+            }
+            #[allow(unreachable_patterns)]
+            _ => {
+                let store = self.store.clone();
+                promise(async move {
+                    let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
+                    store.mdelete(&refs).await?;
+                    Ok(JsValue::UNDEFINED)
+                })
+            }
+        }
     }
 
     /// Removes every entry of this cache's namespace.

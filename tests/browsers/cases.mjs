@@ -228,20 +228,23 @@ export const cases = {
     for (const k of keys) t.eq(await c.getText(k), `old ${k}`);
     t.eq((await c.getMany(keys)).length, 10);
     t.eq(t.spy.transactions() - before, 1, "eleven awaited reads, one transaction");
-    // A write issued between two reads and not awaited: the write batch
-    // opens its transaction a little later, so a read issued in the same
-    // tick may still answer from before it (as without joining), but the
-    // reads after that never join a transaction opened before the write.
+    // A write issued between two reads and not awaited joins the write
+    // batch when it is called, so the batch's transaction begins before
+    // that of any read issued after it, even in the same tick; and no read
+    // joins a transaction opened before the write.
     t.eq(await c.getText("k0"), "old k0");
     const write = c.setText("k0", "new");
-    await c.getText("k0");
+    t.eq(await c.getText("k0"), "new", "a read issued in the same tick as a write");
     t.eq(await c.getText("k0"), "new", "a read issued after a write and a read");
     await write;
     t.eq(await c.getText("k1"), "old k1");
     const removal = c.deleteMany(["k1", "k2"]);
-    await c.get("k1");
+    t.eq(await c.get("k1"), undefined, "a read issued in the same tick as a removal");
     t.eq(await c.getMany(["k1", "k2", "k3"]), [undefined, undefined, text("old k3")], "after a removal and a read");
     await removal;
+    // Not awaited at all: the write is in the same tick as the read.
+    const [, same] = await Promise.all([c.setText("k4", "same tick"), c.getText("k4")]);
+    t.eq(same, "same tick", "set(k, v); get(k) in one tick reads v");
     // The same through another handle on the database.
     t.eq(await c.getText("k3"), "old k3");
     const other = await t.EdgeCache.indexedDb({ dbName: db });

@@ -1,5 +1,6 @@
 //! The wasm32 half of the backend (see the module docs one level up).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -364,10 +365,68 @@ impl IndexedDbBackend {
         self.scope.stored_key(key)
     }
 
-    /// Runs one batch of writes and waits for its transaction to finish.
-    async fn write(&self, ops: Vec<(String, Op)>) -> Result<()> {
+    /// `set`, with the write joined to this tick's write batch when this
+    /// is called rather than when the returned future is first polled.
+    /// `PersistentCore.set` (the JavaScript entry) calls it synchronously, so
+    /// the batch's flush is scheduled within the caller's call: its
+    /// transaction then begins in the next microtask, before the transaction
+    /// of a read issued after the write in the same tick (`js/indexeddb.js`
+    /// reads in the microtask after its call), and one microtask sooner
+    /// than from a spawned task (see `batch.rs`).
+    pub(crate) fn queue_set(
+        &self,
+        key: &str,
+        value: Vec<u8>,
+        ttl: Option<Duration>,
+    ) -> Result<impl Future<Output = Result<()>> + 'static> {
+        let key = self.stored_key(key)?;
+        check_ttl(ttl)?;
+        let expires_at = expiry_after(self.scope.write_ms(), self.scope.ttl(ttl));
+        let record = record::encode(expires_at, &value);
+        let size = schema::entry_size(&key, &record);
+        if let Some(limit) = self.shared.bounds.max_bytes.filter(|&m| size > m) {
+            return Err(Error::ValueTooLarge { size, limit });
+        }
+        let done = self.queue(vec![(
+            key,
+            Op::Put {
+                record,
+                expires_at,
+                size,
+            },
+        )]);
+        let shared = Arc::clone(&self.shared);
+        Ok(async move {
+            done.await?;
+            Counters::add(&shared.counters.inserts, 1);
+            Ok(())
+        })
+    }
+
+    /// `mdelete`, with the removals joined to this tick's write batch when
+    /// this is called (see [`queue_set`](Self::queue_set)).
+    pub(crate) fn queue_delete(
+        &self,
+        keys: &[&str],
+    ) -> Result<impl Future<Output = Result<()>> + 'static> {
+        let ops = keys
+            .iter()
+            .map(|k| Ok((self.stored_key(k)?, Op::Delete)))
+            .collect::<Result<Vec<_>>>()?;
+        let done = (!ops.is_empty()).then(|| self.queue(ops));
+        Ok(async move {
+            match done {
+                Some(done) => done.await,
+                None => Ok(()),
+            }
+        })
+    }
+
+    /// Adds `ops` to this tick's write batch; the future resolves once its
+    /// transaction has finished.
+    fn queue(&self, ops: Vec<(String, Op)>) -> impl Future<Output = Result<()>> + 'static {
         let state = self.shared.state();
-        batch::enqueue(&state, &self.shared, ops).wait().await
+        batch::enqueue(&state, &self.shared, ops).wait()
     }
 
     /// The open connection (opening it if needed), the entry store's name
@@ -439,30 +498,11 @@ impl CacheBackend for IndexedDbBackend {
     }
 
     async fn set(&self, key: &str, value: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
-        let key = self.stored_key(key)?;
-        check_ttl(ttl)?;
-        let expires_at = expiry_after(self.scope.write_ms(), self.scope.ttl(ttl));
-        let record = record::encode(expires_at, &value);
-        let size = schema::entry_size(&key, &record);
-        if let Some(limit) = self.shared.bounds.max_bytes.filter(|&m| size > m) {
-            return Err(Error::ValueTooLarge { size, limit });
-        }
-        self.write(vec![(
-            key,
-            Op::Put {
-                record,
-                expires_at,
-                size,
-            },
-        )])
-        .await?;
-        Counters::add(&self.shared.counters.inserts, 1);
-        Ok(())
+        self.queue_set(key, value, ttl)?.await
     }
 
     async fn delete(&self, key: &str) -> Result<()> {
-        let key = self.stored_key(key)?;
-        self.write(vec![(key, Op::Delete)]).await
+        self.queue_delete(&[key])?.await
     }
 
     async fn mget(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>> {
@@ -479,14 +519,7 @@ impl CacheBackend for IndexedDbBackend {
     }
 
     async fn mdelete(&self, keys: &[&str]) -> Result<()> {
-        let ops = keys
-            .iter()
-            .map(|k| Ok((self.stored_key(k)?, Op::Delete)))
-            .collect::<Result<Vec<_>>>()?;
-        if ops.is_empty() {
-            return Ok(());
-        }
-        self.write(ops).await
+        self.queue_delete(keys)?.await
     }
 
     async fn health_check(&self) -> Result<bool> {

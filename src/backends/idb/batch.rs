@@ -22,6 +22,12 @@
 //! A read batch flushed after a write batch of the same tick starts its
 //! transaction after the write's, so IndexedDB runs it after the write:
 //! `cache.set(k, v); cache.get(k)` (not awaited in between) reads `v`.
+//! From JavaScript, `set`, `delete` and `deleteMany` join the write batch
+//! within the call (`IndexedDbBackend::queue_set`), not in a task of their
+//! own: the flush is then queued before the microtask in which
+//! `js/indexeddb.js` reads what was asked after the write. (A write that
+//! joined from a spawned task had its flush queued one microtask later,
+//! after such a read, which then answered from before the write.)
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;

@@ -60,7 +60,9 @@
 //!   transaction (a later write of a key in the batch wins). Each caller's
 //!   future resolves when that transaction has fired `complete`, or fails
 //!   with its error if it aborts. Unbounded, a batch of puts is written
-//!   blind: requests, `commit()`, one wait for `complete`.
+//!   blind: requests, `commit()`, one wait for `complete`. A write made
+//!   through JavaScript joins the batch within the call, so a read issued
+//!   after it, even in the same tick, runs after its transaction.
 //! - A write batch looks for up to 8 expired entries (through the expiry
 //!   index) and deletes them, when a look is due: on the first batch, then
 //!   at most once a second by the backend's clock, or on the next batch when
