@@ -147,6 +147,32 @@ impl Ghost {
             })
     }
 
+    /// Whether `hash` is remembered, and whether it is among the last
+    /// `near` inserts (the same branchless scan as [`Ghost::contains`]).
+    #[inline]
+    pub fn lookup(&self, hash: u64, near: u32) -> (bool, bool) {
+        let fingerprint = fingerprint(hash);
+        let now = self.inserts as u32;
+        // At most 2^31 (see `new`).
+        let window = self.capacity as u32;
+        let near = near.min(window);
+        self.buckets
+            .get(self.bucket(fingerprint))
+            .map_or((false, false), |bucket| {
+                bucket.fingerprints.iter().zip(&bucket.stamps).fold(
+                    (false, false),
+                    |(hit, near_hit), (&f, &stamp)| {
+                        let same = f == fingerprint;
+                        let age = now.wrapping_sub(stamp);
+                        (
+                            hit | (same & (age < window)),
+                            near_hit | (same & (age < near)),
+                        )
+                    },
+                )
+            })
+    }
+
     /// Number of remembered inserts (a hash inserted twice within the
     /// window counts twice); a scan of the table, for tests and invariant
     /// checks.
