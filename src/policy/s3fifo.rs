@@ -262,8 +262,9 @@ impl Limits {
             self.max_bytes / u64::from(self.max_entries),
             self.max_bytes % u64::from(self.max_entries),
         );
-        per_entry.saturating_mul(u64::from(entries))
-            + rest * u64::from(entries) / u64::from(self.max_entries)
+        per_entry
+            .saturating_mul(u64::from(entries))
+            .saturating_add(rest * u64::from(entries) / u64::from(self.max_entries))
     }
 
     /// Ghost capacity: as many hashes as the main queue's share (90%) of
