@@ -165,7 +165,7 @@ const HIT_WHY = {
   "zipf-0.8": {
     trails:
       "S3-FIFO's 2-bit counters only see hits while an entry is resident; moka's TinyLFU sketch also counts requests for keys it does not hold, which ranks a flat Zipf's mid-popular keys slightly better",
-    leads: "S3-FIFO keeps one-hit keys in the 3% small queue, so the main queue holds the frequent keys; LRU lets every new key push one out",
+    leads: "S3-FIFO keeps one-hit keys in its small queue (1% of the capacity while the popular keys stay put), so the main queue holds the frequent keys; LRU lets every new key push one out",
   },
   "zipf-1.0": {
     trails:
@@ -178,16 +178,16 @@ const HIT_WHY = {
   },
   scan: {
     trails: "scans pass through S3-FIFO's small queue without touching the main queue; the remaining gap is the Zipf part's (see the rows above)",
-    leads: "each 2,000-key scan passes through S3-FIFO's small queue (3%) and the main queue keeps the hot set, while LRU flushes it",
+    leads: "each 2,000-key scan passes through S3-FIFO's small queue (1%) and the main queue keeps the hot set, while LRU flushes it",
   },
   loop: {
     trails:
-      "a loop longer than the cache defeats recency and FIFO orders: S3-FIFO keeps looping keys through its ghost queue and a 97% main queue, moka through TinyLFU admission, whose sketch is seeded at random (61-68% from run to run; 80% is the ceiling)",
-    leads: "the ghost queue re-admits looping keys into the 97% main queue, which a 3% small queue leaves large enough to hold most of the loop",
+      "a loop longer than the cache defeats recency and FIFO orders: S3-FIFO keeps looping keys through its ghost queue and a 99% main queue, moka through TinyLFU admission, whose sketch is seeded at random (61-68% from run to run; 80% is the ceiling)",
+    leads: "the ghost queue re-admits looping keys into the main queue, which a small queue near its 1% minimum (looping keys come back long after they left, too late to grow it) leaves large enough to hold most of the loop",
   },
   sliding: {
-    trails: "when the popular keys drift, recency is what matters: LRU adopts new keys at once, while S3-FIFO's main queue keeps the old hot keys until their counters run down",
-    leads: "the small queue lets drifting keys in while one-hit keys are filtered; TinyLFU's history favours the old hot keys",
+    trails: "when the popular keys drift, recency is what matters: LRU adopts new keys at once; S3-FIFO grows its small queue when keys it just dropped come back soon (up to 50%) and then ages the main queue twice as fast, which leaves the drift's second miss on fewer keys",
+    leads: "keys it just dropped from the small queue come back soon, so S3-FIFO grows that queue (up to 50%) and ages the main queue twice as fast: newly popular keys stay long enough to be read again; TinyLFU's history favours the old hot keys",
   },
   "one-hit": {
     trails: "one-hit wonders pass through the small queue; the gap is the Zipf half's",
