@@ -22,9 +22,7 @@ import {
 import { MemoryDriver } from "./memory.js";
 import { ErrorCode, codedError, describe, readOptions } from "./options.js";
 import { PersistentDriver, readStoreOptions } from "./persistent.js";
-import { readMemcachedConnect } from "./memcached.js";
-import { RedisDriver, readConnect, readCredential } from "./redis.js";
-import { indexedDbGlue, storesGlue } from "./runtime.js";
+import { indexedDbGlue, storesGlue, tcpGlue } from "./runtime.js";
 import { streamBody } from "./streams.js";
 import { memoryTier, persistentDriver } from "./tiered.js";
 
@@ -140,17 +138,18 @@ export class EdgeCache {
     if (!(replyTimeoutMs > 0 && replyTimeoutMs <= 2 ** 31 - 1)) {
       throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
     }
-    const { open, username, password } = readConnect(opts.connect, replyTimeoutMs, opts.tls);
+    const tcp = tcpGlue("EdgeCache.redis");
+    const { open, username, password } = tcp.readConnect(opts.connect, replyTimeoutMs, opts.tls);
     const tier = memoryTier(memory);
     const glue = storesGlue("EdgeCache.redis");
     const core = glue.PersistentCore.openRedis(
       open,
       storeOptions(glue),
-      readCredential(opts.username, "username") ?? username,
-      readCredential(opts.password, "password") ?? password,
+      tcp.readCredential(opts.username, "username") ?? username,
+      tcp.readCredential(opts.password, "password") ?? password,
       optionalNumber(opts, "connectTimeoutMs"),
     );
-    return new EdgeCache(PRIVATE, persistentDriver(core, tier, new RedisDriver(core)), namespace);
+    return new EdgeCache(PRIVATE, persistentDriver(core, tier, new tcp.RedisDriver(core)), namespace);
   }
 
   /**
@@ -169,7 +168,7 @@ export class EdgeCache {
     if (!(replyTimeoutMs > 0 && replyTimeoutMs <= 2 ** 31 - 1)) {
       throw codedError(ErrorCode.INVALID_OPTIONS, `replyTimeoutMs must be a positive number of milliseconds up to 2^31 - 1, got ${replyTimeoutMs}`);
     }
-    const open = readMemcachedConnect(opts.connect, replyTimeoutMs);
+    const open = tcpGlue("EdgeCache.memcached").readMemcachedConnect(opts.connect, replyTimeoutMs);
     const tier = memoryTier(memory);
     const glue = storesGlue("EdgeCache.memcached");
     const core = glue.PersistentCore.openMemcached(open, storeOptions(glue), optionalNumber(opts, "connectTimeoutMs"));

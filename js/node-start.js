@@ -8,10 +8,11 @@ import { nodeTcp, registerTcp } from "./tcp.js";
 import { httpModule } from "./http-cache.js";
 import { indexedDbModule } from "./indexeddb.js";
 import { install } from "./runtime.js";
+import * as tcp from "./tcp-stores.js";
 
 /** Compiles `bytes` (the node .wasm) synchronously and installs it. */
 export function start(bytes) {
   node.initSync({ module: new WebAssembly.Module(bytes) });
   registerTcp(nodeTcp(net, tls));
-  install({ memory: node, stores: node, indexedDb: async () => indexedDbModule(node), http: async () => httpModule(node) });
+  install({ memory: node, stores: node, tcp, indexedDb: async () => indexedDbModule(node), http: async () => httpModule(node) });
 }

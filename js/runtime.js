@@ -6,6 +6,7 @@
 // - memory: the module with MemoryCore and checkTtlMs, loaded at import.
 // - stores: the module with PersistentCore for the synchronous factories
 //   (kv, r2, redis), or undefined where this entry has none (the browser).
+// - tcp: tcp-stores.js (Redis' and memcached's JavaScript), where stores are.
 // - indexedDb(), http(): promises of the modules with IndexedDB and
 //   HttpPolicy: loaded on first use in the browser, already there elsewhere.
 
@@ -14,7 +15,7 @@ import { ErrorCode, codedError } from "./options.js";
 const modules = {};
 
 /**
- * Called by the entry file: `{ memory, stores?, indexedDb, http }`. An app
+ * Called by the entry file: `{ memory, stores?, tcp?, indexedDb, http }`. An app
  * that imports two entries (say the default one and `edgecache/slim`) shares
  * this module: what was installed first stays.
  */
@@ -68,6 +69,15 @@ export function storesGlue(what) {
     );
   }
   return modules.stores;
+}
+
+/**
+ * tcp-stores.js, for `what` (EdgeCache.redis or .memcached): refused as
+ * storesGlue refuses, where this entry has no stores.
+ */
+export function tcpGlue(what) {
+  storesGlue(what);
+  return modules.tcp;
 }
 
 /** A promise of the wasm exports with IndexedDB (`PersistentCore.openIndexedDb`). */

@@ -10,9 +10,10 @@ import initNode, * as node from "./wasm/node/edgecache.js";
 import { httpModule } from "./http-cache.js";
 import { indexedDbModule } from "./indexeddb.js";
 import { install } from "./runtime.js";
+import * as tcp from "./tcp-stores.js";
 
 const installNode = () =>
-  install({ memory: node, stores: node, indexedDb: async () => indexedDbModule(node), http: async () => httpModule(node) });
+  install({ memory: node, stores: node, tcp, indexedDb: async () => indexedDbModule(node), http: async () => httpModule(node) });
 
 /** Loads and instantiates the .wasm; resolves once EdgeCache is usable. Idempotent. */
 export async function init(options) {

@@ -8,11 +8,12 @@ import * as workerd from "./wasm/workerd/edgecache.js";
 import { cloudflareTcp, registerTcp } from "./tcp.js";
 import { httpModule } from "./http-cache.js";
 import { install } from "./runtime.js";
+import * as tcp from "./tcp-stores.js";
 import { noIndexedDb } from "./no-indexeddb.js";
 
 workerd.initSync({ module: wasmModule });
 registerTcp(cloudflareTcp(connect), { trustsCustomCa: false });
 
-install({ memory: workerd, stores: workerd, indexedDb: noIndexedDb, http: async () => httpModule(workerd) });
+install({ memory: workerd, stores: workerd, tcp, indexedDb: noIndexedDb, http: async () => httpModule(workerd) });
 
 export * from "./core.js";

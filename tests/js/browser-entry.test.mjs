@@ -8,9 +8,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 import * as browser from "../../pkg/browser.js";
 import * as constants from "../../pkg/constants.js";
+import { staticGraph } from "../support/static-graph.mjs";
 
 const codeOf = async (thunk) => {
   try {
@@ -39,6 +42,17 @@ describe("entries", () => {
     }
     // Option checks still come first: a bad bag is a bad bag everywhere.
     assert.equal(await codeOf(() => EdgeCache.kv({}, { nope: 1 })), "EDGECACHE_INVALID_OPTIONS");
+  });
+
+  it("ships no TCP store code: browsers have no TCP (redis.js, memcached.js and tcp.js stay out)", () => {
+    const pkg = fileURLToPath(new URL("../../pkg/", import.meta.url));
+    for (const entry of ["browser.js", "service-worker.js"]) {
+      const files = staticGraph(join(pkg, entry));
+      assert.ok(files.includes(join(pkg, "core.js")), `${entry} reaches core.js`);
+      for (const file of ["tcp-stores.js", "redis.js", "memcached.js", "tcp.js"]) {
+        assert.ok(!files.includes(join(pkg, file)), `${entry} imports ${file}`);
+      }
+    }
   });
 
   it("EdgeCache.indexedDb without IndexedDB is EDGECACHE_UNAVAILABLE (after loading its module on first use)", async () => {

@@ -8,25 +8,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import * as sw from "../../pkg/service-worker.js";
+import { staticGraph } from "../support/static-graph.mjs";
 
 const pkg = fileURLToPath(new URL("../../pkg/", import.meta.url));
-
-/** Every file the entry imports statically, transitively (relative specifiers only). */
-function staticGraph(entry) {
-  const seen = new Set([entry]);
-  for (const file of seen) {
-    const text = readFileSync(file, "utf8");
-    for (const [, specifier] of text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm)) {
-      assert.ok(specifier.startsWith("."), `${file} imports ${specifier}: the entry must stay self-contained`);
-      seen.add(join(dirname(file), specifier));
-    }
-  }
-  return [...seen];
-}
 
 describe("the service-worker entry", () => {
   it("loads everything statically: no import() in any file it reaches", () => {
