@@ -212,13 +212,45 @@ impl Clock for ManualClock {
 /// ```
 pub fn expiry_after(now_ms: u64, ttl: Option<Duration>) -> Option<u64> {
     let ttl = ttl?;
-    let ms = ttl.as_nanos().div_ceil(1_000_000);
-    Some(now_ms.saturating_add(u64::try_from(ms).unwrap_or(u64::MAX)))
+    // The TTL in milliseconds, rounded up: whole seconds are whole
+    // milliseconds, so only the sub-second part rounds. In u64 arithmetic:
+    // `as_nanos()` is a u128, whose division would put compiler_builtins'
+    // u128 divider (about 1 KiB) into every .wasm, the browser's included.
+    let ms = ttl
+        .as_secs()
+        .saturating_mul(1_000)
+        .saturating_add(u64::from(ttl.subsec_nanos().div_ceil(1_000_000)));
+    Some(now_ms.saturating_add(ms))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expiry_after_rounds_the_ttl_up_to_whole_milliseconds_and_saturates() {
+        for (ttl, ms) in [
+            (Duration::from_nanos(1), 1),
+            (Duration::from_millis(1), 1),
+            (Duration::from_nanos(1_000_001), 2),
+            (Duration::new(3, 0), 3_000),
+            (Duration::new(3, 999_999_999), 4_000),
+            (Duration::new(3, 999_000_001), 4_000),
+            (Duration::new(3, 999_000_000), 3_999),
+        ] {
+            assert_eq!(expiry_after(10, Some(ttl)), Some(10 + ms), "{ttl:?}");
+            assert_eq!(
+                u128::from(ms),
+                ttl.as_nanos().div_ceil(1_000_000),
+                "the u128 reference, {ttl:?}"
+            );
+        }
+        assert_eq!(expiry_after(10, Some(Duration::MAX)), Some(u64::MAX));
+        assert_eq!(
+            expiry_after(u64::MAX - 5, Some(Duration::from_millis(10))),
+            Some(u64::MAX)
+        );
+    }
 
     #[test]
     fn manual_clock_clones_share_time() {
