@@ -327,6 +327,16 @@ impl StoreOptions {
     }
 }
 
+/// The Promise of an IndexedDB write already joined to this tick's batch
+/// (`queue_set`/`queue_delete`), or of the error that kept it out.
+#[cfg(feature = "idb")]
+fn joined(write: Result<impl std::future::Future<Output = Result<()>> + 'static>) -> Promise {
+    promise(async move {
+        write?.await?;
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
 fn ttl(ttl_ms: Option<f64>) -> Result<Option<Duration>> {
     ttl_ms.map(ttl_from_ms).transpose()
 }
@@ -382,13 +392,7 @@ impl PersistentCore {
     pub fn set(&self, key: String, value: Vec<u8>, ttl_ms: Option<f64>) -> Promise {
         match &self.store {
             #[cfg(feature = "idb")]
-            Store::Idb(idb) => {
-                let queued = ttl(ttl_ms).and_then(|ttl| idb.queue_set(&key, value, ttl));
-                promise(async move {
-                    queued?.await?;
-                    Ok(JsValue::UNDEFINED)
-                })
-            }
+            Store::Idb(idb) => joined(ttl(ttl_ms).and_then(|ttl| idb.queue_set(&key, value, ttl))),
             #[allow(unreachable_patterns)]
             _ => {
                 let store = self.store.clone();
@@ -405,13 +409,7 @@ impl PersistentCore {
     pub fn delete(&self, key: String) -> Promise {
         match &self.store {
             #[cfg(feature = "idb")]
-            Store::Idb(idb) => {
-                let queued = idb.queue_delete(&[&key]);
-                promise(async move {
-                    queued?.await?;
-                    Ok(JsValue::UNDEFINED)
-                })
-            }
+            Store::Idb(idb) => joined(idb.queue_delete(&[&key])),
             #[allow(unreachable_patterns)]
             _ => {
                 let store = self.store.clone();
@@ -465,11 +463,7 @@ impl PersistentCore {
             #[cfg(feature = "idb")]
             Store::Idb(idb) => {
                 let refs: Vec<&str> = keys.iter().map(String::as_str).collect();
-                let queued = idb.queue_delete(&refs);
-                promise(async move {
-                    queued?.await?;
-                    Ok(JsValue::UNDEFINED)
-                })
+                joined(idb.queue_delete(&refs))
             }
             #[allow(unreachable_patterns)]
             _ => {
