@@ -200,6 +200,11 @@ const CEILINGS = `(async () => {
   const values = keys.map((_, i) => new Uint8Array(1024).fill(i & 0xff));
   const some = keys.slice(0, 100);
   const time = async (fn) => { const t = performance.now(); await fn(); return performance.now() - t; };
+  // Times two ways of doing one thing, the first going first in even rounds
+  // only, so neither always finds the records warmed by the other.
+  const alternate = async (round, first, second) => {
+    for (const name of round % 2 === 0 ? [first, second] : [second, first]) runs[name].push(await time(ways[name]));
+  };
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const runs = { oneTxPuts: [], concurrentPutTxs: [], oneTxGets: [], singleGetTxs: [], joinedGets: [], plainSets: [], schemaSets: [], listenerGets: [], perRequestGets: [] };
   let stamp = Date.now() * 1024;
@@ -214,14 +219,16 @@ const CEILINGS = `(async () => {
       tx.commit(); await done(tx);
     }
   };
+  const ways = {
+    plainSets,
+    schemaSets,
+    singleGetTxs: async () => { for (const k of some) await request(db.transaction("kv").objectStore("kv").get(k)); },
+    joinedGets: async () => { const s = db.transaction("kv").objectStore("kv"); for (const k of some) await request(s.get(k)); },
+    listenerGets: async () => { const s = db.transaction("kv").objectStore("kv"); const rs = some.map((k) => s.get(k)); await request(rs[rs.length - 1]); },
+    perRequestGets: () => { const s = db.transaction("kv").objectStore("kv"); return Promise.all(some.map((k) => request(s.get(k)))); },
+  };
   for (let round = 0; round < 5; round++) {
-    if (round % 2 === 0) {
-      runs.plainSets.push(await time(plainSets));
-      runs.schemaSets.push(await time(schemaSets));
-    } else {
-      runs.schemaSets.push(await time(schemaSets));
-      runs.plainSets.push(await time(plainSets));
-    }
+    await alternate(round, "plainSets", "schemaSets");
     runs.concurrentPutTxs.push(await time(() => Promise.all(keys.map((k, i) => {
       const tx = db.transaction("kv", "readwrite"); tx.objectStore("kv").put(values[i], k); return done(tx);
     }))));
@@ -229,33 +236,14 @@ const CEILINGS = `(async () => {
       const tx = db.transaction("kv", "readwrite"); const s = tx.objectStore("kv");
       keys.forEach((k, i) => s.put(values[i], k)); return done(tx);
     }));
-    // Awaited gets, one transaction each or all in one: alternating which
-    // goes first, so neither always finds the records warmed by the other.
-    const singles = async () => { for (const k of some) await request(db.transaction("kv").objectStore("kv").get(k)); };
-    const joined = async () => { const s = db.transaction("kv").objectStore("kv"); for (const k of some) await request(s.get(k)); };
-    if (round % 2 === 0) {
-      runs.singleGetTxs.push(await time(singles));
-      runs.joinedGets.push(await time(joined));
-    } else {
-      runs.joinedGets.push(await time(joined));
-      runs.singleGetTxs.push(await time(singles));
-    }
+    // Awaited gets, one transaction each or all in one.
+    await alternate(round, "singleGetTxs", "joinedGets");
     runs.oneTxGets.push(await time(async () => {
       const s = db.transaction("kv").objectStore("kv"); const rs = some.map((k) => s.get(k)); await request(rs[rs.length - 1]);
     }));
   }
   // Alone and in alternating order, 21 rounds: a round takes a few ms.
-  const listenerGets = async () => { const s = db.transaction("kv").objectStore("kv"); const rs = some.map((k) => s.get(k)); await request(rs[rs.length - 1]); };
-  const perRequestGets = () => { const s = db.transaction("kv").objectStore("kv"); return Promise.all(some.map((k) => request(s.get(k)))); };
-  for (let round = 0; round < 21; round++) {
-    if (round % 2 === 0) {
-      runs.listenerGets.push(await time(listenerGets));
-      runs.perRequestGets.push(await time(perRequestGets));
-    } else {
-      runs.perRequestGets.push(await time(perRequestGets));
-      runs.listenerGets.push(await time(listenerGets));
-    }
-  }
+  for (let round = 0; round < 21; round++) await alternate(round, "listenerGets", "perRequestGets");
   db.close();
   schemaDb.close();
   const m = Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, median(xs)]));
