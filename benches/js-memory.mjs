@@ -302,6 +302,19 @@ const OPS = [
     },
   },
   {
+    // Issue 14 §1's insert: new keys with eviction. Before the insert op,
+    // which refills the cache with `keys` for the next round's get.
+    name: "set (insert, evicting)",
+    note: "new keys into a cache full of others: every write evicts one; refilling it is not timed",
+    untimedBefore: async (peer, state) => {
+      await peer.clear(state.cache);
+      await peer.set(state.cache, state.keys, state.values[0]);
+    },
+    async run(peer, state) {
+      await peer.set(state.cache, state.newKeys, state.values[1]);
+    },
+  },
+  {
     name: "set (insert)",
     note: "into a just-cleared cache; the clear is not timed",
     untimedBefore: async (peer, state) => {
@@ -322,6 +335,10 @@ async function latencyForSize(size, rows) {
   // Access order: one fixed shuffle, the same for every peer.
   const order = shuffle([...Array(n).keys()], random);
   const keys = order.map((i) => keyNames[i]);
+  // As many keys again, never stored before an evicting insert writes them.
+  const newKeys = order.map((i) => `key:${n + i}`);
+  const stored = new Set(keyNames);
+  check(newKeys.every((k) => k.length <= KEY_BYTES_MAX && !stored.has(k)), "new keys");
   // Two distinct arrays per key (the second a view over the first's buffer,
   // so 64 KiB values cost 640 MiB, not 1.28 GiB), indexed like `keys`.
   const buffers = order.map(() => {
@@ -334,7 +351,7 @@ async function latencyForSize(size, rows) {
   const peers = makePeers(n, size);
   const states = new Map();
   for (const peer of peers) {
-    const state = { cache: peer.make(), values, current: 0 };
+    const state = { cache: peer.make(), values, current: 0, keys, newKeys };
     await peer.set(state.cache, keys, values[0]);
     const count = await peer.count(state.cache);
     check(count === n, `${peer.name} holds ${count} of ${n} entries at ${size} B`);

@@ -255,7 +255,7 @@ if (native?.throughput) {
 // -------- JS memory cache
 
 if (js?.latency) {
-  for (const op of ["get", "set", "set (insert)"]) {
+  for (const op of ["get", "set", "set (insert, evicting)", "set (insert)"]) {
     const rs = js.latency.filter((r) => r.op === op);
     const sizes = rs.map((r) => (r.valueBytes >= 1024 ? `${r.valueBytes / 1024} KiB` : `${r.valueBytes} B`)).join(" / ");
     const worst = Math.max(...rs.map((r) => r.ratioVsLru));
@@ -273,6 +273,12 @@ if (js?.latency) {
         trails:
           "EdgeCache.set is async, checks key and value, hashes the key in JS (FNV-1a, with its UTF-8 length for the byte bound) and calls into wasm; lru-cache.set only relinks its list",
       },
+      "set (insert, evicting)": {
+        leads: "the engine picks and drops the victim in the same wasm call that claims the new slot",
+        par: "one key hash in JS and one wasm call that evicts and claims a slot; lru-cache reuses its list's tail",
+        trails:
+          "each write hashes the key in JS, calls into wasm, where S3-FIFO evicts (a ghost-table insert, a slot freed) and admits (a ghost-table lookup: a random bucket, a cache miss at 10,000 keys), then a second call reads the victim's slot; lru-cache reuses its tail index, in insertion order, all in JS (perf: the wasm calls are about a sixth of our time, the Map's lookup, delete and set about a fifth, as for lru-cache)",
+      },
       "set (insert)": {
         leads: "inserting needs no eviction bookkeeping in JS: the engine picks victims in wasm",
         par: "inserting costs one key hash in JS plus one wasm call that claims a slot",
@@ -287,9 +293,9 @@ if (js?.latency) {
       peers: `lru-cache ${rs.map((r) => ns(r.nsPerOp["lru-cache"].median)).join(" / ")}; Map ${rs.map((r) => ns(r.nsPerOp.Map.median)).join(" / ")}`,
       ratio: `cost ${rs.map((r) => x2(r.ratioVsLru)).join(" / ")} lru-cache (per-round medians ${rs.map((r) => x2(r.ratioVsLruPerRound.median)).join(" / ")})`,
       // Issue 14 §1: get and set at most lru-cache's cost; an insert (which
-      // claims a slot in wasm) at most 1.2x.
-      target: op === "set (insert)" ? "≤ 1.2× lru-cache" : "≤ 1.00× lru-cache",
-      targetMet: worst <= (op === "set (insert)" ? 1.2 : 1),
+      // claims a slot in wasm, and evicts there) at most 1.2x.
+      target: op.startsWith("set (insert") ? "≤ 1.2× lru-cache" : "≤ 1.00× lru-cache",
+      targetMet: worst <= (op.startsWith("set (insert") ? 1.2 : 1),
       verdict,
       why: WHY[op][verdict],
     });
