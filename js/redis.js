@@ -117,8 +117,9 @@ export function readConnect(connect, replyTimeoutMs, tls) {
  * tick cross into wasm together (`redisGetBatch`: one call, one `MGET` per
  * 64 keys, each key with its own outcome) and their values come back
  * together, handed to a callback in the event that brings the reply,
- * instead of a wasm call and a Promise from Rust each. Everything else is
- * PersistentDriver's.
+ * instead of a wasm call and a Promise from Rust each. A tick's lone get
+ * (an awaited get) takes `redisGet`, which settles its Promise directly.
+ * Everything else is PersistentDriver's.
  */
 export class RedisDriver extends PersistentDriver {
   #core;
@@ -157,8 +158,10 @@ export class RedisDriver extends PersistentDriver {
       for (let i = 1; i < settle.length; i += 2) settle[i](error);
     };
     try {
-      // One key (a get awaited on its own): no lengths, so no typed array.
-      const lengths = keys.length === 1 ? undefined : Uint32Array.from(keys, (k) => k.length);
+      // One key (a get awaited on its own): its own entry point, answering
+      // the get's Promise itself, with no arrays and no callback.
+      if (keys.length === 1) return this.#core.redisGet(keys[0], withExpiry, settle[0], settle[1]);
+      const lengths = Uint32Array.from(keys, (k) => k.length);
       this.#core.redisGetBatch(keys.join(""), lengths, (values, expiries, errors, failure) => {
         if (failure !== undefined) return failAll(failure);
         try {

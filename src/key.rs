@@ -7,6 +7,7 @@
 //! `3:a:b:c`. Keys without a namespace use the empty namespace (`0::key`), so
 //! they never meet a namespaced key either.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,8 +80,8 @@ pub fn encode(namespace: Option<&str>, key: &str) -> String {
     let ns = namespace.unwrap_or("");
     let digits = ns.len().checked_ilog10().map_or(1, |d| d as usize + 1);
     let mut out = String::with_capacity(digits + ns.len() + key.len() + 2);
-    out.push_str(&ns.len().to_string());
-    out.push(':');
+    // Into the string's own capacity: no `to_string` of the length.
+    let _ = write!(out, "{}:", ns.len());
     out.push_str(ns);
     out.push(':');
     out.push_str(key);

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::conn::{unexpected, Credentials, Link, Pipeline};
+use super::conn::{self, unexpected, Credentials, Link, Pipeline};
 use super::resp::Value;
 use crate::backend::{Entry, ExpiryAware};
 use crate::key::{check_namespace, check_ttl, Options, Scope};
@@ -257,6 +257,20 @@ impl<C: Connector> RedisBackend<C> {
             .collect())
     }
 
+    /// Reads one key with its expiry: what [`lookup`](Self::lookup) of one
+    /// key does (one `MGET`, which answers nil for a key of another type
+    /// where `GET` would fail), without its vectors. The one-key get is the
+    /// common call (an awaited `get` from JavaScript is a batch of one).
+    async fn lookup_one(&self, key: &str) -> Result<Option<Entry>> {
+        let stored = self.scope.stored_key(key)?;
+        let mut command = Vec::new();
+        conn::encode(&mut command, "MGET", &[stored.as_bytes()]);
+        drop(stored);
+        let value = self.link.exchange_one("MGET", command, mget_value).await?;
+        let now = self.scope.now_ms();
+        Ok(value.and_then(|bytes| record::live(bytes, now)))
+    }
+
     /// Reads each of `keys` with its expiry, with an outcome per key: what a
     /// batch of separate `get_with_expiry` calls made together would answer,
     /// in fewer commands. A key that is not valid fails alone; the others go
@@ -359,6 +373,23 @@ fn mget_values(replies: Vec<Value>, expected: usize) -> Result<Vec<Option<Vec<u8
             other => Err(unexpected("MGET", &other)),
         })
         .collect()
+}
+
+/// The value of an `MGET` reply of one key (see [`mget_values`]).
+fn mget_value(reply: Value) -> Result<Option<Vec<u8>>> {
+    let Value::Array(items) = reply else {
+        return Err(unexpected("MGET", &reply));
+    };
+    let count = items.len();
+    let mut items = items.into_iter();
+    match (items.next(), items.next()) {
+        (Some(Value::Bulk(bytes)), None) => Ok(Some(bytes)),
+        (Some(Value::Null), None) => Ok(None),
+        (Some(other), None) => Err(unexpected("MGET", &other)),
+        _ => Err(Error::Backend(format!(
+            "Redis MGET of 1 keys answered {count} values"
+        ))),
+    }
 }
 
 /// `PX` for `ttl`: whole milliseconds, rounded up (so never 0).
@@ -549,7 +580,7 @@ impl<C: Connector> CacheBackend for RedisBackend<C> {
 
 impl<C: Connector> ExpiryAware for RedisBackend<C> {
     async fn get_with_expiry(&self, key: &str) -> Result<Option<Entry>> {
-        Ok(self.lookup(&[key]).await?.into_iter().next().flatten())
+        self.lookup_one(key).await
     }
 
     async fn mget_with_expiry(&self, keys: &[&str]) -> Result<Vec<Option<Entry>>> {

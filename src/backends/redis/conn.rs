@@ -27,10 +27,7 @@ pub(super) struct Pipeline {
 impl Pipeline {
     /// Appends a command: its name, then its arguments.
     pub(super) fn push(&mut self, name: &'static str, args: &[&[u8]]) {
-        let mut all: Vec<&[u8]> = Vec::with_capacity(args.len() + 1);
-        all.push(name.as_bytes());
-        all.extend_from_slice(args);
-        resp::encode_command(&mut self.bytes, &all);
+        encode(&mut self.bytes, name, args);
         self.names.push(name);
     }
 
@@ -43,6 +40,17 @@ impl Pipeline {
         all.extend_from_slice(args);
         resp::encode_command_parts(&mut self.bytes, &all);
         self.names.push(name);
+    }
+}
+
+/// Appends the command `name args...` to `out` (what
+/// [`resp::encode_command`] writes for the name and the arguments together).
+pub(super) fn encode(out: &mut Vec<u8>, name: &'static str, args: &[&[u8]]) {
+    out.reserve(name.len() + args.iter().map(|a| a.len() + 16).sum::<usize>() + 32);
+    resp::push_array_header(out, args.len() + 1);
+    resp::push_bulk(out, name.as_bytes());
+    for arg in args {
+        resp::push_bulk(out, arg);
     }
 }
 
@@ -147,6 +155,27 @@ impl<C: Connector> Link<C> {
         let Pipeline { bytes, names } = pipeline;
         let answer = self.pipe.call(Request::new(bytes, names.len())).await;
         self.check(&names, answer, decode)
+    }
+
+    /// [`exchange`](Self::exchange) for one command, `name`, already encoded
+    /// in `bytes` (see [`encode`]): its reply goes to `decode`. The same
+    /// call and the same failures, without a [`Pipeline`]'s vectors.
+    pub(super) async fn exchange_one<R>(
+        &self,
+        name: &'static str,
+        bytes: Vec<u8>,
+        decode: impl FnOnce(Value) -> Result<R>,
+    ) -> Result<R> {
+        let answer = self.pipe.call(Request::new(bytes, 1)).await?;
+        let checked = match answer.replies.into_iter().next() {
+            Some(Value::Error(m)) => Err(error_reply(name, &m)),
+            Some(value) => decode(value),
+            None => Err(Error::Backend(format!("no reply to Redis {name}"))),
+        };
+        if checked.is_err() {
+            self.pipe.retire(answer.connection);
+        }
+        checked
     }
 
     /// [`exchange`](Self::exchange) for several pipelines at once, each its

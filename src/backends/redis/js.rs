@@ -3,7 +3,7 @@
 use js_sys::{Array, Float64Array, Function, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use crate::backend::Entry;
+use crate::backend::{Entry, ExpiryAware};
 use crate::error::JsNumber;
 use crate::key::ttl_from_ms;
 use crate::wasm::error::to_js_error;
@@ -132,6 +132,43 @@ fn batch_answer(outcomes: Vec<Result<Option<Entry>, Error>>) -> (Array, JsValue,
 
 #[wasm_bindgen]
 impl PersistentCore {
+    /// One get, the batch of a tick with one key (an awaited get: the
+    /// common call): what [`redis_get_batch`](Self::redis_get_batch) does
+    /// for it, without the batch's arrays or its callback. Calls
+    /// `resolve(value)` (`undefined` for a miss; `[value, expiresAt]` when
+    /// `with_expiry`, `expiresAt` `undefined` for none) or `reject(error)`;
+    /// runs on [`executor`] like a batch.
+    #[wasm_bindgen(js_name = redisGet)]
+    pub fn redis_get(&self, key: String, with_expiry: bool, resolve: Function, reject: Function) {
+        let store = self.store.clone();
+        executor::spawn(async move {
+            #[allow(unreachable_patterns)]
+            let outcome = match &store {
+                Store::Redis(redis) => redis.get_with_expiry(&key).await,
+                _ => Err(Error::Unsupported("redisGet is for Redis caches".into())),
+            };
+            let none = JsValue::UNDEFINED;
+            // A throwing resolve or reject is the glue's bug; it has nothing to unwind.
+            let _ = match outcome {
+                Ok(None) => resolve.call1(&none, &none),
+                Ok(Some(entry)) => {
+                    // A buffer of its own, as in a batch's answer.
+                    let value = JsValue::from(Uint8Array::from(entry.value.as_slice()));
+                    if with_expiry {
+                        // Far below 2^53: expiries are at most a century ahead.
+                        let expires_at = entry
+                            .expires_at
+                            .map_or(JsValue::UNDEFINED, |at| JsValue::from_f64(at as f64));
+                        resolve.call1(&none, &Array::of2(&value, &expires_at))
+                    } else {
+                        resolve.call1(&none, &value)
+                    }
+                }
+                Err(e) => reject.call1(&none, &to_js_error(e)),
+            };
+        });
+    }
+
     /// The gets made in one tick, crossing into wasm once (see
     /// `js/redis.js`): `keys` joined into one string, `lengths` the UTF-16
     /// length of each (`undefined` for a batch of one key). Calls

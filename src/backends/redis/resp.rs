@@ -110,9 +110,11 @@ impl Value {
 /// assert_eq!(out, b"*2\r\n$3\r\nGET\r\n$4\r\na\r\nb\r\n");
 /// ```
 pub fn encode_command(out: &mut Vec<u8>, args: &[&[u8]]) {
-    let parts: Vec<[&[u8]; 1]> = args.iter().map(|a| [*a]).collect();
-    let parts: Vec<&[&[u8]]> = parts.iter().map(|p| &p[..]).collect();
-    encode_command_parts(out, &parts);
+    out.reserve(args.iter().map(|a| a.len() + 16).sum::<usize>() + 16);
+    push_array_header(out, args.len());
+    for arg in args {
+        push_bulk(out, arg);
+    }
 }
 
 /// Like [`encode_command`], with each argument given as pieces that are
@@ -132,19 +134,54 @@ pub fn encode_command_parts(out: &mut Vec<u8>, args: &[&[&[u8]]]) {
         .map(|parts| parts.iter().map(|p| p.len() + 16).sum::<usize>())
         .sum();
     out.reserve(total + 16);
-    out.push(b'*');
-    out.extend_from_slice(args.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
+    push_array_header(out, args.len());
     for parts in args {
         let len: usize = parts.iter().map(|p| p.len()).sum();
-        out.push(b'$');
-        out.extend_from_slice(len.to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
+        push_bulk_header(out, len);
         for part in *parts {
             out.extend_from_slice(part);
         }
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// Appends a command's header: `*<count>\r\n`, for `count` arguments (its
+/// name included) that follow as [`push_bulk`]s.
+pub(crate) fn push_array_header(out: &mut Vec<u8>, count: usize) {
+    out.push(b'*');
+    push_decimal(out, count);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends one argument of a command: a bulk string.
+pub(crate) fn push_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
+    push_bulk_header(out, bytes.len());
+    out.extend_from_slice(bytes);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// `$<len>\r\n`.
+fn push_bulk_header(out: &mut Vec<u8>, len: usize) {
+    out.push(b'$');
+    push_decimal(out, len);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Appends `n` in decimal, without the `String` `to_string` would make.
+fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
+    // 20 digits hold u64::MAX.
+    let mut digits = [0u8; 20];
+    let mut count = 0;
+    for slot in digits.iter_mut() {
+        // A digit: below 10.
+        *slot = b'0' + (n % 10) as u8;
+        count += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits.iter().take(count).rev());
 }
 
 /// Parses one value from the start of `buf`: `Ok(Some((value, bytes
@@ -697,6 +734,15 @@ mod tests {
         let (value, used) = parse(&out).unwrap().unwrap();
         assert_eq!(used, out.len());
         assert_eq!(value, Value::Array(args.iter().map(|a| bulk(a)).collect()));
+    }
+
+    #[test]
+    fn lengths_are_written_in_decimal() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u32::MAX as usize, usize::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, n.to_string().into_bytes());
+        }
     }
 
     #[test]
