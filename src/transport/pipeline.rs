@@ -460,14 +460,17 @@ impl<C: Connector, P: Protocol> Driver<'_, C, P> {
                 }
             }
         }
-        let batch: Vec<&Entry<_>> = in_flight.range(first..).collect();
+        // One request (the common write) is written from its own bytes; several are joined.
+        let mut batch = in_flight.range(first..);
         *busy = true;
-        let written = match batch.as_slice() {
-            [] => Ok(()),
-            [one] => conn.transport.write(&one.bytes).await,
-            many => {
-                let mut bytes = Vec::with_capacity(many.iter().map(|e| e.bytes.len()).sum());
-                for entry in many {
+        let written = match (batch.len(), batch.next()) {
+            (_, None) => Ok(()),
+            (1, Some(one)) => conn.transport.write(&one.bytes).await,
+            (_, Some(head)) => {
+                let size = head.bytes.len() + batch.clone().map(|e| e.bytes.len()).sum::<usize>();
+                let mut bytes = Vec::with_capacity(size);
+                bytes.extend_from_slice(&head.bytes);
+                for entry in batch {
                     bytes.extend_from_slice(&entry.bytes);
                 }
                 conn.transport.write(&bytes).await
