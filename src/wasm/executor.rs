@@ -19,7 +19,7 @@
 //! as the `Waker` contract requires.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -28,12 +28,14 @@ use std::task::{Context, Wake, Waker};
 use js_sys::Function;
 use wasm_bindgen::prelude::*;
 
+use crate::wasm::registry::IdMap;
+
 /// A task and the waker it is polled with (made once).
 type Task = (Pin<Box<dyn Future<Output = ()>>>, Waker);
 
 thread_local! {
     /// Tasks not finished, by id (a task being polled is out of the table).
-    static TASKS: RefCell<HashMap<u64, Task>> = RefCell::new(HashMap::new());
+    static TASKS: RefCell<IdMap<Task>> = RefCell::new(IdMap::default());
     /// Ids of woken tasks, in wake-up order (an id may appear twice; a
     /// finished task's id is skipped).
     static READY: RefCell<VecDeque<u64>> = const { RefCell::new(VecDeque::new()) };

@@ -16,6 +16,7 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -23,9 +24,38 @@ use wasm_bindgen::JsValue;
 
 use crate::{Error, Result};
 
+/// A per-thread table keyed by ids the crate hands out itself (this
+/// table's, the executor's tasks, the sockets' inboxes).
+pub(crate) type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+/// The hasher of an [`IdMap`]: one multiply by 2^64 / φ (Fibonacci
+/// hashing, Knuth, TAOCP vol. 3, 6.4), which spreads ids handed out in
+/// sequence over the table. SipHash, the default, resists keys chosen to
+/// collide, which these ids, never taken from input, do not need; it cost
+/// a Redis get several hundred nanoseconds in wasm (a lookup for each
+/// socket read and write, task poll and delivered reply).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 thread_local! {
     /// Every registered entry on this thread, by id.
-    static ENTRIES: RefCell<HashMap<u64, Rc<dyn Any>>> = RefCell::new(HashMap::new());
+    static ENTRIES: RefCell<IdMap<Rc<dyn Any>>> = RefCell::new(IdMap::default());
 }
 
 /// The next id handed out (ids are never reused).
@@ -65,15 +95,23 @@ impl Registered {
 
     /// The object, if this is the thread that registered it.
     pub(crate) fn get(&self) -> Result<JsValue> {
-        self.existing::<JsValue>()
-            .map(|value| JsValue::clone(&value))
-            .ok_or_else(|| {
-                Error::Unavailable(format!(
-                    "{} of this backend lives on another thread (JavaScript objects cannot \
-                     cross threads): build the backend on the thread that uses it",
-                    self.what
-                ))
-            })
+        self.with(JsValue::clone)
+    }
+
+    /// `f` of the object, if this is the thread that registered it: what
+    /// [`get`](Self::get) does without a handle of its own on the object
+    /// (which costs a slot of wasm-bindgen's table of JavaScript values).
+    /// The table is not borrowed while `f` runs, so `f` may call JavaScript
+    /// that calls back in.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&JsValue) -> R) -> Result<R> {
+        let value = self.existing::<JsValue>().ok_or_else(|| {
+            Error::Unavailable(format!(
+                "{} of this backend lives on another thread (JavaScript objects cannot \
+                 cross threads): build the backend on the thread that uses it",
+                self.what
+            ))
+        })?;
+        Ok(f(&value))
     }
 
     /// This thread's entry, made by `make` if there is none yet. While the

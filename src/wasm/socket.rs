@@ -32,7 +32,6 @@
 //! `Send + Sync` without `unsafe`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
@@ -47,7 +46,7 @@ use crate::transport::{Connector, Transport};
 use crate::wasm::call::{bytes_of, Call};
 use crate::wasm::error::{describe, message};
 use crate::wasm::executor;
-use crate::wasm::registry::Registered;
+use crate::wasm::registry::{IdMap, Registered};
 use crate::wasm::sys;
 use crate::{Error, Result};
 
@@ -143,20 +142,21 @@ pub(crate) struct JsSocket {
 }
 
 impl JsSocket {
-    fn socket(&self) -> Result<sys::TcpSocket> {
+    /// `f` of the socket (borrowed from the registry, not cloned: a get
+    /// calls it twice).
+    fn with_socket<R>(&self, f: impl FnOnce(&sys::TcpSocket) -> R) -> Result<R> {
         let socket = self.socket.as_ref().ok_or_else(|| {
             Error::Unavailable(format!("the {} connection is closed", self.server))
         })?;
-        Ok(socket.get()?.unchecked_into())
+        socket.with(|socket| f(socket.unchecked_ref()))
     }
 }
 
 impl Transport for JsSocket {
     async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let socket = self.socket()?;
-        let chunk = Uint8Array::new_from_slice(bytes);
+        let returned =
+            self.with_socket(|socket| socket.write(&Uint8Array::new_from_slice(bytes)))?;
         let server = self.server;
-        let returned = socket.write(&chunk);
         if returned.as_ref().is_ok_and(JsValue::is_undefined) {
             // Taken (buffered): a failure shows in a later read.
             return Ok(());
@@ -175,17 +175,14 @@ impl Transport for JsSocket {
                 // A read is out (asked before this future was dropped, or
                 // just now): `deliver` answers it.
                 None if self.inbox.asked() => self.inbox.wait().await,
-                None => {
-                    let socket = self.socket()?;
-                    match socket.read() {
-                        Ok(v) if v.is_undefined() => {
-                            self.inbox.ask();
-                            self.inbox.wait().await
-                        }
-                        Ok(v) => received(&v),
-                        Err(thrown) => Err(glue_failed(READING, &thrown)),
+                None => match self.with_socket(sys::TcpSocket::read)? {
+                    Ok(v) if v.is_undefined() => {
+                        self.inbox.ask();
+                        self.inbox.wait().await
                     }
-                }
+                    Ok(v) => received(&v),
+                    Err(thrown) => Err(glue_failed(READING, &thrown)),
+                },
             };
             match answer {
                 // A stream may hand out empty chunks; the contract is "at
@@ -257,7 +254,7 @@ static NEXT_INBOX: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
     /// This thread's inboxes, by id: `deliver` looks them up.
-    static INBOXES: RefCell<HashMap<u64, Weak<Mutex<InboxState>>>> = RefCell::new(HashMap::new());
+    static INBOXES: RefCell<IdMap<Weak<Mutex<InboxState>>>> = RefCell::new(IdMap::default());
     /// `deliver(id, value)`, bound to each socket's id (made once).
     static DELIVER: Function = Closure::<dyn FnMut(f64, JsValue)>::new(deliver)
         .into_js_value()
