@@ -2,7 +2,9 @@
 // any other over a byte stream). The protocol is in Rust; this file only
 // turns a `connect` option into one function, `open(timeoutMs, deliver)`,
 // that resolves to a socket with `write(bytes)`, `read()` and `close()` — the
-// one transport shape the Rust core (src/wasm/socket.rs) talks to. `read()`
+// one transport shape the Rust core (src/wasm/socket.rs) talks to. The bytes
+// `write` gets are a view of wasm memory, valid during the call only: a
+// socket copies them before it returns. `read()`
 // returns the bytes that arrived (a Uint8Array; null at the end of the
 // stream; an Error) when there are some, and otherwise undefined: the socket
 // then calls `deliver(bytes | null | error)` exactly once, when they come.
@@ -278,7 +280,7 @@ async function streamSocket(socketOrPromise, signal, deliver) {
   return {
     write(bytes) {
       if (writeFailed) return Promise.reject(new Error("the connection is closed"));
-      lastWrite = writer.write(bytes);
+      lastWrite = writer.write(bytes.slice()); // the stream keeps it: a copy of the view
       lastWrite.catch(writeFailure);
       return undefined;
     },
@@ -416,7 +418,10 @@ class NodeSocket {
     if (this.#error !== null || this.#ended || this.#writeFailed) {
       return Promise.reject(this.#error ?? new Error("the connection is closed"));
     }
-    this.#socket.write(bytes, (error) => {
+    // A copy of the view of wasm memory (Node may keep the chunk until it is
+    // sent): a Buffer, from Node's pool for a small request, and one Node
+    // takes as it is (a plain Uint8Array it would wrap first).
+    this.#socket.write(Buffer.from(bytes), (error) => {
       if (error) {
         this.#writeFailed = true;
         this.#wake();

@@ -12,7 +12,7 @@
 //! | call | does |
 //! |---|---|
 //! | `open(timeoutMs, deliver)` | opens the socket; `deliver` is how it answers a `read` later |
-//! | `write(bytes: Uint8Array)` | `undefined` once the bytes are taken (a failure to send them then shows in a later `read`), or a promise that settles once they are written |
+//! | `write(bytes: Uint8Array)` | `undefined` once the bytes are taken (a failure to send them then shows in a later `read`), or a promise that settles once they are written. `bytes` is a view of wasm memory, valid during the call only: the socket copies what it keeps (in Node into a pooled `Buffer`, cheaper than the `ArrayBuffer` of its own the core used to make per write) |
 //! | `read()` | the next bytes the server sent (`Uint8Array`), or `null` once it closed the stream, when they are already there; otherwise `undefined`, and later exactly one call `deliver(bytes \| null \| error)` |
 //! | `close()` | closes the socket (its result is ignored) |
 //!
@@ -38,7 +38,7 @@ use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use js_sys::{Function, Uint8Array};
+use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -154,8 +154,8 @@ impl JsSocket {
 
 impl Transport for JsSocket {
     async fn write(&mut self, bytes: &[u8]) -> Result<()> {
-        let returned =
-            self.with_socket(|socket| socket.write(&Uint8Array::new_from_slice(bytes)))?;
+        // A view of `bytes`, which the socket copies before it returns.
+        let returned = self.with_socket(|socket| socket.write(bytes))?;
         let server = self.server;
         if returned.as_ref().is_ok_and(JsValue::is_undefined) {
             // Taken (buffered): a failure shows in a later read.

@@ -31,9 +31,12 @@ extern "C" {
     #[derive(Debug, Clone)]
     pub type TcpSocket;
 
-    /// `write(bytes)`: a promise that settles once the bytes are written.
+    /// `write(bytes)`: `undefined` once the bytes are taken, or a promise
+    /// that settles once they are written. `bytes` is a view of wasm
+    /// memory, valid during the call only: the socket copies what it keeps
+    /// (a copy it makes anyway, into a buffer it owns).
     #[wasm_bindgen(method, catch, js_name = write)]
-    pub fn write(this: &TcpSocket, bytes: &js_sys::Uint8Array) -> Result<JsValue, JsValue>;
+    pub fn write(this: &TcpSocket, bytes: &[u8]) -> Result<JsValue, JsValue>;
 
     /// `read()`: the next `Uint8Array` from the server (`null` once it
     /// closed the stream, an `Error` for a failure) if it is there, else
