@@ -333,20 +333,22 @@ fn integer(text: &[u8]) -> Option<i64> {
     if digits.is_empty() || digits.len() > 19 {
         return None;
     }
-    let mut value: i64 = 0;
+    // At most 19 digits are below 10^19 < u64::MAX: no step overflows a
+    // u64, so no overflow-checked i64 multiply, which wasm32 makes a call to
+    // compiler_builtins' 128-bit `__multi3` per digit (every reply's length
+    // headers go through here).
+    let mut magnitude: u64 = 0;
     for &d in digits {
         if !d.is_ascii_digit() {
             return None;
         }
-        let digit = i64::from(d - b'0');
-        value = value.checked_mul(10)?;
-        value = if negative {
-            value.checked_sub(digit)?
-        } else {
-            value.checked_add(digit)?
-        };
+        magnitude = magnitude * 10 + u64::from(d - b'0');
     }
-    Some(value)
+    if negative {
+        0i64.checked_sub_unsigned(magnitude)
+    } else {
+        i64::try_from(magnitude).ok()
+    }
 }
 
 /// A length header: `-1` is `None` (null); other negatives, and lengths
@@ -734,6 +736,37 @@ mod tests {
         let (value, used) = parse(&out).unwrap().unwrap();
         assert_eq!(used, out.len());
         assert_eq!(value, Value::Array(args.iter().map(|a| bulk(a)).collect()));
+    }
+
+    #[test]
+    fn integers_are_exact_to_the_ends_of_i64() {
+        let cases: &[(&[u8], Option<i64>)] = &[
+            (b"0", Some(0)),
+            (b"+7", Some(7)),
+            (b"-0", Some(0)),
+            (b"9223372036854775807", Some(i64::MAX)),
+            (b"9223372036854775808", None),
+            (b"-9223372036854775808", Some(i64::MIN)),
+            (b"-9223372036854775809", None),
+            (b"9999999999999999999", None),
+            (b"-9999999999999999999", None),
+            (b"10000000000000000000", None),
+            (b"0000000000000000001", Some(1)),
+            (b"", None),
+            (b"-", None),
+            (b"+", None),
+            (b"1-", None),
+            (b" 1", None),
+            (b"--1", None),
+        ];
+        for &(text, expected) in cases {
+            assert_eq!(
+                integer(text),
+                expected,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
     }
 
     #[test]
