@@ -28,6 +28,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { OPEN_SCHEMA_DB } from "./idb-schema.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -185,17 +186,8 @@ const CEILINGS = `(async () => {
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
-  const schemaDb = await new Promise((resolve, reject) => {
-    const r = indexedDB.open("bench-ceilings-schema-" + Date.now(), 1);
-    r.onupgradeneeded = () => {
-      const s = r.result.createObjectStore("entries");
-      s.createIndex("by-expiry", "x");
-      s.createIndex("by-written", "w");
-      r.result.createObjectStore("edgecache-meta");
-    };
-    r.onsuccess = () => resolve(r.result);
-    r.onerror = () => reject(r.error);
-  });
+  ${OPEN_SCHEMA_DB}
+  const schemaDb = await openSchemaDb("bench-ceilings-schema-" + Date.now());
   const keys = Array.from({ length: 1000 }, (_, i) => "key-" + i);
   const values = keys.map((_, i) => new Uint8Array(1024).fill(i & 0xff));
   const some = keys.slice(0, 100);

@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { OPEN_SCHEMA_DB } from "./idb-schema.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -51,17 +52,8 @@ for (const [name, { EdgeCache }] of Object.entries(builds)) {
   const cache = await EdgeCache.indexedDb({ dbName: name + "-" + stamp });
   peers[name] = async (keys) => { for (let i = 0; i < keys.length; i++) await cache.set(keys[i], values[i]); };
 }
-const db = await new Promise((resolve, reject) => {
-  const r = indexedDB.open("raw-" + stamp, 1);
-  r.onupgradeneeded = () => {
-    const s = r.result.createObjectStore("entries");
-    s.createIndex("by-expiry", "x");
-    s.createIndex("by-written", "w");
-    r.result.createObjectStore("edgecache-meta");
-  };
-  r.onsuccess = () => resolve(r.result);
-  r.onerror = () => reject(r.error);
-});
+${OPEN_SCHEMA_DB}
+const db = await openSchemaDb("raw-" + stamp);
 let written = Date.now() * 1024;
 const scope = ["entries", "edgecache-meta"];
 const relaxed = { durability: "relaxed" };
