@@ -28,6 +28,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromiumPath } from "../tests/support/chromium.mjs";
 import { OPEN_SCHEMA_DB } from "./idb-schema.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -124,7 +125,7 @@ const CHROMIUM_ARGS = [
 
 async function runOnce(chromium, url, rotation) {
   const profile = mkdtempSync(join(tmpdir(), "edgecache-bench-profile-"));
-  const options = { executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS };
+  const options = { executablePath: chromiumPath(), args: CHROMIUM_ARGS };
   let browser;
   let context;
   if (args.incognito) {

@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { extname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromiumPath } from "../tests/support/chromium.mjs";
 import { OPEN_SCHEMA_DB } from "./idb-schema.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -150,7 +151,7 @@ const { chromium } = await import("playwright-core");
 const profile = mkdtempSync(join(tmpdir(), "edgecache-idb-ab-"));
 // An unknown switch, for rendererMainMs to find this browser by.
 const marker = `--edgecache-idb-ab=${process.pid}`;
-const launch = { executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", marker] };
+const launch = { executablePath: chromiumPath(), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", marker] };
 const browser = inMemory ? await chromium.launch(launch) : undefined;
 const context = inMemory ? await browser.newContext() : await chromium.launchPersistentContext(profile, launch);
 const median = (xs) => xs.toSorted((a, b) => a - b)[xs.length >> 1];

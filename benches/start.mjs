@@ -34,7 +34,7 @@ import { loadavg } from "node:os";
 import { gzipSync } from "node:zlib";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execFileSync } from "node:child_process";
+import { chromiumPath } from "../tests/support/chromium.mjs";
 import { chromium } from "playwright-core";
 
 const opt = (name, fallback) => {
@@ -103,7 +103,7 @@ const server = createServer((req, res) => {
 await new Promise((r) => server.once("listening", r));
 const base = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({
-  executablePath: execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim(),
+  executablePath: chromiumPath(),
   args: ARGS,
 });
 const version = browser.version();

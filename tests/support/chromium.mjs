@@ -12,11 +12,13 @@ export const CHROMIUM_ARGS = [
   "--no-first-run",
 ];
 
+/** The system's Chromium (`command -v chromium`), for playwright-core's executablePath. */
+export function chromiumPath() {
+  return execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
+}
+
 /** Launches the system's Chromium; resolves to a playwright-core Browser. */
 export async function launchChromium() {
   const { chromium } = await import("playwright-core");
-  return chromium.launch({
-    executablePath: execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim(),
-    args: CHROMIUM_ARGS,
-  });
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 }
