@@ -277,7 +277,7 @@ if (js?.latency) {
         leads: "the engine picks and drops the victim in the same wasm call that claims the new slot",
         par: "one key hash in JS and one wasm call that evicts and claims a slot; lru-cache reuses its list's tail",
         trails:
-          "each write hashes the key in JS, calls into wasm, where S3-FIFO evicts (a ghost-table insert, a slot freed) and admits (a ghost-table lookup: a random bucket, a cache miss at 10,000 keys), then a second call reads the victim's slot; lru-cache reuses its tail index, in insertion order, all in JS (perf: the wasm calls are about a sixth of our time, the Map's lookup, delete and set about a fifth, as for lru-cache)",
+          "each write hashes the key in JS, calls into wasm, where S3-FIFO evicts (a ghost-table insert, a slot freed, two queue relinks) and admits (a lookup in each of the two ghost tables), then a second call reads the victim's slot; lru-cache reuses its tail index, all in JS (perf: the wasm calls are about a sixth of our time, the Map's lookup, delete and set about a fifth, as for lru-cache; with the engine replaced by a free JS FIFO the same JS path is still 1.26x: benches/README.md)",
       },
       "set (insert)": {
         leads: "inserting needs no eviction bookkeeping in JS: the engine picks victims in wasm",
