@@ -104,6 +104,7 @@ pub mod backends;
 #[cfg(any(all(target_arch = "wasm32", any(feature = "kv", feature = "r2")), test))]
 pub(crate) mod concurrent;
 pub mod conformance;
+mod decimal;
 mod error;
 mod hash;
 #[cfg(feature = "http")]

@@ -28,6 +28,7 @@
 //! only re-parses once enough bytes have arrived to possibly finish the
 //! reply, so a large reply arriving in many small chunks costs linear time.
 
+use crate::decimal::Decimal;
 use crate::{Error, Result};
 
 /// The longest bulk string accepted, in bytes (512 MiB).
@@ -149,7 +150,7 @@ pub fn encode_command_parts(out: &mut Vec<u8>, args: &[&[&[u8]]]) {
 /// name included) that follow as [`push_bulk`]s.
 pub(crate) fn push_array_header(out: &mut Vec<u8>, count: usize) {
     out.push(b'*');
-    push_decimal(out, count);
+    out.extend_from_slice(Decimal::new(count).as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 
@@ -163,25 +164,8 @@ pub(crate) fn push_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
 /// `$<len>\r\n`.
 fn push_bulk_header(out: &mut Vec<u8>, len: usize) {
     out.push(b'$');
-    push_decimal(out, len);
+    out.extend_from_slice(Decimal::new(len).as_bytes());
     out.extend_from_slice(b"\r\n");
-}
-
-/// Appends `n` in decimal, without the `String` `to_string` would make.
-fn push_decimal(out: &mut Vec<u8>, mut n: usize) {
-    // 20 digits hold u64::MAX.
-    let mut digits = [0u8; 20];
-    let mut count = 0;
-    for slot in digits.iter_mut() {
-        // A digit: below 10.
-        *slot = b'0' + (n % 10) as u8;
-        count += 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend(digits.iter().take(count).rev());
 }
 
 /// Parses one value from the start of `buf`: `Ok(Some((value, bytes
@@ -766,15 +750,6 @@ mod tests {
                 "{:?}",
                 String::from_utf8_lossy(text)
             );
-        }
-    }
-
-    #[test]
-    fn lengths_are_written_in_decimal() {
-        for n in [0, 1, 9, 10, 99, 100, 12_345, u32::MAX as usize, usize::MAX] {
-            let mut out = Vec::new();
-            push_decimal(&mut out, n);
-            assert_eq!(out, n.to_string().into_bytes());
         }
     }
 
