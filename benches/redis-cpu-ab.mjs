@@ -13,6 +13,12 @@
 //     below 1 is cheaper). Give the base as two directories (a copy) for
 //     the null result: one directory twice is one module instance.
 //
+//   node benches/redis-cpu-ab.mjs --floor PKG_DIR
+//     one build against a bare client on the same fake socket (a GET
+//     written as a string, the bulk reply parsed in the data event, the
+//     value copied into an ArrayBuffer of its own as ours is, one Promise):
+//     the CPU a get cannot avoid, and what ours adds to it
+//
 //   node benches/redis-cpu-ab.mjs --only PKG_DIR N
 //     N gets of one build, for instruction counts (the difference of two N,
 //     divided by their difference):
@@ -77,26 +83,63 @@ async function gets(cache, n) {
   for (let i = 0; i < n; i++) await cache.get("k0");
 }
 
-const args = process.argv.slice(2);
-if (args[0] === "--only") {
-  await gets(await open(args[1], "only"), Number(args[2]));
-} else {
-  const [baseDir, newDir] = args;
-  if (newDir === undefined) {
-    console.error("usage: node benches/redis-cpu-ab.mjs BASE_PKG_DIR NEW_PKG_DIR | --only PKG_DIR N");
-    process.exit(2);
-  }
-  const builds = { base: await open(baseDir, "base"), new: await open(newDir, "new") };
-  const times = { base: [], new: [] };
+// A bare RESP client's get over the same kind of fake socket: the reply
+// (a GET's bulk string of the same record) comes in a microtask, as a fresh
+// Buffer; the value is copied out of it, as EdgeCache's values are.
+function bareFloor() {
+  const bulk = Buffer.concat([Buffer.from(`$${record.length}\r\n`), record, Buffer.from("\r\n")]);
+  const waiting = [];
+  const data = (chunk) => {
+    const end = chunk.indexOf(13);
+    const length = Number(chunk.toString("latin1", 1, end));
+    waiting.shift()(new Uint8Array(chunk.subarray(end + 2, end + 2 + length)));
+  };
+  const socket = { write: () => queueMicrotask(() => data(Buffer.from(bulk))) };
+  const get = (key) =>
+    new Promise((resolve) => {
+      waiting.push(resolve);
+      socket.write(`*2\r\n$3\r\nGET\r\n$${key.length}\r\n${key}\r\n`);
+    });
+  return {
+    async get(key) {
+      const v = await get(key);
+      if (v.length !== record.length) throw new Error("the bare client lost its value");
+      return v;
+    },
+  };
+}
+
+// Alternating rounds of N sequential gets on each of two caches; prints the
+// medians and the median of the per-round ratios (second / first).
+async function compare([firstName, first], [secondName, second]) {
+  const builds = { [firstName]: first, [secondName]: second };
+  const times = { [firstName]: [], [secondName]: [] };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const name of round % 2 === 0 ? ["base", "new"] : ["new", "base"]) {
+    for (const name of round % 2 === 0 ? [firstName, secondName] : [secondName, firstName]) {
       const started = performance.now();
       await gets(builds[name], N);
       times[name].push(((performance.now() - started) * 1000) / N);
     }
   }
   const median = (values) => values.toSorted((a, b) => a - b)[values.length >> 1];
-  console.log(`µs per get: base ${median(times.base).toFixed(2)}, new ${median(times.new).toFixed(2)}`);
-  const paired = median(times.new.map((t, i) => t / times.base[i]));
-  console.log(`new / base: ${(median(times.new) / median(times.base)).toFixed(3)} (medians), ${paired.toFixed(3)} (paired rounds)`);
+  const [a, b] = [median(times[firstName]), median(times[secondName])];
+  console.log(`µs per get: ${firstName} ${a.toFixed(2)}, ${secondName} ${b.toFixed(2)}`);
+  const paired = median(times[secondName].map((t, i) => t / times[firstName][i]));
+  console.log(`${secondName} / ${firstName}: ${(b / a).toFixed(3)} (medians), ${paired.toFixed(3)} (paired rounds)`);
+}
+
+const args = process.argv.slice(2);
+if (args[0] === "--only") {
+  await gets(await open(args[1], "only"), Number(args[2]));
+} else if (args[0] === "--floor") {
+  const bare = bareFloor();
+  await gets(bare, 3_000);
+  await compare(["bare", bare], ["ours", await open(args[1], "ours")]);
+} else {
+  const [baseDir, newDir] = args;
+  if (newDir === undefined) {
+    console.error("usage: node benches/redis-cpu-ab.mjs BASE_PKG_DIR NEW_PKG_DIR | --floor PKG_DIR | --only PKG_DIR N");
+    process.exit(2);
+  }
+  await compare(["base", await open(baseDir, "base")], ["new", await open(newDir, "new")]);
 }
