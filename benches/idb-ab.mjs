@@ -15,13 +15,11 @@
 // (Build the base with scripts/build.sh in a worktree of the older commit.)
 // Not a test: it asserts nothing. Linux only (it reads /proc).
 
-import { createServer } from "node:http";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { extname, join, resolve } from "node:path";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromiumPath } from "../tests/support/chromium.mjs";
 import { OPEN_SCHEMA_DB } from "./idb-schema.mjs";
+import { openBenchPage, startPageServer } from "./bench-page.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -84,21 +82,7 @@ window.block = async (name, round) => {
 window.ready = true;
 </script>`;
 
-const types = { ".js": "text/javascript", ".wasm": "application/wasm" };
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url, "http://x").pathname);
-  const [, top, ...rest] = path.split("/");
-  const file =
-    top === "base" || top === "new" ? join(resolve(top === "base" ? baseDir : newDir), ...rest) : top === "idb-keyval.js" ? keyval : undefined;
-  res.setHeader("content-type", file ? (types[extname(file)] ?? "application/octet-stream") : "text/html");
-  if (file === undefined) return res.end(PAGE);
-  try {
-    res.end(readFileSync(file));
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((done) => server.listen(0, "127.0.0.1", done));
+const server = await startPageServer(PAGE, { base: baseDir, new: newDir, "idb-keyval.js": keyval });
 
 // ---------------------------------------------------------------- CPU time
 
@@ -147,19 +131,11 @@ function rendererMainMs(marker) {
 
 // ---------------------------------------------------------------- running
 
-const { chromium } = await import("playwright-core");
-const profile = mkdtempSync(join(tmpdir(), "edgecache-idb-ab-"));
 // An unknown switch, for rendererMainMs to find this browser by.
 const marker = `--edgecache-idb-ab=${process.pid}`;
-const launch = { executablePath: chromiumPath(), args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", marker] };
-const browser = inMemory ? await chromium.launch(launch) : undefined;
-const context = inMemory ? await browser.newContext() : await chromium.launchPersistentContext(profile, launch);
 const median = (xs) => xs.toSorted((a, b) => a - b)[xs.length >> 1];
+const { page, peers: names, close } = await openBenchPage(server.url, { inMemory, args: [marker] });
 try {
-  const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`http://127.0.0.1:${server.address().port}/`);
-  await page.waitForFunction(() => window.ready, null, { timeout: 60_000 });
-  const names = await page.evaluate(() => window.peers);
   for (const name of names) await page.evaluate(([n]) => window.block(n, 7), [name]); // warm-up
   const times = Object.fromEntries(names.map((n) => [n, []]));
   const cpu = Object.fromEntries(names.map((n) => [n, 0]));
@@ -180,8 +156,6 @@ try {
     console.log(`| ${name} | ${us.toFixed(0)} | ${ratio.toFixed(3)} | ${((cpu[name] * 1000) / (rounds * sets)).toFixed(0)} |`);
   }
 } finally {
-  await context.close();
-  await browser?.close();
+  await close();
   server.close();
-  rmSync(profile, { recursive: true, force: true });
 }
