@@ -142,9 +142,9 @@ async function measureNode(port) {
   // Warm-up, interleaved as measured: V8 tiers our get up (its JavaScript
   // and its wasm) over the first few thousand calls, the bare client's much
   // sooner. Measured from the start, the first 1,000 pairs put ours at
-  // 1.6-1.7x the bare GET and the ratio settles after about 4,000 (blocks of
-  // 500 pairs, two runs): 5,000 pairs of warm-up measure the steady state a
-  // long-running server sees.
+  // 1.6-1.7x the bare GET and the ratio settles after about 4,000 (segments
+  // of 500 pairs, two runs): 5,000 pairs of warm-up measure the steady state
+  // a long-running server sees.
   for (let i = 0; i < (quick ? 1_000 : 5_000); i++) await cache.get("k0"), await bare.gets([stored("k0")]);
   for (let block = 0; block < SINGLE_OPS / 100; block++) {
     for (let i = 0; i < 100; i++) {
